@@ -1,0 +1,183 @@
+//! NUR's storage: one interface ([`Warehouse`]) and two implementations, SQLite (the embedded
+//! default) and PostgreSQL (production), chosen by the database URL's scheme. This is the only
+//! crate that contains SQL. Dynamic SQL (the warehouse DDL and per-table statements) is built
+//! with sea-query from catalog identifiers; values are always bound, never spliced.
+
+mod bulk;
+mod ddl;
+mod error;
+mod lookup;
+mod migrate;
+mod postgres;
+mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod url;
+
+pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
+pub use error::StoreError;
+pub use lookup::{Household, PersonRecord};
+pub use url::{DbUrl, OpenMode};
+
+use nur_core::{Catalog, NationalNumber, Table};
+use serde::Serialize;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The newest schema version this build knows; a database at a later version is refused.
+pub const SCHEMA_VERSION: i64 = migrate::LATEST;
+
+/// What the warehouse holds, for `nur stats`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Stats {
+    pub backend: &'static str,
+    pub schema_version: i64,
+    pub tables: Vec<TableStats>,
+    pub total_rows: u64,
+    pub quarantined: u64,
+    pub batches: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TableStats {
+    pub table: String,
+    pub custodian: String,
+    pub rows: u64,
+    pub quarantined: u64,
+}
+
+/// A quarantined input row, as listed for inspection.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct QuarantineEntry {
+    pub batch: i64,
+    pub file: String,
+    pub line: u64,
+    pub table: Option<String>,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// The storage interface. Every backend passes the same conformance suite
+/// (`tests/it/conformance.rs`).
+pub trait Warehouse {
+    /// Applies pending system migrations and creates or extends the warehouse tables of the
+    /// catalog. Refuses a database newer than this build.
+    fn migrate(&self, catalog: &Catalog) -> Result<()>;
+    fn schema_version(&self) -> Result<i64>;
+
+    /// The batch that loaded a file with this content digest, if any.
+    fn find_batch(&self, digest: &str) -> Result<Option<Batch>>;
+    /// Records a new batch. When its table is empty the batch is loaded on the fresh path:
+    /// indexes are dropped and rebuilt by [`Warehouse::finish_batch`].
+    fn start_batch(&self, table: Option<&Table>, new: &NewBatch) -> Result<Batch>;
+    /// Source keys already written by a batch (used to resume duplicate detection).
+    fn batch_keys(&self, table: &Table, batch: i64) -> Result<Vec<String>>;
+    /// Writes rows and rejected rows and moves the batch's resume point, in one transaction.
+    fn write_chunk(&self, table: &Table, batch: &Batch, chunk: &Chunk) -> Result<()>;
+    /// Quarantines rows of a file that maps to no catalog table (one transaction).
+    fn quarantine_file(&self, batch: &Batch, rejected: &[Rejected]) -> Result<()>;
+    /// Marks a batch done, rebuilding indexes if it ran on the fresh path.
+    fn finish_batch(&self, table: Option<&Table>, batch: &Batch) -> Result<()>;
+
+    /// Calls `f` with every national number in the person dimension (orphan checks).
+    fn for_each_person(&self, catalog: &Catalog, f: &mut dyn FnMut(&str)) -> Result<()>;
+    fn stats(&self, catalog: &Catalog) -> Result<Stats>;
+    fn quarantine(&self, limit: u32) -> Result<Vec<QuarantineEntry>>;
+    /// Creates or replaces a portal account.
+    fn put_account(&self, account: &nur_core::account::NewAccount) -> Result<()>;
+    /// Accounts as (username, role, entity), by username.
+    fn accounts(&self) -> Result<Vec<(String, String, Option<String>)>>;
+    /// One person with their household and every registry record naming them.
+    fn lookup_person(&self, catalog: &Catalog, nn: &NationalNumber)
+        -> Result<Option<PersonRecord>>;
+}
+
+/// A store chosen at start-up from the URL scheme; static dispatch to the backend.
+pub enum Store {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+impl Store {
+    /// Opens the database at `url`. A missing SQLite file is created only with
+    /// [`OpenMode::Create`] (used by `nur init` and `nur demo`).
+    pub fn open(url: &str, mode: OpenMode) -> Result<Store> {
+        match DbUrl::parse(url)? {
+            DbUrl::Sqlite(path) => Ok(Store::Sqlite(sqlite::SqliteStore::open(&path, mode)?)),
+            DbUrl::Postgres(conn) => Ok(Store::Postgres(postgres::PgStore::open(&conn)?)),
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Store::Sqlite($s) => $e,
+            Store::Postgres($s) => $e,
+        }
+    };
+}
+
+impl Warehouse for Store {
+    fn migrate(&self, catalog: &Catalog) -> Result<()> {
+        dispatch!(self, s => s.migrate(catalog))
+    }
+    fn schema_version(&self) -> Result<i64> {
+        dispatch!(self, s => s.schema_version())
+    }
+    fn find_batch(&self, digest: &str) -> Result<Option<Batch>> {
+        dispatch!(self, s => s.find_batch(digest))
+    }
+    fn start_batch(&self, table: Option<&Table>, new: &NewBatch) -> Result<Batch> {
+        dispatch!(self, s => s.start_batch(table, new))
+    }
+    fn batch_keys(&self, table: &Table, batch: i64) -> Result<Vec<String>> {
+        dispatch!(self, s => s.batch_keys(table, batch))
+    }
+    fn write_chunk(&self, table: &Table, batch: &Batch, chunk: &Chunk) -> Result<()> {
+        dispatch!(self, s => s.write_chunk(table, batch, chunk))
+    }
+    fn quarantine_file(&self, batch: &Batch, rejected: &[Rejected]) -> Result<()> {
+        dispatch!(self, s => s.quarantine_file(batch, rejected))
+    }
+    fn finish_batch(&self, table: Option<&Table>, batch: &Batch) -> Result<()> {
+        dispatch!(self, s => s.finish_batch(table, batch))
+    }
+    fn for_each_person(&self, catalog: &Catalog, f: &mut dyn FnMut(&str)) -> Result<()> {
+        dispatch!(self, s => s.for_each_person(catalog, f))
+    }
+    fn stats(&self, catalog: &Catalog) -> Result<Stats> {
+        dispatch!(self, s => s.stats(catalog))
+    }
+    fn quarantine(&self, limit: u32) -> Result<Vec<QuarantineEntry>> {
+        dispatch!(self, s => s.quarantine(limit))
+    }
+    fn put_account(&self, account: &nur_core::account::NewAccount) -> Result<()> {
+        dispatch!(self, s => s.put_account(account))
+    }
+    fn accounts(&self) -> Result<Vec<(String, String, Option<String>)>> {
+        dispatch!(self, s => s.accounts())
+    }
+    fn lookup_person(
+        &self,
+        catalog: &Catalog,
+        nn: &NationalNumber,
+    ) -> Result<Option<PersonRecord>> {
+        dispatch!(self, s => s.lookup_person(catalog, nn))
+    }
+}
+
+/// Milliseconds since the Unix epoch, the warehouse's timestamp unit.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,128 @@
+//! One person across all registries: the person row, their household (booklet and members)
+//! and every registry row that names them in an identity column. The algorithm is shared;
+//! each backend supplies the indexed fetch.
+
+use crate::Result;
+use nur_core::{Catalog, ColumnType, NationalNumber, Table, Value};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+
+/// Where a stored row came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lineage {
+    pub source: String,
+    pub batch: i64,
+    pub loaded_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Household {
+    pub civil_record_id: String,
+    pub booklet: Option<Map<String, Json>>,
+    pub members: Vec<Map<String, Json>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonRecord {
+    pub national_number: String,
+    pub person: Option<Map<String, Json>>,
+    pub household: Option<Household>,
+    /// Registry rows by table (tables with no row are left out).
+    pub records: BTreeMap<String, Vec<Map<String, Json>>>,
+}
+
+pub type Fetched = Vec<(Vec<Value>, Lineage)>;
+
+/// Fetches the rows of `table` whose `column` equals `key`.
+pub type Fetch<'a> = dyn FnMut(&Table, &str, &str) -> Result<Fetched> + 'a;
+
+fn to_map(table: &Table, values: &[Value], lineage: Option<&Lineage>) -> Map<String, Json> {
+    let mut m: Map<String, Json> = table
+        .columns
+        .iter()
+        .zip(values)
+        .map(|(c, v)| (c.name.to_string(), v.to_json()))
+        .collect();
+    if let Some(l) = lineage {
+        m.insert(
+            "_lineage".into(),
+            serde_json::to_value(l).expect("plain struct"),
+        );
+    }
+    m
+}
+
+pub fn person(
+    catalog: &Catalog,
+    nn: &NationalNumber,
+    fetch: &mut Fetch<'_>,
+) -> Result<Option<PersonRecord>> {
+    let dims = &catalog.dimensions;
+    let person_table = catalog.person_table();
+    let household_table = catalog.household_table();
+    let key = nn.as_str();
+
+    let person_rows = fetch(person_table, dims.person.national_number.as_str(), key)?;
+    let person = person_rows
+        .first()
+        .map(|(v, l)| to_map(person_table, v, Some(l)));
+    let crid_index = person_table
+        .column_index(dims.person.civil_record_id.as_str())
+        .expect("checked at load");
+    let civil_record_id = person_rows.first().and_then(|(v, _)| match &v[crid_index] {
+        Value::Text(s) => Some(s.clone()),
+        _ => None,
+    });
+
+    let household = match civil_record_id {
+        None => None,
+        Some(crid) => {
+            let booklet = fetch(
+                household_table,
+                dims.household.civil_record_id.as_str(),
+                &crid,
+            )?
+            .first()
+            .map(|(v, l)| to_map(household_table, v, Some(l)));
+            let members = fetch(person_table, dims.person.civil_record_id.as_str(), &crid)?
+                .iter()
+                .map(|(v, _)| to_map(person_table, v, None))
+                .collect();
+            Some(Household {
+                civil_record_id: crid,
+                booklet,
+                members,
+            })
+        }
+    };
+
+    let mut records = BTreeMap::new();
+    for t in &catalog.tables {
+        if t.name == person_table.name {
+            continue;
+        }
+        let mut rows = Vec::new();
+        for c in t
+            .columns
+            .iter()
+            .filter(|c| c.ty == ColumnType::NationalNumber)
+        {
+            for (v, l) in fetch(t, c.name.as_str(), key)? {
+                rows.push(to_map(t, &v, Some(&l)));
+            }
+        }
+        if !rows.is_empty() {
+            records.insert(t.name.to_string(), rows);
+        }
+    }
+    if person.is_none() && records.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(PersonRecord {
+        national_number: key.to_owned(),
+        person,
+        household,
+        records,
+    }))
+}

@@ -1,0 +1,3 @@
+//! The storage conformance suite: every case runs against SQLite and PostgreSQL.
+
+mod conformance;

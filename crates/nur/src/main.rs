@@ -1,0 +1,282 @@
+//! `nur`: the National Unified Registry command line. Each subcommand wires the library crates
+//! together; none holds domain logic of its own.
+
+mod demo;
+mod progress;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use nur_core::{Catalog, NationalNumber};
+use nur_store::{OpenMode, Store, Warehouse};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "nur",
+    version,
+    about = "NUR — the National Unified Registry platform"
+)]
+struct Cli {
+    /// A country catalog file (JSON); Jordan's built-in catalog when absent.
+    #[arg(long, global = true, env = "NUR_CATALOG")]
+    catalog: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a deterministic synthetic population: one CSV file per warehouse table.
+    Synth {
+        /// Number of persons (households are added until at least this many exist).
+        #[arg(long, default_value_t = 100_000)]
+        persons: u64,
+        /// Random seed; the same seed gives the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Create a database (SQLite file or PostgreSQL schema) and its warehouse tables.
+    Init {
+        /// Database URL: sqlite:PATH or postgres://HOST/DB.
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+    },
+    /// Load the CSV / JSON-lines files of a directory into the warehouse.
+    ///
+    /// Each file maps to the catalog table it is named after. Invalid rows go to the
+    /// quarantine with file, line and reason. Loading the same file twice changes nothing; a
+    /// killed load resumes where it stopped. Exits non-zero only when nothing could be loaded.
+    Load {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        /// Directory holding TABLE.csv / TABLE.jsonl files.
+        dir: PathBuf,
+        /// Source name recorded in lineage (default: each table's custodian).
+        #[arg(long)]
+        source: Option<String>,
+        /// Accept registry rows whose national number has no person record.
+        #[arg(long)]
+        allow_orphans: bool,
+        /// Print the load report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Rows per transaction (default 50000).
+        #[arg(long, default_value_t = 0, hide = true)]
+        chunk_rows: usize,
+    },
+    /// Row counts per table and quarantine counts.
+    Stats {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List quarantined rows (file, line, reason).
+    Quarantine {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One person with their household and every registry record.
+    Lookup {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        national_number: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the HTTP APIs.
+    Serve {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Generate, load and serve a demo population in the embedded store (reused when present).
+    Demo {
+        #[arg(long, default_value_t = 100_000)]
+        persons: u64,
+        #[arg(long, default_value = "nur-data")]
+        data_dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("NUR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let catalog = Arc::new(load_catalog(cli.catalog.as_deref())?);
+    match cli.command {
+        Command::Synth { persons, seed, out } => {
+            let started = std::time::Instant::now();
+            let m =
+                nur_synth::generate(&catalog, &nur_synth::SynthOptions::new(persons, seed), &out)?;
+            let rows: u64 = m.tables.values().map(|t| t.good_rows + t.bad_rows).sum();
+            println!(
+                "wrote {} persons in {} households, {rows} rows in {} files to {} in {:.1}s",
+                m.persons,
+                m.households,
+                m.tables.len(),
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Init { db } => {
+            let store = Store::open(&db, OpenMode::Create)?;
+            store.migrate(&catalog)?;
+            println!(
+                "initialised {db} (schema version {}, {} warehouse tables)",
+                store.schema_version()?,
+                catalog.tables.len()
+            );
+        }
+        Command::Load {
+            db,
+            dir,
+            source,
+            allow_orphans,
+            json,
+            chunk_rows,
+        } => {
+            let store = open(&db, &catalog)?;
+            let opts = nur_ingest::LoadOptions {
+                source,
+                allow_orphans,
+                only_tables: Vec::new(),
+                chunk_rows,
+            };
+            let mut bar = progress::Bar::new(!json);
+            let report = nur_ingest::load_dir(&store, &catalog, &dir, &opts, &mut bar)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                progress::print_report(&report);
+            }
+            if report.failed() {
+                bail!("nothing could be loaded from {}", dir.display());
+            }
+        }
+        Command::Stats { db, json } => {
+            let store = open(&db, &catalog)?;
+            let stats = store.stats(&catalog)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                println!(
+                    "{:<32} {:>6} {:>12} {:>11}",
+                    "table", "owner", "rows", "quarantined"
+                );
+                for t in &stats.tables {
+                    println!(
+                        "{:<32} {:>6} {:>12} {:>11}",
+                        t.table, t.custodian, t.rows, t.quarantined
+                    );
+                }
+                println!(
+                    "{} rows in {} tables; {} quarantined rows; {} batches ({}, schema v{})",
+                    stats.total_rows,
+                    stats.tables.len(),
+                    stats.quarantined,
+                    stats.batches,
+                    stats.backend,
+                    stats.schema_version
+                );
+            }
+        }
+        Command::Quarantine { db, limit, json } => {
+            let store = open(&db, &catalog)?;
+            let rows = store.quarantine(limit)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for q in rows {
+                    println!("{}:{}: {}\n    {}", q.file, q.line, q.reason, q.raw);
+                }
+            }
+        }
+        Command::Lookup {
+            db,
+            national_number,
+            json,
+        } => {
+            let nn = NationalNumber::parse(&catalog.identity, &national_number)?;
+            let store = open(&db, &catalog)?;
+            match store.lookup_person(&catalog, &nn)? {
+                Some(p) if json => println!("{}", serde_json::to_string_pretty(&p)?),
+                Some(p) => demo::print_person(&p),
+                None => bail!("no person or registry record has national number {nn}"),
+            }
+        }
+        Command::Serve { db, listen } => {
+            let store = open(&db, &catalog)?;
+            serve(store, catalog, listen)?;
+        }
+        Command::Demo {
+            persons,
+            data_dir,
+            listen,
+            seed,
+        } => {
+            let store = demo::prepare(&catalog, &data_dir, persons, seed)?;
+            serve(store, catalog, listen)?;
+        }
+    }
+    Ok(())
+}
+
+fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog> {
+    match path {
+        None => Ok(Catalog::jordan()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read catalog {}", p.display()))?;
+            Catalog::from_json(&text).with_context(|| format!("catalog {}", p.display()))
+        }
+    }
+}
+
+/// Opens an existing database and brings its schema up to date.
+fn open(db: &str, catalog: &Catalog) -> Result<Store> {
+    let store = Store::open(db, OpenMode::MustExist)?;
+    store.migrate(catalog)?;
+    Ok(store)
+}
+
+fn serve(store: Store, catalog: Arc<Catalog>, listen: SocketAddr) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        println!("NUR is serving on http://{addr}/ (health: http://{addr}/healthz)");
+        let state = nur_web::AppState {
+            store: Arc::new(store),
+            catalog,
+        };
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        nur_web::serve(listener, state, shutdown).await?;
+        Ok(())
+    })
+}
