@@ -18,6 +18,8 @@ const D: Dialect = Dialect::Sqlite;
 pub struct SqliteStore {
     path: PathBuf,
     pool: Mutex<Vec<Connection>>,
+    /// Lookup statements by (table, column): built once, not on every lookup.
+    lookup_sql: Mutex<std::collections::HashMap<(String, String), std::sync::Arc<str>>>,
 }
 
 /// A pooled connection, returned to the pool on drop.
@@ -62,6 +64,7 @@ impl SqliteStore {
         let store = SqliteStore {
             path: path.to_owned(),
             pool: Mutex::new(Vec::new()),
+            lookup_sql: Mutex::new(std::collections::HashMap::new()),
         };
         let c = store.connect()?;
         c.pragma_update(None, "journal_mode", "WAL")?;
@@ -363,7 +366,7 @@ impl SqliteStore {
     ) -> Result<Option<PersonRecord>> {
         let c = self.conn()?;
         lookup::person(catalog, nn, &mut |table, column, key| {
-            let sql = ddl::select_where(D, table, column, true);
+            let sql = self.lookup_statement(table, column);
             let mut st = c.prepare_cached(&sql)?;
             let mut rows = st.query([key])?;
             let mut out = Vec::new();
@@ -382,6 +385,16 @@ impl SqliteStore {
             }
             Ok(out)
         })
+    }
+}
+
+impl SqliteStore {
+    fn lookup_statement(&self, table: &Table, column: &str) -> std::sync::Arc<str> {
+        let mut cache = self.lookup_sql.lock().expect("cache lock");
+        cache
+            .entry((table.name.to_string(), column.to_owned()))
+            .or_insert_with(|| ddl::select_where(D, table, column, true).into())
+            .clone()
     }
 }
 
