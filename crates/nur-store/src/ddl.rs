@@ -3,6 +3,9 @@
 //! columns; it is indexed on its key (unique) and on every identity column for lookups.
 
 use nur_core::{Catalog, ColumnType, Table};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use sea_query::{
     Alias, ColumnDef, Expr, Index, IndexCreateStatement, IndexDropStatement, OnConflict,
     PostgresQueryBuilder, Query, SchemaBuilder, SqliteQueryBuilder, Table as SqlTable,
@@ -230,6 +233,31 @@ pub fn select_where(d: Dialect, t: &Table, column: &str, lineage: bool) -> Strin
     match d {
         Dialect::Sqlite => q.build(SqliteQueryBuilder).0,
         Dialect::Postgres => q.build(PostgresQueryBuilder).0,
+    }
+}
+
+/// Lookup statements by table and column, built once instead of on every lookup (a person
+/// lookup issues about sixty of them). Hits allocate nothing. `migrate` clears it, since a new
+/// catalog may give a table other columns.
+#[derive(Default)]
+pub struct LookupSql(Mutex<HashMap<String, HashMap<String, Arc<str>>>>);
+
+impl LookupSql {
+    pub fn get(&self, d: Dialect, t: &Table, column: &str) -> Arc<str> {
+        let mut cache = self.0.lock().expect("lookup cache lock");
+        if let Some(sql) = cache.get(t.name.as_str()).and_then(|c| c.get(column)) {
+            return sql.clone();
+        }
+        let sql: Arc<str> = select_where(d, t, column, true).into();
+        cache
+            .entry(t.name.to_string())
+            .or_default()
+            .insert(column.to_owned(), sql.clone());
+        sql
+    }
+
+    pub fn clear(&self) {
+        self.0.lock().expect("lookup cache lock").clear();
     }
 }
 

@@ -8,39 +8,60 @@ use crate::lookup::{self, PersonRecord};
 use crate::migrate::{LATEST, MIGRATIONS, VERSION_TABLE};
 use crate::{now_ms, QuarantineEntry, Result, Stats, StoreError, TableStats};
 use nur_core::{Catalog, ColumnType, Date, NationalNumber, Table, Value};
-use postgres::{Client, NoTls, Transaction};
+use postgres::{Client, NoTls, Statement, Transaction};
+use std::collections::HashMap;
 use std::io::Write;
 use std::ops::{Deref, DerefMut};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 const D: Dialect = Dialect::Postgres;
 
 pub struct PgStore {
     url: String,
-    pool: Mutex<Vec<Client>>,
+    pool: Mutex<Vec<PgConn>>,
+    lookup_sql: ddl::LookupSql,
+}
+
+/// A client with the statements prepared on its connection (a prepared statement belongs to
+/// one connection), so hot queries skip the prepare round trip.
+struct PgConn {
+    client: Client,
+    statements: HashMap<Arc<str>, Statement>,
 }
 
 struct Pooled<'a> {
     store: &'a PgStore,
-    client: Option<Client>,
+    conn: Option<PgConn>,
+}
+
+impl Pooled<'_> {
+    fn prepared(&mut self, sql: &Arc<str>) -> Result<Statement> {
+        let conn = self.conn.as_mut().expect("present until drop");
+        if let Some(st) = conn.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = conn.client.prepare(sql)?;
+        conn.statements.insert(sql.clone(), st.clone());
+        Ok(st)
+    }
 }
 
 impl Deref for Pooled<'_> {
     type Target = Client;
     fn deref(&self) -> &Client {
-        self.client.as_ref().expect("present until drop")
+        &self.conn.as_ref().expect("present until drop").client
     }
 }
 impl DerefMut for Pooled<'_> {
     fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().expect("present until drop")
+        &mut self.conn.as_mut().expect("present until drop").client
     }
 }
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
-        if let Some(c) = self.client.take() {
+        if let Some(c) = self.conn.take() {
             // A client whose connection broke is dropped rather than reused.
-            if !c.is_closed() {
+            if !c.client.is_closed() {
                 if let Ok(mut pool) = self.store.pool.lock() {
                     pool.push(c);
                 }
@@ -54,9 +75,13 @@ impl PgStore {
         let store = PgStore {
             url: url.to_owned(),
             pool: Mutex::new(Vec::new()),
+            lookup_sql: ddl::LookupSql::default(),
         };
         let c = store.connect()?;
-        store.pool.lock().expect("pool lock").push(c);
+        store.pool.lock().expect("pool lock").push(PgConn {
+            client: c,
+            statements: HashMap::new(),
+        });
         Ok(store)
     }
 
@@ -68,17 +93,21 @@ impl PgStore {
 
     fn conn(&self) -> Result<Pooled<'_>> {
         let pooled = self.pool.lock().expect("pool lock").pop();
-        let client = match pooled {
+        let conn = match pooled {
             Some(c) => c,
-            None => self.connect()?,
+            None => PgConn {
+                client: self.connect()?,
+                statements: HashMap::new(),
+            },
         };
         Ok(Pooled {
             store: self,
-            client: Some(client),
+            conn: Some(conn),
         })
     }
 
     pub fn migrate(&self, catalog: &Catalog) -> Result<()> {
+        self.lookup_sql.clear();
         let mut c = self.conn()?;
         c.batch_execute(VERSION_TABLE)?;
         // Serialise concurrent migrations (several `nur` processes starting together).
@@ -373,8 +402,7 @@ impl PgStore {
     ) -> Result<Option<PersonRecord>> {
         let mut c = self.conn()?;
         lookup::person(catalog, nn, &mut |table, column, key| {
-            let sql = ddl::select_where(D, table, column, true);
-            let st = c.prepare(&sql)?;
+            let st = c.prepared(&self.lookup_sql.get(D, table, column))?;
             let rows = c.query(&st, &[&key])?;
             let n = table.columns.len();
             Ok(rows

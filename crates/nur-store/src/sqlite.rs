@@ -18,8 +18,7 @@ const D: Dialect = Dialect::Sqlite;
 pub struct SqliteStore {
     path: PathBuf,
     pool: Mutex<Vec<Connection>>,
-    /// Lookup statements by (table, column): built once, not on every lookup.
-    lookup_sql: Mutex<std::collections::HashMap<(String, String), std::sync::Arc<str>>>,
+    lookup_sql: ddl::LookupSql,
 }
 
 /// A pooled connection, returned to the pool on drop.
@@ -64,7 +63,7 @@ impl SqliteStore {
         let store = SqliteStore {
             path: path.to_owned(),
             pool: Mutex::new(Vec::new()),
-            lookup_sql: Mutex::new(std::collections::HashMap::new()),
+            lookup_sql: ddl::LookupSql::default(),
         };
         let c = store.connect()?;
         c.pragma_update(None, "journal_mode", "WAL")?;
@@ -99,6 +98,7 @@ impl SqliteStore {
     }
 
     pub fn migrate(&self, catalog: &Catalog) -> Result<()> {
+        self.lookup_sql.clear();
         let mut c = self.conn()?;
         c.execute_batch(VERSION_TABLE)?;
         let current = current_version(&c)?;
@@ -366,7 +366,7 @@ impl SqliteStore {
     ) -> Result<Option<PersonRecord>> {
         let c = self.conn()?;
         lookup::person(catalog, nn, &mut |table, column, key| {
-            let sql = self.lookup_statement(table, column);
+            let sql = self.lookup_sql.get(D, table, column);
             let mut st = c.prepare_cached(&sql)?;
             let mut rows = st.query([key])?;
             let mut out = Vec::new();
@@ -385,16 +385,6 @@ impl SqliteStore {
             }
             Ok(out)
         })
-    }
-}
-
-impl SqliteStore {
-    fn lookup_statement(&self, table: &Table, column: &str) -> std::sync::Arc<str> {
-        let mut cache = self.lookup_sql.lock().expect("cache lock");
-        cache
-            .entry((table.name.to_string(), column.to_owned()))
-            .or_insert_with(|| ddl::select_where(D, table, column, true).into())
-            .clone()
     }
 }
 
