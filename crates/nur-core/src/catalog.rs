@@ -10,7 +10,7 @@ mod synth;
 pub use synth::{ColumnSynth, Per, TableSynth};
 
 use crate::identity::IdentityRules;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -33,8 +33,8 @@ pub enum CatalogError {
 
 /// A SQL-safe identifier: `[A-Za-z][A-Za-z0-9_]{0,62}`. Table and column names are always
 /// of this shape, so they can be quoted into SQL without surprises.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Ident(String);
 
 impl Ident {
@@ -60,6 +60,12 @@ impl TryFrom<String> for Ident {
     type Error = String;
     fn try_from(s: String) -> Result<Ident, String> {
         Ident::parse(&s)
+    }
+}
+
+impl From<Ident> for String {
+    fn from(i: Ident) -> String {
+        i.0
     }
 }
 
@@ -104,7 +110,7 @@ pub struct Registry {
 }
 
 /// The type of a warehouse column; drives validation, storage type and API schemas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     NationalNumber,

@@ -5,12 +5,15 @@
 //! comes from a [`Catalog`], with Jordan's shipped as the default.
 
 pub mod account;
+pub mod audit;
 pub mod catalog;
 pub mod date;
+pub mod grant;
 pub mod identity;
+pub mod query;
 pub mod value;
 
-pub use catalog::{Catalog, CatalogError, Column, ColumnType, Entity, Registry, Table};
+pub use catalog::{Catalog, CatalogError, Column, ColumnType, Entity, Ident, Registry, Table};
 pub use date::Date;
 pub use identity::{CivilRecordId, Gender, IdError, IdentityRules, NationalNumber, PersonalId};
 pub use value::{Value, ValueError};

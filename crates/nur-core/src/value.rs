@@ -43,47 +43,7 @@ impl Value {
             column: name.to_owned(),
             reason,
         };
-        let v = match column.ty {
-            ColumnType::NationalNumber => NationalNumber::parse(rules, s)
-                .map(|n| Value::Text(n.as_str().to_owned()))
-                .map_err(|e| invalid(e.to_string()))?,
-            ColumnType::PersonalId => PersonalId::parse(rules, s)
-                .map(|n| Value::Text(n.as_str().to_owned()))
-                .map_err(|e| invalid(e.to_string()))?,
-            ColumnType::CivilRecordId => CivilRecordId::parse(rules, s)
-                .map(|n| Value::Text(n.as_str().to_owned()))
-                .map_err(|e| invalid(e.to_string()))?,
-            ColumnType::Text => {
-                if let Some(max) = column.max_length {
-                    let n = s.chars().count();
-                    if n > max {
-                        return Err(invalid(format!(
-                            "text of {n} characters is longer than {max}"
-                        )));
-                    }
-                }
-                if s.chars().any(|c| c.is_control()) {
-                    return Err(invalid("text contains control characters".into()));
-                }
-                Value::Text(s.to_owned())
-            }
-            ColumnType::Integer => s
-                .parse::<i64>()
-                .map(Value::Int)
-                .map_err(|_| invalid(format!("{s:?} is not an integer")))?,
-            ColumnType::Decimal => match s.parse::<f64>() {
-                Ok(x) if x.is_finite() && looks_decimal(s) => Value::Decimal(x),
-                _ => return Err(invalid(format!("{s:?} is not a decimal number"))),
-            },
-            ColumnType::Date => Date::parse(s)
-                .map(Value::Date)
-                .map_err(|e| invalid(e.to_string()))?,
-            ColumnType::Boolean => match s {
-                "1" | "true" | "TRUE" | "True" | "Y" | "y" => Value::Bool(true),
-                "0" | "false" | "FALSE" | "False" | "N" | "n" => Value::Bool(false),
-                _ => return Err(invalid(format!("{s:?} is not a boolean (1/0, true/false)"))),
-            },
-        };
+        let v = Value::parse_typed(rules, column.ty, s, column.max_length).map_err(&invalid)?;
         if !column.values.is_empty() {
             let code = v.to_string();
             if !column.values.iter().any(|cv| cv.code == code) {
@@ -93,6 +53,79 @@ impl Value {
             }
         }
         Ok(v)
+    }
+
+    /// Parses non-empty text as a value of type `ty` (no column context: query parameters
+    /// use this too). The error is the reason alone.
+    pub fn parse_typed(
+        rules: &IdentityRules,
+        ty: ColumnType,
+        s: &str,
+        max_length: Option<usize>,
+    ) -> Result<Value, String> {
+        Ok(match ty {
+            ColumnType::NationalNumber => NationalNumber::parse(rules, s)
+                .map(|n| Value::Text(n.as_str().to_owned()))
+                .map_err(|e| e.to_string())?,
+            ColumnType::PersonalId => PersonalId::parse(rules, s)
+                .map(|n| Value::Text(n.as_str().to_owned()))
+                .map_err(|e| e.to_string())?,
+            ColumnType::CivilRecordId => CivilRecordId::parse(rules, s)
+                .map(|n| Value::Text(n.as_str().to_owned()))
+                .map_err(|e| e.to_string())?,
+            ColumnType::Text => {
+                if let Some(max) = max_length {
+                    let n = s.chars().count();
+                    if n > max {
+                        return Err(format!("text of {n} characters is longer than {max}"));
+                    }
+                }
+                if s.chars().any(|c| c.is_control()) {
+                    return Err("text contains control characters".into());
+                }
+                Value::Text(s.to_owned())
+            }
+            ColumnType::Integer => s
+                .parse::<i64>()
+                .map(Value::Int)
+                .map_err(|_| format!("{s:?} is not an integer"))?,
+            ColumnType::Decimal => match s.parse::<f64>() {
+                Ok(x) if x.is_finite() && looks_decimal(s) => Value::Decimal(x),
+                _ => return Err(format!("{s:?} is not a decimal number")),
+            },
+            ColumnType::Date => Date::parse(s).map(Value::Date).map_err(|e| e.to_string())?,
+            ColumnType::Boolean => match s {
+                "1" | "true" | "TRUE" | "True" | "Y" | "y" => Value::Bool(true),
+                "0" | "false" | "FALSE" | "False" | "N" | "n" => Value::Bool(false),
+                _ => return Err(format!("{s:?} is not a boolean (1/0, true/false)")),
+            },
+        })
+    }
+
+    /// A JSON value (an API parameter) as a value of type `ty`: strings are parsed as by
+    /// [`Value::parse_typed`]; numbers and booleans are accepted where the type takes them.
+    pub fn from_json(
+        rules: &IdentityRules,
+        ty: ColumnType,
+        json: &serde_json::Value,
+    ) -> Result<Value, String> {
+        use serde_json::Value as J;
+        match (json, ty) {
+            (J::Null, _) => Err("a value is required".into()),
+            (J::String(s), _) => Value::parse_typed(rules, ty, s.trim(), Some(4096)),
+            (J::Number(n), ColumnType::Integer) => n
+                .as_i64()
+                .map(Value::Int)
+                .ok_or_else(|| format!("{n} is not an integer")),
+            (J::Number(n), ColumnType::Decimal) => n
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .map(Value::Decimal)
+                .ok_or_else(|| format!("{n} is not a decimal number")),
+            (J::Number(n), _) => Value::parse_typed(rules, ty, &n.to_string(), None),
+            (J::Bool(b), ColumnType::Boolean) => Ok(Value::Bool(*b)),
+            (other, _) => Err(format!("{other} is not a {}", ty.name())),
+        }
     }
 
     pub fn is_null(&self) -> bool {

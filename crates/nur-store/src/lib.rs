@@ -3,20 +3,29 @@
 //! crate that contains SQL. Dynamic SQL (the warehouse DDL and per-table statements) is built
 //! with sea-query from catalog identifiers; values are always bound, never spliced.
 
+mod access;
 mod bulk;
 mod ddl;
 mod error;
 mod lookup;
 mod migrate;
 mod postgres;
+mod query;
+mod sql;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod url;
 
+pub use access::{
+    AccessEntry, AuditFilter, ClientChange, ClientRow, EntitySettings, GrantFilter,
+    GrantHistoryRow, GrantRow, NewProcedure, ProcedureRow, ProcedureVersion, Upstream,
+    DATA_ACTIONS,
+};
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use error::StoreError;
 pub use lookup::{Household, PersonRecord};
+pub use query::QueryRows;
 pub use url::{DbUrl, OpenMode};
 
 use nur_core::{Catalog, NationalNumber, Table};
@@ -105,6 +114,22 @@ impl Store {
         match DbUrl::parse(url)? {
             DbUrl::Sqlite(path) => Ok(Store::Sqlite(sqlite::SqliteStore::open(&path, mode)?)),
             DbUrl::Postgres(conn) => Ok(Store::Postgres(postgres::PgStore::open(&conn)?)),
+        }
+    }
+
+    /// Runs `f` in a read transaction.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut dyn sql::Tx) -> Result<T>) -> Result<T> {
+        match self {
+            Store::Sqlite(s) => s.with_tx(false, f),
+            Store::Postgres(s) => s.with_tx(false, f),
+        }
+    }
+
+    /// Runs `f` in a write transaction.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut dyn sql::Tx) -> Result<T>) -> Result<T> {
+        match self {
+            Store::Sqlite(s) => s.with_tx(true, f),
+            Store::Postgres(s) => s.with_tx(true, f),
         }
     }
 

@@ -9,14 +9,22 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "system",
-    sqlite: include_str!("migrations/sqlite/0001_system.sql"),
-    postgres: include_str!("migrations/postgres/0001_system.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "system",
+        sqlite: include_str!("migrations/sqlite/0001_system.sql"),
+        postgres: include_str!("migrations/postgres/0001_system.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "access",
+        sqlite: include_str!("migrations/sqlite/0002_access.sql"),
+        postgres: include_str!("migrations/postgres/0002_access.sql"),
+    },
+];
 
-pub const LATEST: i64 = 1;
+pub const LATEST: i64 = 2;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

@@ -46,6 +46,30 @@ impl Pooled<'_> {
     }
 }
 
+impl Pooled<'_> {
+    /// Like [`Pooled::prepared`], with each parameter's type fixed by its bound kind (text
+    /// parameters stay text and are cast in SQL). A statement's kinds follow from its text.
+    fn prepared_typed(&mut self, sql: &str, bound: &[crate::query::Bound]) -> Result<Statement> {
+        use crate::query::Bound;
+        use postgres::types::Type;
+        let conn = self.conn.as_mut().expect("present until drop");
+        if let Some(st) = conn.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let types: Vec<Type> = bound
+            .iter()
+            .map(|b| match b {
+                Bound::Int(_) => Type::INT8,
+                Bound::Real(_) => Type::FLOAT8,
+                Bound::Text(_) | Bound::Null => Type::TEXT,
+            })
+            .collect();
+        let st = conn.client.prepare_typed(sql, &types)?;
+        conn.statements.insert(sql.into(), st.clone());
+        Ok(st)
+    }
+}
+
 impl Deref for Pooled<'_> {
     type Target = Client;
     fn deref(&self) -> &Client {
@@ -104,6 +128,19 @@ impl PgStore {
             store: self,
             conn: Some(conn),
         })
+    }
+
+    /// Runs `f` in one transaction.
+    pub fn with_tx<T>(
+        &self,
+        _write: bool,
+        f: impl FnOnce(&mut dyn crate::sql::Tx) -> Result<T>,
+    ) -> Result<T> {
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        let out = f(&mut tx)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     pub fn migrate(&self, catalog: &Catalog) -> Result<()> {
@@ -429,6 +466,32 @@ impl PgStore {
                 })
                 .collect())
         })
+    }
+}
+
+impl PgStore {
+    /// Runs a compiled query; every cell was selected as text and is re-typed by its output
+    /// column's catalog type. Parameters are typed TEXT or INT8 as compiled.
+    pub(crate) fn run_select(
+        &self,
+        sql: &str,
+        bound: &[crate::query::Bound],
+        types: &[ColumnType],
+    ) -> Result<Vec<Vec<Value>>> {
+        let mut c = self.conn()?;
+        let st = c.prepared_typed(sql, bound)?;
+        let params: Vec<crate::sql::P<'_>> = bound.iter().map(Into::into).collect();
+        let rows = c.query(&st, &crate::sql::pg_params(&params))?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, ty)| text_value(r.get::<_, Option<&str>>(i), *ty))
+                    .collect()
+            })
+            .collect())
     }
 }
 

@@ -97,6 +97,25 @@ impl SqliteStore {
         })
     }
 
+    /// Runs `f` in one transaction; a write transaction takes SQLite's write lock up front,
+    /// so it never fails half way on a lock upgrade.
+    pub fn with_tx<T>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut dyn crate::sql::Tx) -> Result<T>,
+    ) -> Result<T> {
+        let mut c = self.conn()?;
+        let behavior = if write {
+            rusqlite::TransactionBehavior::Immediate
+        } else {
+            rusqlite::TransactionBehavior::Deferred
+        };
+        let mut tx = c.transaction_with_behavior(behavior)?;
+        let out = f(&mut tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     pub fn migrate(&self, catalog: &Catalog) -> Result<()> {
         self.lookup_sql.clear();
         let mut c = self.conn()?;
@@ -385,6 +404,30 @@ impl SqliteStore {
             }
             Ok(out)
         })
+    }
+}
+
+impl SqliteStore {
+    /// Runs a compiled query, re-typing each cell by its output column's catalog type.
+    pub(crate) fn run_select(
+        &self,
+        sql: &str,
+        bound: &[crate::query::Bound],
+        types: &[ColumnType],
+    ) -> Result<Vec<Vec<Value>>> {
+        let c = self.conn()?;
+        let mut st = c.prepare_cached(sql)?;
+        let params: Vec<crate::sql::P<'_>> = bound.iter().map(Into::into).collect();
+        let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut row = Vec::with_capacity(types.len());
+            for (i, ty) in types.iter().enumerate() {
+                row.push(read_value(r.get_ref(i)?, *ty));
+            }
+            out.push(row);
+        }
+        Ok(out)
     }
 }
 

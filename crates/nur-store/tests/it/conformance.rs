@@ -1,20 +1,10 @@
 use nur_core::account::{NewAccount, Role};
 use nur_core::{Catalog, NationalNumber, Value};
 use nur_store::testing::{Backend, TestDb};
+
 use nur_store::{
     BatchStatus, Chunk, NewBatch, Rejected, Row, StoreError, Warehouse, SCHEMA_VERSION,
 };
-
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $case() { super::$case(super::Backend::Sqlite) })*
-        }
-        mod postgres {
-            $(#[test] fn $case() { super::$case(super::Backend::Postgres) })*
-        }
-    };
-}
 
 conformance!(
     migrations_are_idempotent,
@@ -25,12 +15,12 @@ conformance!(
     accounts,
 );
 
-fn text(s: &str) -> Value {
+pub fn text(s: &str) -> Value {
     Value::Text(s.into())
 }
 
 /// A valid person row for the Jordan catalog's person table, by column name.
-fn person_row(c: &Catalog, nn: &str, first: &str, crid: &str) -> Row {
+pub fn person_row(c: &Catalog, nn: &str, first: &str, crid: &str) -> Row {
     let t = c.person_table();
     let values = t
         .columns
@@ -52,7 +42,7 @@ fn person_row(c: &Catalog, nn: &str, first: &str, crid: &str) -> Row {
     }
 }
 
-fn load(
+pub fn load(
     store: &nur_store::Store,
     c: &Catalog,
     table: &str,
