@@ -94,6 +94,18 @@ impl Drop for Pooled<'_> {
     }
 }
 
+impl Drop for PgStore {
+    /// A synchronous client's drop blocks on its connection; when the last handle to the
+    /// store goes away on an async worker (a server shutting down), that would panic, so the
+    /// clients are closed on a plain thread.
+    fn drop(&mut self) {
+        let conns = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|e| e.into_inner()));
+        if !conns.is_empty() {
+            let _ = std::thread::spawn(move || drop(conns)).join();
+        }
+    }
+}
+
 impl PgStore {
     pub fn open(url: &str) -> Result<PgStore> {
         let store = PgStore {

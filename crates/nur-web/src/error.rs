@@ -41,6 +41,37 @@ impl ApiError {
             message: message.into(),
         }
     }
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: message.into(),
+        }
+    }
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn upstream(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
     pub fn internal(cause: String) -> ApiError {
         tracing::error!(%cause, "internal error");
         ApiError {
@@ -57,6 +88,17 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(m) => ApiError::not_found("not_found", m),
             StoreError::Invalid(m) => ApiError::invalid("invalid", m),
             other => ApiError::internal(other.to_string()),
+        }
+    }
+}
+
+impl From<nur_core::query::QueryError> for ApiError {
+    fn from(e: nur_core::query::QueryError) -> ApiError {
+        use nur_core::query::QueryError;
+        match e {
+            QueryError::Invalid(m) => ApiError::invalid("invalid_query", m),
+            QueryError::Forbidden(m) => ApiError::forbidden("not_granted", m),
+            QueryError::Parameter(m) => ApiError::invalid("invalid_parameter", m),
         }
     }
 }

@@ -2,14 +2,21 @@
 //! crate that knows HTTP; it calls the store through `spawn_blocking` because store calls
 //! are synchronous and may take longer than an async task should block.
 
+pub mod auth;
+mod data;
 mod error;
+pub mod gateway;
+mod openapi;
+pub mod upstream;
 
-use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::Router;
 use error::ApiError;
-use nur_core::{Catalog, NationalNumber};
-use nur_store::{PersonRecord, Store, Warehouse};
+use nur_core::query::Limits;
+use nur_core::Catalog;
+use nur_store::{Store, Warehouse};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use error::ErrorBody;
@@ -19,13 +26,53 @@ pub use error::ErrorBody;
 pub struct AppState {
     pub store: Arc<Store>,
     pub catalog: Arc<Catalog>,
+    pub keys: auth::TokenKeys,
+    pub limits: Limits,
+    pub http: gateway::HttpClient,
+}
+
+impl AppState {
+    /// Loads (or creates) the token signing key; tokens live `token_ttl_secs`.
+    pub fn new(
+        store: Arc<Store>,
+        catalog: Arc<Catalog>,
+        token_ttl_secs: u64,
+        limits: Limits,
+    ) -> nur_store::Result<AppState> {
+        let keys = auth::TokenKeys::load(&store, token_ttl_secs)?;
+        Ok(AppState {
+            store,
+            catalog,
+            keys,
+            limits,
+            http: gateway::http_client(),
+        })
+    }
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/api/v1/persons/{national_number}", get(person))
+        .route("/oauth2/client/token", post(auth::token))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/v1/grants", get(data::my_grants))
+        .route("/api/v1/queries/sql", post(data::query_sql))
+        .route("/api/v1/queries/run", post(data::query_run))
+        .route("/api/v1/procedures", get(data::procedures))
+        .route(
+            "/api/v1/procedures/{entity}/{name}",
+            post(data::procedure_post).get(data::procedure_get),
+        )
+        .route(
+            "/api/v1/operations/{entity}/{service}/{operation}",
+            post(gateway::call),
+        )
+        .route("/api/v1/persons/{national_number}", get(data::person))
+        .route(
+            "/api/v1/persons/{national_number}/access-log",
+            get(data::access_log),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -36,7 +83,22 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Serves the simulated upstream operations (see [`upstream`]) until `shutdown` resolves.
+pub async fn serve_upstream(
+    listener: tokio::net::TcpListener,
+    store: Arc<Store>,
+    catalog: Arc<Catalog>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, upstream::router(store, catalog))
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -51,31 +113,11 @@ async fn readyz(State(s): State<AppState>) -> Result<&'static str, ApiError> {
     Ok("ready")
 }
 
-async fn person(
-    State(s): State<AppState>,
-    Path(nn): Path<String>,
-) -> Result<Json<PersonRecord>, ApiError> {
-    let nn = NationalNumber::parse(&s.catalog.identity, &nn)
-        .map_err(|e| ApiError::invalid("invalid_national_number", e.to_string()))?;
-    let record = blocking(move || {
-        s.store
-            .lookup_person(&s.catalog, &nn)
-            .map_err(ApiError::from)
-    })
-    .await?;
-    record.map(Json).ok_or_else(|| {
-        ApiError::not_found(
-            "person_not_found",
-            "no person or registry record has this national number",
-        )
-    })
-}
-
 async fn not_found() -> ApiError {
     ApiError::not_found("route_not_found", "no such route")
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)

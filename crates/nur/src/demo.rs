@@ -149,3 +149,168 @@ pub fn print_person(p: &PersonRecord) {
         println!("{table}: {} row(s)", rows.len());
     }
 }
+
+/// The demo's access set-up, idempotent: NAF (the National Aid Fund) is granted what a
+/// social-assistance agency needs, owns a client and a procedure, and every catalog service
+/// answers at the simulated upstream.
+pub fn access(
+    store: &Store,
+    catalog: &Catalog,
+    dir: &Path,
+    api_at: std::net::SocketAddr,
+    upstream_at: std::net::SocketAddr,
+) -> Result<()> {
+    use nur_core::grant::{Actor, GrantChange, Target};
+    use nur_core::Ident;
+    let actor = Actor::Operator {
+        name: "demo".into(),
+    };
+    let naf = Ident::parse("NAF").map_err(anyhow::Error::msg)?;
+    let mut targets = Vec::new();
+    for (table, columns) in [
+        (
+            "CSPD_Personal_Info",
+            &[
+                "National_Number",
+                "First_Name",
+                "Second_Name",
+                "Third_Name",
+                "Family_Name",
+                "Gender",
+                "Birth_Date",
+                "Civil_Record_Id",
+            ][..],
+        ),
+        (
+            "DVLD_Car_Info",
+            &["National_Number", "Vehicle_Type", "Model_Year"][..],
+        ),
+        (
+            "SSC_Salaries",
+            &["National_Number", "Salary_Amount", "Employer_Name"][..],
+        ),
+    ] {
+        let t = catalog.table(table).context("demo table")?;
+        targets.push(Target::Table {
+            table: t.name.clone(),
+        });
+        for c in columns.iter().filter_map(|c| t.column(c)) {
+            targets.push(Target::Column {
+                table: t.name.clone(),
+                column: c.name.clone(),
+            });
+        }
+    }
+    for s in catalog
+        .services
+        .iter()
+        .filter(|s| s.service.as_str() == "CSPD")
+    {
+        targets.push(Target::Operation {
+            service: s.service.clone(),
+            operation: s.operation.clone(),
+        });
+        // Mother's name stays with CSPD, so the gateway's property filter shows.
+        for p in s
+            .properties
+            .iter()
+            .filter(|p| p.name.as_str() != "Mother_Name")
+        {
+            targets.push(Target::Property {
+                service: s.service.clone(),
+                operation: s.operation.clone(),
+                property: p.name.clone(),
+            });
+        }
+    }
+    for target in targets {
+        let change = GrantChange {
+            consumer: naf.clone(),
+            target: target.clone(),
+        };
+        let custodian = change.check(catalog, &actor)?;
+        let ev = nur_core::audit::NewEvent {
+            actor_kind: actor.kind().into(),
+            actor: actor.name().into(),
+            entity: Some(custodian.to_string()),
+            action: "grant".into(),
+            target: format!("{target} to NAF"),
+            outcome: "ok".into(),
+            ..Default::default()
+        };
+        store.change_grant(true, "NAF", custodian.as_str(), &target, ev)?;
+    }
+    let mut services: Vec<&str> = catalog
+        .services
+        .iter()
+        .map(|s| s.service.as_str())
+        .collect();
+    services.dedup();
+    for s in services {
+        crate::access::register_upstream(
+            store,
+            catalog,
+            s,
+            &format!("http://{upstream_at}"),
+            5000,
+            &actor,
+        )?;
+    }
+    if store.procedure("NAF", "person_vehicles")?.is_none() {
+        let spec = serde_json::json!({
+            "version": 1,
+            "tables": [
+                {"table": "CSPD_Personal_Info", "columns": ["National_Number", "First_Name", "Family_Name"]},
+                {"table": "DVLD_Car_Info", "columns": ["Vehicle_Type", "Model_Year"], "join": "left"}
+            ],
+            "conditions": {"column": "CSPD_Personal_Info.National_Number", "op": "=", "param": "national_number"},
+            "parameters": [{"name": "national_number", "type": "national_number"}],
+            "limit": 100
+        });
+        store.save_procedure(
+            &nur_store::NewProcedure {
+                entity: "NAF".into(),
+                name: "person_vehicles".into(),
+                description: "A person and the vehicles registered to them".into(),
+                spec: spec.to_string(),
+                on_revoke: nur_core::query::RevokePolicy::Refuse,
+                saved_by: "demo".into(),
+            },
+            nur_core::audit::NewEvent {
+                actor_kind: "operator".into(),
+                actor: "demo".into(),
+                entity: Some("NAF".into()),
+                action: "procedure.save".into(),
+                target: "NAF/person_vehicles".into(),
+                outcome: "ok".into(),
+                ..Default::default()
+            },
+        )?;
+    }
+    let client_file = dir.join("demo-client.json");
+    if !client_file.exists() {
+        let (id, secret) = crate::access::create_client(
+            store,
+            catalog,
+            "NAF",
+            "demo case system",
+            vec![],
+            &actor,
+        )?;
+        write_private(
+            &client_file,
+            &serde_json::json!({"client_id": id, "client_secret": secret}).to_string(),
+        )?;
+    }
+    let creds: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&client_file)?)?;
+    let (id, secret) = (
+        creds["client_id"].as_str().unwrap_or(""),
+        creds["client_secret"].as_str().unwrap_or(""),
+    );
+    println!("\nNAF API client (also in {}):", client_file.display());
+    println!("  TOKEN=$(curl -s http://{api_at}/oauth2/client/token -d grant_type=client_credentials -d client_id={id} -d client_secret={secret} | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')");
+    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'X-NUR-Purpose: case 42' http://{api_at}/api/v1/procedures/NAF/person_vehicles?national_number=NN");
+    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" -X POST -H 'Content-Type: application/json' -d '{{\"National_Number\":\"NN\"}}' http://{api_at}/api/v1/operations/CSPD/CSPD/gePersonal");
+    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" http://{api_at}/api/openapi.json");
+    Ok(())
+}

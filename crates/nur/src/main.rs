@@ -1,6 +1,7 @@
 //! `nur`: the National Unified Registry command line. Each subcommand wires the library crates
 //! together; none holds domain logic of its own.
 
+mod access;
 mod bench;
 mod demo;
 mod progress;
@@ -100,6 +101,65 @@ enum Command {
         db: String,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
+    /// Grant a consumer entity a table (and columns) or an operation (and output properties).
+    Grant(access::GrantArgs),
+    /// Revoke a grant; with --columns or --properties, only those.
+    Revoke(access::GrantArgs),
+    /// List grants.
+    Grants {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        #[arg(long)]
+        consumer: Option<String>,
+        #[arg(long)]
+        custodian: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save, delete, list and show procedures (saved query specs served as APIs).
+    Procedure {
+        #[command(subcommand)]
+        cmd: access::ProcedureCmd,
+    },
+    /// Create, rotate, revoke and list API clients of an entity.
+    Client {
+        #[command(subcommand)]
+        cmd: access::ClientCmd,
+    },
+    /// Change an entity's settings.
+    Entity {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        entity: String,
+        /// Require X-NUR-Purpose on every data request of this entity's clients.
+        #[arg(long)]
+        purpose_required: Option<bool>,
+        /// Leave this entity's accesses out of citizens' access reports.
+        #[arg(long)]
+        withhold_from_access_report: Option<bool>,
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Register where a service's live operations answer (the gateway calls them there).
+    Upstream {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 5000)]
+        timeout_ms: i64,
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Verify or list the audit trail.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
     },
     /// Time person lookups in process over random national numbers (benchmarks).
     #[command(hide = true)]
@@ -122,6 +182,40 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk the hash chain; report the first broken link (exit status 1) or the count.
+    Verify {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+    },
+    /// List events, newest first.
+    List {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        #[arg(long)]
+        entity: Option<String>,
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only events that returned this national number.
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+/// Options of the HTTP APIs.
+#[derive(clap::Args, Clone, Copy)]
+struct ApiOptions {
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, default_value_t = 300)]
+    token_ttl: u64,
+    /// The most rows one query or procedure call returns.
+    #[arg(long, default_value_t = 10_000)]
+    max_rows: u32,
 }
 
 fn main() -> Result<()> {
@@ -239,10 +333,90 @@ fn main() -> Result<()> {
             let store = open(&db, &catalog)?;
             bench::lookup(&store, &catalog, samples, seed)?;
         }
-        Command::Serve { db, listen } => {
+        Command::Serve { db, listen, api } => {
             let store = open(&db, &catalog)?;
-            serve(store, catalog, listen)?;
+            serve(store, catalog, listen, api, None)?;
         }
+        Command::Grant(a) => {
+            let store = open(a.db(), &catalog)?;
+            access::change_grants(&store, &catalog, a, true)?;
+        }
+        Command::Revoke(a) => {
+            let store = open(a.db(), &catalog)?;
+            access::change_grants(&store, &catalog, a, false)?;
+        }
+        Command::Grants {
+            db,
+            consumer,
+            custodian,
+            json,
+        } => {
+            let store = open(&db, &catalog)?;
+            access::list_grants(&store, consumer, custodian, json)?;
+        }
+        Command::Procedure { cmd } => {
+            let store = open(cmd.db(), &catalog)?;
+            access::procedure(&store, &catalog, cmd)?;
+        }
+        Command::Client { cmd } => {
+            let store = open(cmd.db(), &catalog)?;
+            access::client(&store, &catalog, cmd)?;
+        }
+        Command::Entity {
+            db,
+            entity,
+            purpose_required,
+            withhold_from_access_report,
+            actor,
+        } => {
+            let store = open(&db, &catalog)?;
+            access::entity_settings(
+                &store,
+                &catalog,
+                &entity,
+                purpose_required,
+                withhold_from_access_report,
+                actor,
+            )?;
+        }
+        Command::Upstream {
+            db,
+            service,
+            url,
+            timeout_ms,
+            actor,
+        } => {
+            let store = open(&db, &catalog)?;
+            let actor = access::operator(actor);
+            access::register_upstream(&store, &catalog, &service, &url, timeout_ms, &actor)?;
+            println!("{service} answers at {url}");
+        }
+        Command::Audit { cmd } => match cmd {
+            AuditCmd::Verify { db } => {
+                let store = open(&db, &catalog)?;
+                match store.verify_audit()? {
+                    Ok(n) => println!("audit chain intact: {n} events"),
+                    Err(b) => bail!("audit chain broken at event {}: {}", b.seq, b.reason),
+                }
+            }
+            AuditCmd::List {
+                db,
+                entity,
+                actor,
+                person,
+                limit,
+            } => {
+                let store = open(&db, &catalog)?;
+                let events = store.audit_events(&nur_store::AuditFilter {
+                    entity,
+                    actor,
+                    person,
+                    limit,
+                    ..Default::default()
+                })?;
+                println!("{}", serde_json::to_string_pretty(&events)?);
+            }
+        },
         Command::Demo {
             persons,
             data_dir,
@@ -250,7 +424,18 @@ fn main() -> Result<()> {
             seed,
         } => {
             let store = demo::prepare(&catalog, &data_dir, persons, seed)?;
-            serve(store, catalog, listen)?;
+            let upstream_at = SocketAddr::new(listen.ip(), listen.port().wrapping_add(1));
+            demo::access(&store, &catalog, &data_dir, listen, upstream_at)?;
+            serve(
+                store,
+                catalog,
+                listen,
+                ApiOptions {
+                    token_ttl: 300,
+                    max_rows: 10_000,
+                },
+                Some(upstream_at),
+            )?;
         }
     }
     Ok(())
@@ -274,20 +459,47 @@ fn open(db: &str, catalog: &Catalog) -> Result<Store> {
     Ok(store)
 }
 
-fn serve(store: Store, catalog: Arc<Catalog>, listen: SocketAddr) -> Result<()> {
+/// Serves the APIs; with `upstream`, also the simulated upstream operations there.
+fn serve(
+    store: Store,
+    catalog: Arc<Catalog>,
+    listen: SocketAddr,
+    api: ApiOptions,
+    upstream: Option<SocketAddr>,
+) -> Result<()> {
+    let store = Arc::new(store);
+    // Store calls are synchronous: load the signing key before entering the runtime.
+    let limits = nur_core::query::Limits {
+        max_rows: api.max_rows,
+    };
+    let state = nur_web::AppState::new(store.clone(), catalog.clone(), api.token_ttl, limits)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        if let Some(at) = upstream {
+            let l = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("cannot listen on {at} for the simulated upstream"))?;
+            println!(
+                "simulated upstream operations on http://{}/",
+                l.local_addr()?
+            );
+            let (store, catalog) = (store.clone(), catalog.clone());
+            tokio::spawn(async move {
+                let stop = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                };
+                if let Err(e) = nur_web::serve_upstream(l, store, catalog, stop).await {
+                    tracing::error!(%e, "simulated upstream stopped");
+                }
+            });
+        }
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         println!("NUR is serving on http://{addr}/ (health: http://{addr}/healthz)");
-        let state = nur_web::AppState {
-            store: Arc::new(store),
-            catalog,
-        };
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };

@@ -1,17 +1,63 @@
 //! HTTP tests on the real app: the router served on port 0 over a loaded database, on both
-//! backends, spoken to with a plain HTTP/1.1 client.
+//! backends, spoken to with a plain HTTP/1.1 client; the simulated upstream on its own port.
 
-use nur_core::Catalog;
+use nur_core::audit::NewEvent;
+use nur_core::grant::Target;
+use nur_core::query::RevokePolicy;
+use nur_core::{Catalog, Ident};
 use nur_store::testing::{Backend, TestDb};
-use nur_store::Warehouse;
+use nur_store::{ClientChange, EntitySettings, NewProcedure, Store, Upstream, Warehouse};
+use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::sync::Arc;
 
 struct App {
     addr: std::net::SocketAddr,
+    store: Arc<Store>,
     _db: TestDb,
     _rt: tokio::runtime::Runtime,
     person: String,
+    client_id: String,
+    secret: String,
+}
+
+fn ev(action: &str) -> NewEvent {
+    NewEvent {
+        actor_kind: "operator".into(),
+        actor: "test".into(),
+        action: action.into(),
+        target: "t".into(),
+        outcome: "ok".into(),
+        ..Default::default()
+    }
+}
+
+fn id(s: &str) -> Ident {
+    Ident::parse(s).unwrap()
+}
+
+fn grant(store: &Store, c: &Catalog, target: Target) {
+    let custodian = target.custodian(c).unwrap().to_string();
+    store
+        .change_grant(true, "NAF", &custodian, &target, ev("grant"))
+        .unwrap();
+}
+
+fn revoke(store: &Store, c: &Catalog, target: Target) {
+    let custodian = target.custodian(c).unwrap().to_string();
+    store
+        .change_grant(false, "NAF", &custodian, &target, ev("revoke"))
+        .unwrap();
+}
+
+fn table(t: &str) -> Target {
+    Target::Table { table: id(t) }
+}
+fn column(t: &str, c: &str) -> Target {
+    Target::Column {
+        table: id(t),
+        column: id(c),
+    }
 }
 
 fn spawn_app(b: Backend) -> App {
@@ -36,42 +82,89 @@ fn spawn_app(b: Backend) -> App {
             }
         })
         .unwrap();
+    // NAF sees part of the person table and the birth table.
+    grant(&store, &c, table("CSPD_Personal_Info"));
+    for col in [
+        "National_Number",
+        "First_Name",
+        "Family_Name",
+        "Birth_Date",
+        "Civil_Record_Id",
+    ] {
+        grant(&store, &c, column("CSPD_Personal_Info", col));
+    }
+    grant(&store, &c, table("CSPD_Birth_Info"));
+    grant(&store, &c, column("CSPD_Birth_Info", "National_Number"));
+    let (row, secret) = nur_web::auth::new_client(&id("NAF"), "tests", vec![]).unwrap();
+    let client_id = row.client_id.clone();
+    store.create_client(&row, ev("client.create")).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
+    let store = Arc::new(store);
+    let catalog = Arc::new(c);
+    let upstream = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let up_addr = upstream.local_addr().unwrap();
+    rt.spawn(nur_web::serve_upstream(
+        upstream,
+        store.clone(),
+        catalog.clone(),
+        std::future::pending(),
+    ));
+    store
+        .put_upstream(
+            &Upstream {
+                service: "CSPD".into(),
+                base_url: format!("http://{up_addr}"),
+                timeout_ms: 5000,
+            },
+            ev("upstream"),
+        )
+        .unwrap();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = nur_web::AppState {
-        store: Arc::new(store),
-        catalog: Arc::new(c),
-    };
+    let state = nur_web::AppState::new(store.clone(), catalog, 300, Default::default()).unwrap();
     rt.spawn(nur_web::serve(listener, state, std::future::pending()));
     App {
         addr,
+        store,
         _db: db,
         _rt: rt,
         person,
+        client_id,
+        secret,
     }
 }
 
-/// GET over a fresh connection; returns (status, body).
-fn get(app: &App, path: &str) -> (u16, String) {
+/// One request over a fresh connection; returns (status, body).
+fn request(
+    app: &App,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     let mut s = std::net::TcpStream::connect(app.addr).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    write!(s, "{head}\r\n{body}").unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
     let text = String::from_utf8_lossy(&buf).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    // Responses here are small; undo chunked framing if the server chose it.
+    // Undo chunked framing if the server chose it.
     let body = if head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
@@ -93,6 +186,46 @@ fn get(app: &App, path: &str) -> (u16, String) {
     (status, body)
 }
 
+fn token_for(app: &App, id: &str, secret: &str) -> (u16, Value) {
+    let (st, body) = request(
+        app,
+        "POST",
+        "/oauth2/client/token",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &format!("grant_type=client_credentials&client_id={id}&client_secret={secret}"),
+    );
+    (st, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+fn token(app: &App) -> String {
+    let (st, v) = token_for(app, &app.client_id, &app.secret);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["token_type"], "Bearer");
+    v["access_token"].as_str().unwrap().to_owned()
+}
+
+/// An authorised request with a purpose.
+fn call(app: &App, tok: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
+    let auth = format!("Bearer {tok}");
+    let (st, b) = request(
+        app,
+        method,
+        path,
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+            ("X-NUR-Purpose", "case 7"),
+            ("X-NUR-User-Id", "officer-12"),
+        ],
+        body,
+    );
+    (st, serde_json::from_str(&b).unwrap_or(Value::String(b)))
+}
+
+fn error_code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
 macro_rules! both {
     ($($case:ident),* $(,)?) => {
         mod sqlite { $(#[test] fn $case() { super::$case(super::Backend::Sqlite) })* }
@@ -100,23 +233,56 @@ macro_rules! both {
     };
 }
 
-both!(health_and_person_lookup, bad_requests_get_clear_errors);
+both!(
+    health_and_person_lookup,
+    bad_requests_get_clear_errors,
+    tokens_rotation_revocation_and_allowlists,
+    procedures_follow_grants_at_every_call,
+    query_specs_and_hostile_input,
+    gateway_filters_properties_and_maps_failures,
+);
 
 fn health_and_person_lookup(b: Backend) {
     let app = spawn_app(b);
-    assert_eq!(get(&app, "/healthz"), (200, "ok".into()));
-    assert_eq!(get(&app, "/readyz"), (200, "ready".into()));
-    let (status, body) = get(&app, &format!("/api/v1/persons/{}", app.person));
-    assert_eq!(status, 200, "{body}");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        request(&app, "GET", "/healthz", &[], ""),
+        (200, "ok".into())
+    );
+    assert_eq!(
+        request(&app, "GET", "/readyz", &[], ""),
+        (200, "ready".into())
+    );
+    let path = format!("/api/v1/persons/{}", app.person);
+    let (st, body) = request(&app, "GET", &path, &[], "");
+    assert_eq!(st, 401, "no token: {body}");
+    let tok = token(&app);
+    let (st, v) = call(&app, &tok, "GET", &path, "");
+    assert_eq!(st, 200, "{v}");
     assert_eq!(v["national_number"], app.person.as_str());
-    assert_eq!(v["person"]["National_Number"], app.person.as_str());
-    assert!(!v["household"]["members"].as_array().unwrap().is_empty());
+    assert!(v["person"]["First_Name"].is_string());
+    assert!(
+        v["person"].get("Mother_Name").is_none(),
+        "ungranted column leaked: {v}"
+    );
     assert!(v["records"]["CSPD_Birth_Info"].is_array());
+    let tables: Vec<&String> = v["records"].as_object().unwrap().keys().collect();
+    assert!(
+        tables
+            .iter()
+            .all(|t| *t == "CSPD_Birth_Info" || *t == "CSPD_Personal_Info"),
+        "{tables:?}"
+    );
+    // The lookup is in the citizen's access report, with the purpose.
+    let (st, log) = call(&app, &tok, "GET", &format!("{path}/access-log"), "");
+    assert_eq!(st, 200, "{log}");
+    assert_eq!(log["accesses"][0]["entity"], "NAF");
+    assert_eq!(log["accesses"][0]["purpose"], "case 7");
+    assert_eq!(app.store.verify_audit().unwrap().map(|n| n > 0), Ok(true));
 }
 
 fn bad_requests_get_clear_errors(b: Backend) {
     let app = spawn_app(b);
+    let tok = token(&app);
     let cases = [
         (
             "/api/v1/persons/98210170",
@@ -137,16 +303,444 @@ fn bad_requests_get_clear_errors(b: Backend) {
             "national number",
         ),
         ("/api/v1/nowhere", 404, "route_not_found", "no such route"),
+        (
+            "/api/v1/procedures/NAF/nothing_here",
+            404,
+            "procedure_not_found",
+            "no procedure NAF/nothing_here",
+        ),
+        (
+            "/api/v1/procedures/DVLD/x",
+            403,
+            "not_owner",
+            "only its own procedures",
+        ),
     ];
     for (path, status, code, message) in cases {
-        let (got, body) = get(&app, path);
-        assert_eq!(got, status, "{path}: {body}");
-        let e: nur_web::ErrorBody = serde_json::from_str(&body).unwrap();
-        assert_eq!(e.error.code, code, "{path}");
+        let (got, v) = call(&app, &tok, "GET", path, "");
+        assert_eq!(got, status, "{path}: {v}");
+        assert_eq!(error_code(&v), code, "{path}");
         assert!(
-            e.error.message.contains(message),
-            "{path}: {}",
-            e.error.message
+            v["error"]["message"].as_str().unwrap().contains(message),
+            "{path}: {v}"
         );
     }
+    let long = "x".repeat(300);
+    let auth = format!("Bearer {tok}");
+    let (st, body) = request(
+        &app,
+        "GET",
+        &format!("/api/v1/persons/{}", app.person),
+        &[("Authorization", &auth), ("X-NUR-Purpose", &long)],
+        "",
+    );
+    assert_eq!(st, 400, "{body}");
+    for bad in ["Bearer nonsense", "Bearer a.b.c", "Basic Zm9vOmJhcg=="] {
+        let (st, _) = request(
+            &app,
+            "GET",
+            "/api/v1/procedures",
+            &[("Authorization", bad)],
+            "",
+        );
+        assert_eq!(st, 401, "{bad}");
+    }
+}
+
+fn tokens_rotation_revocation_and_allowlists(b: Backend) {
+    let app = spawn_app(b);
+    let (st, v) = token_for(&app, &app.client_id, "wrong");
+    assert_eq!((st, v["error"].as_str()), (401, Some("invalid_client")));
+    let (st, v) = token_for(&app, "nobody", "x");
+    assert_eq!((st, v["error"].as_str()), (401, Some("invalid_client")));
+    let (st, body) = request(
+        &app,
+        "POST",
+        "/oauth2/client/token",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "grant_type=password&client_id=a&client_secret=b",
+    );
+    assert_eq!(st, 400, "{body}");
+    assert!(body.contains("unsupported_grant_type"));
+    let (st, body) = request(
+        &app,
+        "POST",
+        "/oauth2/client/token",
+        &[("Content-Type", "application/json")],
+        "{}",
+    );
+    assert_eq!(st, 400, "{body}");
+    let tok = token(&app);
+    assert_eq!(call(&app, &tok, "GET", "/api/v1/procedures", "").0, 200);
+    // Rotation ends older tokens at once.
+    let (_, hash) = nur_web::auth::new_secret().unwrap();
+    app.store
+        .change_client(
+            &app.client_id,
+            &ClientChange::Rotate { secret_hash: hash },
+            ev("rotate"),
+        )
+        .unwrap();
+    assert_eq!(call(&app, &tok, "GET", "/api/v1/procedures", "").0, 401);
+    // An allowlist that excludes the test's address.
+    let (row, secret) =
+        nur_web::auth::new_client(&id("NAF"), "far away", vec!["10.9.0.0/16".into()]).unwrap();
+    app.store.create_client(&row, ev("client.create")).unwrap();
+    let (st, v) = token_for(&app, &row.client_id, &secret);
+    assert_eq!(st, 401, "{v}");
+    // Revocation.
+    let (row, secret) =
+        nur_web::auth::new_client(&id("NAF"), "short lived", vec!["127.0.0.1".into()]).unwrap();
+    app.store.create_client(&row, ev("client.create")).unwrap();
+    let (st, v) = token_for(&app, &row.client_id, &secret);
+    assert_eq!(st, 200, "{v}");
+    let tok = v["access_token"].as_str().unwrap().to_owned();
+    app.store
+        .change_client(&row.client_id, &ClientChange::Revoke, ev("revoke"))
+        .unwrap();
+    assert_eq!(call(&app, &tok, "GET", "/api/v1/procedures", "").0, 401);
+    assert_eq!(token_for(&app, &row.client_id, &secret).0, 401);
+}
+
+fn save(app: &App, name: &str, spec: Value, policy: RevokePolicy) {
+    app.store
+        .save_procedure(
+            &NewProcedure {
+                entity: "NAF".into(),
+                name: name.into(),
+                description: format!("test {name}"),
+                spec: spec.to_string(),
+                on_revoke: policy,
+                saved_by: "test".into(),
+            },
+            ev("procedure.save"),
+        )
+        .unwrap();
+}
+
+fn procedures_follow_grants_at_every_call(b: Backend) {
+    let app = spawn_app(b);
+    let c = Catalog::jordan();
+    let spec = json!({"version": 1,
+        "tables": [{"table": "CSPD_Personal_Info", "columns": ["National_Number", "First_Name", "Birth_Date"]}],
+        "conditions": {"column": "National_Number", "op": "=", "param": "national_number"},
+        "parameters": [{"name": "national_number", "type": "national_number"}]});
+    save(&app, "person", spec.clone(), RevokePolicy::Refuse);
+    save(&app, "person_lenient", spec, RevokePolicy::DropColumns);
+    let tok = token(&app);
+    let body = json!({"national_number": app.person}).to_string();
+    let (st, v) = call(&app, &tok, "POST", "/api/v1/procedures/NAF/person", &body);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["rows"][0]["National_Number"], app.person.as_str());
+    assert_eq!(v["procedure"]["version"], 1);
+    let (st, v) = call(
+        &app,
+        &tok,
+        "GET",
+        &format!(
+            "/api/v1/procedures/NAF/person?national_number={}",
+            app.person
+        ),
+        "",
+    );
+    assert_eq!((st, v["row_count"].as_u64()), (200, Some(1)));
+    // CSV on request.
+    let auth = format!("Bearer {tok}");
+    let (st, csv) = request(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/procedures/NAF/person?national_number={}",
+            app.person
+        ),
+        &[("Authorization", &auth), ("Accept", "text/csv")],
+        "",
+    );
+    assert_eq!(st, 200);
+    assert!(
+        csv.starts_with("National_Number,First_Name,Birth_Date\n"),
+        "{csv}"
+    );
+    // Parameter errors.
+    let (st, v) = call(
+        &app,
+        &tok,
+        "POST",
+        "/api/v1/procedures/NAF/person",
+        r#"{"national_number": "12"}"#,
+    );
+    assert_eq!((st, error_code(&v)), (400, "invalid_parameter"), "{v}");
+    let (st, v) = call(
+        &app,
+        &tok,
+        "POST",
+        "/api/v1/procedures/NAF/person",
+        r#"{"nn": 1}"#,
+    );
+    assert_eq!((st, error_code(&v)), (400, "invalid_parameter"), "{v}");
+    let (st, _) = call(
+        &app,
+        &tok,
+        "POST",
+        "/api/v1/procedures/NAF/person",
+        "{not json",
+    );
+    assert_eq!(st, 400);
+    // The OpenAPI document has both procedures with typed parameters.
+    let (st, doc) = call(&app, &tok, "GET", "/api/openapi.json", "");
+    assert_eq!((st, doc["openapi"].as_str()), (200, Some("3.1.0")));
+    let post = &doc["paths"]["/api/v1/procedures/NAF/person"]["post"];
+    assert_eq!(
+        post["requestBody"]["content"]["application/json"]["schema"]["properties"]
+            ["national_number"]["pattern"],
+        "^[0-9]{10}$"
+    );
+    let row = &post["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+        ["rows"]["items"]["properties"];
+    assert_eq!(row["Birth_Date"]["anyOf"][0]["format"], "date");
+    // Revoke one column: the very next call is refused, or the column dropped by policy.
+    revoke(&app.store, &c, column("CSPD_Personal_Info", "Birth_Date"));
+    let (st, v) = call(&app, &tok, "POST", "/api/v1/procedures/NAF/person", &body);
+    assert_eq!((st, error_code(&v)), (403, "not_granted"), "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("CSPD_Personal_Info.Birth_Date"));
+    let (st, v) = call(
+        &app,
+        &tok,
+        "POST",
+        "/api/v1/procedures/NAF/person_lenient",
+        &body,
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["dropped_columns"],
+        json!(["CSPD_Personal_Info.Birth_Date"])
+    );
+    assert!(v["rows"][0].get("Birth_Date").is_none());
+    let (_, doc) = call(&app, &tok, "GET", "/api/openapi.json", "");
+    assert!(
+        doc["paths"].get("/api/v1/procedures/NAF/person").is_none(),
+        "a refused procedure stays out of the document"
+    );
+    assert!(doc["paths"]
+        .get("/api/v1/procedures/NAF/person_lenient")
+        .is_some());
+    // Purpose made mandatory for NAF.
+    app.store
+        .set_entity_settings(
+            "NAF",
+            EntitySettings {
+                purpose_required: true,
+                access_withheld: false,
+            },
+            ev("settings"),
+        )
+        .unwrap();
+    let (st, body_text) = request(
+        &app,
+        "POST",
+        "/api/v1/procedures/NAF/person_lenient",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        &body,
+    );
+    assert_eq!(st, 400, "{body_text}");
+    assert!(body_text.contains("purpose_required"));
+    // The audit trail holds the calls, the refusal and who asked for whom.
+    let events = app
+        .store
+        .audit_events(&nur_store::AuditFilter {
+            entity: Some("NAF".into()),
+            action: Some("procedure.call".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(events.iter().any(|e| e.outcome.starts_with("refused")));
+    let ok = events
+        .iter()
+        .find(|e| e.outcome == "ok" && e.purpose.is_some())
+        .unwrap();
+    assert_eq!(
+        (ok.on_behalf_of.as_deref(), ok.purpose.as_deref()),
+        (Some("officer-12"), Some("case 7"))
+    );
+    assert_eq!(ok.persons, vec![app.person.clone()]);
+    assert!(app.store.verify_audit().unwrap().is_ok());
+}
+
+fn query_specs_and_hostile_input(b: Backend) {
+    let app = spawn_app(b);
+    let tok = token(&app);
+    let spec = json!({"version": 1,
+        "tables": [{"table": "CSPD_Personal_Info", "columns": ["National_Number", "First_Name"]},
+                   {"table": "CSPD_Birth_Info", "columns": ["National_Number"], "join": "inner"}],
+        "conditions": {"and": [{"column": "CSPD_Personal_Info.National_Number", "op": "in", "param": "nns"}]},
+        "parameters": [{"name": "nns", "type": "national_number", "list": true}],
+        "order_by": [{"column": "CSPD_Personal_Info.National_Number", "direction": "desc"}],
+        "limit": 5});
+    let (st, v) = call(&app, &tok, "POST", "/api/v1/queries/sql", &spec.to_string());
+    assert_eq!(st, 200, "{v}");
+    let sql = v["sql"].as_str().unwrap();
+    assert!(
+        sql.contains("INNER JOIN") && sql.contains("ORDER BY"),
+        "{sql}"
+    );
+    let run = json!({"spec": spec, "parameters": {"nns": [app.person]}});
+    let (st, v) = call(&app, &tok, "POST", "/api/v1/queries/run", &run.to_string());
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["columns"][0]["name"],
+        "CSPD_Personal_Info.National_Number"
+    );
+    // Hostile specs and values: clear errors, nothing executed.
+    let hostile = [
+        (
+            json!({"version": 1, "tables": [{"table": "CSPD_Personal_Info; DROP TABLE nur_audit", "columns": ["First_Name"]}]}),
+            400,
+            "invalid_query",
+        ),
+        (
+            json!({"version": 1, "tables": [{"table": "CSPD_Personal_Info", "columns": ["First_Name\" FROM nur_client --"]}]}),
+            400,
+            "invalid_query",
+        ),
+        (
+            json!({"version": 1, "tables": [{"table": "nur_client", "columns": ["secret_hash"]}]}),
+            400,
+            "invalid_query",
+        ),
+        (
+            json!({"version": 1, "tables": [{"table": "CSPD_Personal_Info", "columns": ["Mother_Name"]}]}),
+            403,
+            "not_granted",
+        ),
+        (
+            json!({"version": 1, "tables": [{"table": "SSC_Salaries", "columns": ["Salary_Amount"]}]}),
+            403,
+            "not_granted",
+        ),
+        (
+            json!({"version": 1, "tables": [{"table": "CSPD_Personal_Info", "columns": ["First_Name"]}], "conditions": {"column": "First_Name", "op": "= 1 OR", "value": "x"}}),
+            400,
+            "invalid_query",
+        ),
+        (json!({"version": 9, "tables": []}), 400, "invalid_query"),
+        (json!([1, 2]), 400, "invalid_query"),
+    ];
+    for (spec, status, code) in hostile {
+        let (st, v) = call(
+            &app,
+            &tok,
+            "POST",
+            "/api/v1/queries/run",
+            &json!({"spec": spec}).to_string(),
+        );
+        assert_eq!((st, error_code(&v)), (status, code), "{spec}: {v}");
+    }
+    let values = json!({"spec": {"version": 1, "tables": [{"table": "CSPD_Personal_Info", "columns": ["First_Name"]}],
+        "conditions": {"column": "First_Name", "op": "=", "param": "n"}, "parameters": [{"name": "n", "type": "text"}]},
+        "parameters": {"n": "' OR '1'='1"}});
+    let (st, v) = call(
+        &app,
+        &tok,
+        "POST",
+        "/api/v1/queries/run",
+        &values.to_string(),
+    );
+    assert_eq!((st, v["row_count"].as_u64()), (200, Some(0)), "{v}");
+    assert!(app.store.verify_audit().unwrap().is_ok());
+}
+
+fn gateway_filters_properties_and_maps_failures(b: Backend) {
+    let app = spawn_app(b);
+    let c = Catalog::jordan();
+    let tok = token(&app);
+    let path = "/api/v1/operations/CSPD/CSPD/gePersonal";
+    let body = json!({"National_Number": app.person}).to_string();
+    let (st, v) = call(&app, &tok, "POST", path, &body);
+    assert_eq!((st, error_code(&v)), (403, "not_granted"), "{v}");
+    let op = Target::Operation {
+        service: id("CSPD"),
+        operation: id("gePersonal"),
+    };
+    grant(&app.store, &c, op.clone());
+    for p in ["National_Number", "First_Name"] {
+        grant(
+            &app.store,
+            &c,
+            Target::Property {
+                service: id("CSPD"),
+                operation: id("gePersonal"),
+                property: id(p),
+            },
+        );
+    }
+    let (st, v) = call(&app, &tok, "POST", path, &body);
+    assert_eq!(st, 200, "{v}");
+    let rec = v["records"][0].as_object().unwrap();
+    let mut keys: Vec<&String> = rec.keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["First_Name", "National_Number"],
+        "only granted properties pass"
+    );
+    let (st, v) = call(&app, &tok, "POST", path, r#"{"National_Number": "123"}"#);
+    assert_eq!((st, error_code(&v)), (400, "invalid_parameter"), "{v}");
+    let (st, v) = call(
+        &app,
+        &tok,
+        "POST",
+        path,
+        r#"{"National_Number": "9821017042", "x": 1}"#,
+    );
+    assert_eq!((st, error_code(&v)), (400, "invalid_parameter"), "{v}");
+    let (st, v) = call(
+        &app,
+        &tok,
+        "POST",
+        "/api/v1/operations/CSPD/CSPD/noSuchOp",
+        &body,
+    );
+    assert_eq!((st, error_code(&v)), (404, "operation_not_found"), "{v}");
+    // The upstream goes away: a clear 502.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    app.store
+        .put_upstream(
+            &Upstream {
+                service: "CSPD".into(),
+                base_url: format!("http://{closed}"),
+                timeout_ms: 2000,
+            },
+            ev("upstream"),
+        )
+        .unwrap();
+    let (st, v) = call(&app, &tok, "POST", path, &body);
+    assert_eq!((st, error_code(&v)), (502, "upstream_unavailable"), "{v}");
+    // Revoking the operation hides it at once.
+    revoke(&app.store, &c, op);
+    let (st, _) = call(&app, &tok, "POST", path, &body);
+    assert_eq!(st, 403);
+    let events = app
+        .store
+        .audit_events(&nur_store::AuditFilter {
+            action: Some("operation.call".into()),
+            limit: 20,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(events.iter().any(|e| e
+        .outcome
+        .starts_with("failed: the upstream service did not answer")));
+    assert!(events
+        .iter()
+        .any(|e| e.outcome == "ok" && e.columns == ["First_Name", "National_Number"]));
 }
