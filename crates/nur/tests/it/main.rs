@@ -1,17 +1,18 @@
 //! End-to-end tests of the `nur` binary: the load survives `kill -9` at random moments and,
 //! run again, ends with exactly the state of an uninterrupted load.
 
+mod access;
 mod tidy;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn nur() -> Command {
+pub fn nur() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nur"))
 }
 
-fn run(args: &[&str]) -> String {
+pub fn run(args: &[&str]) -> String {
     let out = nur().args(args).output().unwrap();
     assert!(
         out.status.success(),
