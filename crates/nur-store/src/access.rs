@@ -121,14 +121,6 @@ pub struct AccessEntry {
     pub action: String,
 }
 
-/// The data-access actions a citizen's report lists.
-pub const DATA_ACTIONS: [&str; 4] = [
-    "query.run",
-    "procedure.call",
-    "operation.call",
-    "person.lookup",
-];
-
 fn flag(b: bool) -> i64 {
     b as i64
 }
@@ -662,8 +654,9 @@ impl Store {
         })
     }
 
-    /// A citizen's access report: data accesses that returned this national number, newest
-    /// first, leaving out entities whose accesses are withheld.
+    /// A citizen's access report: data accesses (query runs, procedure and operation calls,
+    /// lookups) that returned this national number, newest first, leaving out entities whose
+    /// accesses are withheld.
     pub fn access_log(
         &self,
         national_number: &str,

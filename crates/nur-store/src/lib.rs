@@ -20,7 +20,6 @@ mod url;
 pub use access::{
     AccessEntry, AuditFilter, ClientChange, ClientRow, EntitySettings, GrantFilter,
     GrantHistoryRow, GrantRow, NewProcedure, ProcedureRow, ProcedureVersion, Upstream,
-    DATA_ACTIONS,
 };
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use error::StoreError;

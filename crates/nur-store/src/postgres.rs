@@ -16,6 +16,9 @@ use std::sync::{Arc, Mutex};
 
 const D: Dialect = Dialect::Postgres;
 
+/// Prepared statements kept per connection before the cache is emptied.
+const MAX_STATEMENTS: usize = 1024;
+
 pub struct PgStore {
     url: String,
     pool: Mutex<Vec<PgConn>>,
@@ -65,6 +68,10 @@ impl Pooled<'_> {
             })
             .collect();
         let st = conn.client.prepare_typed(sql, &types)?;
+        // Ad hoc query specs each compile to their own text: keep the cache bounded.
+        if conn.statements.len() >= MAX_STATEMENTS {
+            conn.statements.clear();
+        }
         conn.statements.insert(sql.into(), st.clone());
         Ok(st)
     }
