@@ -18,6 +18,10 @@ const D: Dialect = Dialect::Sqlite;
 pub struct SqliteStore {
     path: PathBuf,
     pool: Mutex<Vec<Connection>>,
+    /// Serialises this process's write transactions. SQLite admits one writer; without this,
+    /// concurrent writers (audit appends under load) wait in SQLite's busy handler, which
+    /// sleeps in steps of up to 100 ms, instead of being woken as soon as the lock is free.
+    writer: Mutex<()>,
     lookup_sql: ddl::LookupSql,
 }
 
@@ -63,6 +67,7 @@ impl SqliteStore {
         let store = SqliteStore {
             path: path.to_owned(),
             pool: Mutex::new(Vec::new()),
+            writer: Mutex::new(()),
             lookup_sql: ddl::LookupSql::default(),
         };
         let c = store.connect()?;
@@ -104,6 +109,7 @@ impl SqliteStore {
         write: bool,
         f: impl FnOnce(&mut dyn crate::sql::Tx) -> Result<T>,
     ) -> Result<T> {
+        let _writing = write.then(|| self.writer.lock().unwrap_or_else(|e| e.into_inner()));
         let mut c = self.conn()?;
         let behavior = if write {
             rusqlite::TransactionBehavior::Immediate
