@@ -597,9 +597,16 @@ impl Store {
 
     // ---- audit ----
 
-    /// Appends one event (a data access) in its own transaction.
+    /// Appends one event (a data access); returns once it is committed, together with the
+    /// events of concurrent callers (see `group`).
     pub fn audit(&self, event: NewEvent) -> Result<AuditEvent> {
-        self.write(|tx| append(tx, event))
+        let group = match self {
+            Store::Sqlite(s) => &s.audit_group,
+            Store::Postgres(s) => &s.audit_group,
+        };
+        group.append(event, |events| {
+            self.write(|tx| events.into_iter().map(|e| append(tx, e)).collect())
+        })
     }
 
     /// Events newest first, filtered.

@@ -18,6 +18,9 @@ pub enum StoreError {
     Postgres(#[from] postgres::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A failure reported to several callers at once (a failed audit group).
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// `postgres::Error`'s Display hides the server's message behind "db error"; show it.

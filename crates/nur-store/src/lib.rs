@@ -7,6 +7,7 @@ mod access;
 mod bulk;
 mod ddl;
 mod error;
+mod group;
 mod lookup;
 mod migrate;
 mod postgres;

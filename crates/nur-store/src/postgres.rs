@@ -23,6 +23,7 @@ pub struct PgStore {
     url: String,
     pool: Mutex<Vec<PgConn>>,
     lookup_sql: ddl::LookupSql,
+    pub(crate) audit_group: crate::group::GroupCommit,
 }
 
 /// A client with the statements prepared on its connection (a prepared statement belongs to
@@ -119,6 +120,7 @@ impl PgStore {
             url: url.to_owned(),
             pool: Mutex::new(Vec::new()),
             lookup_sql: ddl::LookupSql::default(),
+            audit_group: Default::default(),
         };
         let c = store.connect()?;
         store.pool.lock().expect("pool lock").push(PgConn {

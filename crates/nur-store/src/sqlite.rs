@@ -23,6 +23,7 @@ pub struct SqliteStore {
     /// sleeps in steps of up to 100 ms, instead of being woken as soon as the lock is free.
     writer: Mutex<()>,
     lookup_sql: ddl::LookupSql,
+    pub(crate) audit_group: crate::group::GroupCommit,
 }
 
 /// A pooled connection, returned to the pool on drop.
@@ -69,6 +70,7 @@ impl SqliteStore {
             pool: Mutex::new(Vec::new()),
             writer: Mutex::new(()),
             lookup_sql: ddl::LookupSql::default(),
+            audit_group: Default::default(),
         };
         let c = store.connect()?;
         c.pragma_update(None, "journal_mode", "WAL")?;
