@@ -78,6 +78,13 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    impl GroupCommit {
+        fn queued(&self) -> usize {
+            self.state.lock().unwrap().queue.len()
+        }
+    }
 
     #[test]
     fn every_caller_gets_its_own_sealed_event_and_groups_form() {
@@ -93,9 +100,16 @@ mod tests {
                             actor: format!("{i}-{j}"),
                             ..Default::default()
                         };
+                        let group = g.clone();
                         g.append(e, |events| {
-                            commits.fetch_add(1, Ordering::SeqCst);
-                            std::thread::sleep(std::time::Duration::from_micros(200));
+                            // The first leader holds its commit until another caller has
+                            // queued (or a deadline passes), so at least one group forms.
+                            if commits.fetch_add(1, Ordering::SeqCst) == 0 {
+                                let deadline = Instant::now() + Duration::from_secs(5);
+                                while group.queued() == 0 && Instant::now() < deadline {
+                                    std::thread::yield_now();
+                                }
+                            }
                             let mut s = seq.lock().unwrap();
                             Ok(events
                                 .into_iter()

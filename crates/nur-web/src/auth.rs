@@ -129,19 +129,13 @@ pub fn new_client(
         parse_net(ip).map_err(CredentialError)?;
     }
     let mut id = [0u8; 6];
-    let mut secret = [0u8; 32];
-    let mut salt = [0u8; 16];
-    for buf in [&mut id[..], &mut secret[..], &mut salt[..]] {
-        getrandom::fill(buf).map_err(|e| CredentialError(format!("no randomness: {e}")))?;
-    }
+    getrandom::fill(&mut id).map_err(|e| CredentialError(format!("no randomness: {e}")))?;
     let client_id = format!(
         "{}-{}",
         entity.as_str().to_ascii_lowercase(),
         nur_core::audit::hex(&id)
     );
-    let secret = B64.encode(secret);
-    let hash = nur_core::account::hash_password(&secret, &salt)
-        .map_err(|e| CredentialError(e.to_string()))?;
+    let (secret, hash) = new_secret()?;
     Ok((
         ClientRow {
             client_id,

@@ -8,7 +8,7 @@ use nur_core::audit::NewEvent;
 use nur_core::grant::{Actor, GrantChange, Grants, Target};
 use nur_core::query::{self, QuerySpec, RevokePolicy};
 use nur_core::{Catalog, Ident};
-use nur_store::{ClientChange, EntitySettings, GrantFilter, NewProcedure, Store, Upstream};
+use nur_store::{ClientChange, GrantFilter, NewProcedure, Store, Upstream};
 use std::path::PathBuf;
 
 /// Who the command line acts as: `--actor`, else the login name.
@@ -110,6 +110,28 @@ impl GrantArgs {
     }
 }
 
+/// Checks and applies one grant or revoke, with its audit event; returns whether it changed
+/// anything.
+pub fn apply_grant(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    change: &GrantChange,
+    grant: bool,
+) -> Result<bool> {
+    let custodian = change.check(catalog, actor)?;
+    let (target, consumer) = (&change.target, &change.consumer);
+    let verb = if grant { "grant" } else { "revoke" };
+    let mut ev = event(
+        actor,
+        verb,
+        Some(custodian.as_str()),
+        format!("{target} to {consumer}"),
+    );
+    ev.columns = vec![target.to_string()];
+    Ok(store.change_grant(grant, consumer.as_str(), custodian.as_str(), target, ev)?)
+}
+
 /// Grants or revokes; prints one line per change.
 pub fn change_grants(store: &Store, catalog: &Catalog, a: GrantArgs, grant: bool) -> Result<()> {
     let actor = operator(a.actor.clone());
@@ -123,16 +145,7 @@ pub fn change_grants(store: &Store, catalog: &Catalog, a: GrantArgs, grant: bool
         if custodian.as_str() != a.custodian {
             bail!("{target} belongs to {custodian}, not {}", a.custodian);
         }
-        let verb = if grant { "grant" } else { "revoke" };
-        let mut ev = event(
-            &actor,
-            verb,
-            Some(custodian.as_str()),
-            format!("{target} to {consumer}"),
-        );
-        ev.columns = vec![target.to_string()];
-        let changed =
-            store.change_grant(grant, consumer.as_str(), custodian.as_str(), &target, ev)?;
+        let changed = apply_grant(store, catalog, &actor, &change, grant)?;
         let what = match (grant, changed) {
             (true, true) => "granted",
             (false, true) => "revoked",
@@ -226,6 +239,45 @@ impl ProcedureCmd {
     }
 }
 
+/// Saves a spec (JSON text) as procedure `entity/name`, only if the entity may run it today;
+/// every call checks again.
+pub fn save_procedure(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    (entity, name): (&str, &str),
+    description: String,
+    spec: &str,
+    on_revoke: RevokePolicy,
+) -> Result<nur_store::ProcedureRow> {
+    let entity = ident("entity", entity)?;
+    let name = ident("procedure name", name)?;
+    if catalog.entity(entity.as_str()).is_none() {
+        bail!("unknown entity {entity}");
+    }
+    let parsed = QuerySpec::from_json(spec)?;
+    let grants = Grants::new(entity.clone(), store.grants_of(entity.as_str())?);
+    query::plan(
+        catalog,
+        &grants,
+        &parsed,
+        Default::default(),
+        RevokePolicy::Refuse,
+    )?;
+    let target = format!("{entity}/{name}");
+    Ok(store.save_procedure(
+        &NewProcedure {
+            entity: entity.to_string(),
+            name: name.to_string(),
+            description,
+            spec: serde_json::to_string(&parsed)?,
+            on_revoke,
+            saved_by: actor.name().into(),
+        },
+        event(actor, "procedure.save", Some(entity.as_str()), target),
+    )?)
+}
+
 pub fn procedure(store: &Store, catalog: &Catalog, cmd: ProcedureCmd) -> Result<()> {
     match cmd {
         ProcedureCmd::Save {
@@ -237,41 +289,18 @@ pub fn procedure(store: &Store, catalog: &Catalog, cmd: ProcedureCmd) -> Result<
             actor,
             ..
         } => {
-            let actor = operator(actor);
-            let entity = ident("entity", &entity)?;
-            let name = ident("procedure name", &name)?;
-            if catalog.entity(entity.as_str()).is_none() {
-                bail!("unknown entity {entity}");
-            }
             let text = std::fs::read_to_string(&spec)
                 .with_context(|| format!("cannot read {}", spec.display()))?;
-            let parsed = QuerySpec::from_json(&text)?;
             let policy = RevokePolicy::parse(&on_revoke)
                 .context("--on-revoke takes refuse or drop_columns")?;
-            // Saved only if the owner may run it today; every call re-checks.
-            let grants = Grants::new(entity.clone(), store.grants_of(entity.as_str())?);
-            query::plan(
+            let p = save_procedure(
+                store,
                 catalog,
-                &grants,
-                &parsed,
-                Default::default(),
-                RevokePolicy::Refuse,
-            )?;
-            let p = store.save_procedure(
-                &NewProcedure {
-                    entity: entity.to_string(),
-                    name: name.to_string(),
-                    description,
-                    spec: serde_json::to_string(&parsed)?,
-                    on_revoke: policy,
-                    saved_by: actor.name().into(),
-                },
-                event(
-                    &actor,
-                    "procedure.save",
-                    Some(entity.as_str()),
-                    format!("{entity}/{name}"),
-                ),
+                &operator(actor),
+                (&entity, &name),
+                description,
+                &text,
+                policy,
             )?;
             println!(
                 "saved {}/{} version {} → POST /api/v1/procedures/{}/{}",
@@ -467,7 +496,7 @@ pub fn entity_settings(
     let actor = operator(actor);
     store.set_entity_settings(
         entity,
-        EntitySettings { ..s },
+        s,
         event(&actor, "entity.settings", Some(entity), format!("{s:?}")),
     )?;
     println!(

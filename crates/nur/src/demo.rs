@@ -226,19 +226,9 @@ pub fn access(
     for target in targets {
         let change = GrantChange {
             consumer: naf.clone(),
-            target: target.clone(),
+            target,
         };
-        let custodian = change.check(catalog, &actor)?;
-        let ev = nur_core::audit::NewEvent {
-            actor_kind: actor.kind().into(),
-            actor: actor.name().into(),
-            entity: Some(custodian.to_string()),
-            action: "grant".into(),
-            target: format!("{target} to NAF"),
-            outcome: "ok".into(),
-            ..Default::default()
-        };
-        store.change_grant(true, "NAF", custodian.as_str(), &target, ev)?;
+        crate::access::apply_grant(store, catalog, &actor, &change, true)?;
     }
     let mut services: Vec<&str> = catalog
         .services
@@ -267,24 +257,14 @@ pub fn access(
             "parameters": [{"name": "national_number", "type": "national_number"}],
             "limit": 100
         });
-        store.save_procedure(
-            &nur_store::NewProcedure {
-                entity: "NAF".into(),
-                name: "person_vehicles".into(),
-                description: "A person and the vehicles registered to them".into(),
-                spec: spec.to_string(),
-                on_revoke: nur_core::query::RevokePolicy::Refuse,
-                saved_by: "demo".into(),
-            },
-            nur_core::audit::NewEvent {
-                actor_kind: "operator".into(),
-                actor: "demo".into(),
-                entity: Some("NAF".into()),
-                action: "procedure.save".into(),
-                target: "NAF/person_vehicles".into(),
-                outcome: "ok".into(),
-                ..Default::default()
-            },
+        crate::access::save_procedure(
+            store,
+            catalog,
+            &actor,
+            ("NAF", "person_vehicles"),
+            "A person and the vehicles registered to them".into(),
+            &spec.to_string(),
+            nur_core::query::RevokePolicy::Refuse,
         )?;
     }
     let client_file = dir.join("demo-client.json");
