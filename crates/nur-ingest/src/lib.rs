@@ -1,7 +1,10 @@
-//! NUR ingestion. Today: the bulk loader (`nur load`), which maps the CSV and JSON-lines files
-//! of a directory to catalog tables, validates every row, quarantines what it cannot load
-//! (with file, line and reason), and writes the rest in resumable, idempotent batches.
+//! NUR ingestion: the bulk loader (`nur load`), which maps the CSV and JSON-lines files of a
+//! directory to catalog tables, validates every row, quarantines what it cannot load (with
+//! file, line and reason), and writes the rest in resumable, idempotent batches; and the
+//! back-to-back sources ([`cdc`]): change streams, scheduled pulls and file drops, applied
+//! exactly once.
 
+pub mod cdc;
 mod load;
 mod reader;
 mod validate;

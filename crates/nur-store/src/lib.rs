@@ -5,6 +5,7 @@
 
 mod access;
 mod bulk;
+mod cdc;
 mod ddl;
 mod error;
 mod group;
@@ -23,6 +24,7 @@ pub use access::{
     GrantHistoryRow, GrantRow, NewProcedure, ProcedureRow, ProcedureVersion, Upstream,
 };
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
+pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow, SourceRow};
 pub use error::StoreError;
 pub use lookup::{Household, PersonRecord};
 pub use query::QueryRows;

@@ -22,9 +22,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0002_access.sql"),
         postgres: include_str!("migrations/postgres/0002_access.sql"),
     },
+    Migration {
+        version: 3,
+        name: "ingest",
+        sqlite: include_str!("migrations/common/0003_ingest.sql"),
+        postgres: include_str!("migrations/common/0003_ingest.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 2;
+pub const LATEST: i64 = 3;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

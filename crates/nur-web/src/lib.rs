@@ -6,6 +6,7 @@ pub mod auth;
 mod data;
 mod error;
 pub mod gateway;
+mod ingest;
 mod openapi;
 pub mod upstream;
 
@@ -68,6 +69,12 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/operations/{entity}/{service}/{operation}",
             post(gateway::call),
         )
+        .route(
+            "/api/v1/ingest/{source}/events",
+            post(ingest::events).layer(axum::extract::DefaultBodyLimit::max(32 << 20)),
+        )
+        .route("/api/v1/sources", get(ingest::sources))
+        .route("/metrics", get(ingest::metrics))
         .route("/api/v1/persons/{national_number}", get(data::person))
         .route(
             "/api/v1/persons/{national_number}/access-log",

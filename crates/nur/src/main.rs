@@ -5,6 +5,7 @@ mod access;
 mod bench;
 mod demo;
 mod progress;
+mod sources;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -156,6 +157,17 @@ enum Command {
         #[arg(long)]
         actor: Option<String>,
     },
+    /// Configure change sources (CDC streams, scheduled pulls, file drops); read their
+    /// freshness and dead letters.
+    Source {
+        #[command(subcommand)]
+        cmd: sources::SourceCmd,
+    },
+    /// Follow the configured sources.
+    Ingest {
+        #[command(subcommand)]
+        cmd: IngestCmd,
+    },
     /// Verify or list the audit trail.
     Audit {
         #[command(subcommand)]
@@ -181,6 +193,17 @@ enum Command {
         listen: SocketAddr,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum IngestCmd {
+    /// Run the configured sources (or one) until stopped; exactly-once whatever the stop.
+    Run {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        #[arg(long)]
+        source: Option<String>,
     },
 }
 
@@ -337,6 +360,23 @@ fn main() -> Result<()> {
             let store = open(&db, &catalog)?;
             serve(store, catalog, listen, api, None)?;
         }
+        Command::Source { cmd } => {
+            let db = match &cmd {
+                sources::SourceCmd::Add(a) => a.db.clone(),
+                sources::SourceCmd::List { db, .. }
+                | sources::SourceCmd::Remove { db, .. }
+                | sources::SourceCmd::Status { db, .. }
+                | sources::SourceCmd::DeadLetters { db, .. } => db.clone(),
+            };
+            let store = open(&db, &catalog)?;
+            sources::command(&store, &catalog, cmd)?;
+        }
+        Command::Ingest {
+            cmd: IngestCmd::Run { db, source },
+        } => {
+            let store = open(&db, &catalog)?;
+            sources::run(store, catalog, source)?;
+        }
         Command::Grant(a) => {
             let store = open(a.db(), &catalog)?;
             access::change_grants(&store, &catalog, a, true)?;
@@ -473,10 +513,16 @@ fn serve(
         max_rows: api.max_rows,
     };
     let state = nur_web::AppState::new(store.clone(), catalog.clone(), api.token_ttl, limits)?;
+    // The configured sources are followed beside the APIs and stop with them.
+    let stop = nur_ingest::cdc::Stop::default();
+    let ingest = {
+        let (store, catalog, stop) = (store.clone(), catalog.clone(), stop.clone());
+        std::thread::spawn(move || nur_ingest::cdc::run_sources(store, catalog, None, stop))
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         if let Some(at) = upstream {
             let l = tokio::net::TcpListener::bind(at)
                 .await
@@ -504,6 +550,11 @@ fn serve(
             let _ = tokio::signal::ctrl_c().await;
         };
         nur_web::serve(listener, state, shutdown).await?;
-        Ok(())
-    })
+        Ok::<(), anyhow::Error>(())
+    });
+    stop.stop();
+    if let Ok(Err(e)) = ingest.join() {
+        tracing::error!(error = %e, "sources stopped");
+    }
+    served
 }

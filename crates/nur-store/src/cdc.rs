@@ -1,0 +1,514 @@
+//! Change-data sources and exactly-once application of their changes.
+//!
+//! Delivery from every transport is at-least-once; the effect is exactly-once because each
+//! batch of changes is applied in one transaction together with the source's new position,
+//! and a change whose position is not past the committed one is a duplicate and skipped. The
+//! check runs inside the transaction, with the cursor row locked, so two appliers of the same
+//! source (two HTTP requests, a restarted process) cannot both apply a change.
+
+use crate::ddl::{quote, Dialect};
+use crate::sql::{Cell, Tx, P};
+use crate::{now_ms, Result, Store, StoreError};
+use nur_core::{ColumnType, Table, Value};
+use serde::Serialize;
+
+/// A configured source as stored. `config` is the kind-specific JSON document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceRow {
+    pub name: String,
+    pub kind: String,
+    pub entity: String,
+    #[serde(skip)]
+    pub config: String,
+    pub created_at_ms: i64,
+    pub snapshot_done: bool,
+    /// The source's commit time of the last applied change.
+    pub last_event_ms: Option<i64>,
+    /// When NUR last committed a batch of this source.
+    pub last_applied_ms: Option<i64>,
+    /// Apply time − source commit time of the last batch's newest change.
+    pub lag_ms: Option<i64>,
+    pub events_total: i64,
+    pub applied_total: i64,
+    pub duplicates_total: i64,
+    pub errors_total: i64,
+    pub last_error: Option<String>,
+    /// (stream, position) cursors.
+    pub cursors: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeadLetterRow {
+    pub source: String,
+    pub seq: i64,
+    pub position: Option<String>,
+    pub reason: String,
+    pub payload: String,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOp {
+    /// Insert or update by key; only the columns given are written on update (a column the
+    /// source left out, such as an unchanged TOAST value, keeps its stored value).
+    Upsert,
+    /// Delete by key; `columns` are the key columns.
+    Delete,
+    /// Remove every row this source wrote to the table.
+    Truncate,
+}
+
+/// One validated change to a catalog table.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub position: String,
+    pub table: std::sync::Arc<Table>,
+    pub op: ChangeOp,
+    /// Catalog column index and value.
+    pub columns: Vec<(usize, Value)>,
+    /// The row's key as text (lineage `nur_source_key`).
+    pub key: String,
+    /// Source commit time, Unix ms.
+    pub source_ts_ms: Option<i64>,
+}
+
+/// An event that could not be turned into a change, kept with its reason.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    pub position: Option<String>,
+    pub reason: String,
+    pub payload: String,
+}
+
+/// One batch: changes in stream order, the events that failed, and the position to record
+/// even when nothing applies (a transaction touching no mapped table still moves the cursor).
+#[derive(Debug, Clone, Default)]
+pub struct ChangeBatch {
+    pub source: String,
+    pub stream: String,
+    pub changes: Vec<Change>,
+    pub dead: Vec<DeadLetter>,
+    /// Events received, counting those that became dead letters.
+    pub received: u64,
+    pub end_position: Option<String>,
+    /// Snapshot rows (initial copy, full refresh) are applied whatever the cursor says.
+    pub snapshot: bool,
+    /// Marks the source's snapshot complete in the same transaction.
+    pub snapshot_done: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    pub applied: u64,
+    pub duplicates: u64,
+    pub dead_lettered: u64,
+    pub position: Option<String>,
+}
+
+impl Store {
+    /// Registers a source; its name must be new.
+    pub fn add_source(&self, name: &str, kind: &str, entity: &str, config: &str) -> Result<()> {
+        self.write(|tx| {
+            if tx
+                .row("SELECT 1 FROM nur_source WHERE name = $1", &[name.into()])?
+                .is_some()
+            {
+                return Err(StoreError::Invalid(format!("source {name} already exists")));
+            }
+            tx.exec(
+                "INSERT INTO nur_source (name, kind, entity, config, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[name.into(), kind.into(), entity.into(), config.into(), now_ms().into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Removes a source with its cursors and dead letters; rows it wrote stay, with lineage.
+    pub fn remove_source(&self, name: &str) -> Result<()> {
+        self.write(|tx| {
+            let n = tx.exec("DELETE FROM nur_source WHERE name = $1", &[name.into()])?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("source {name}")));
+            }
+            tx.exec(
+                "DELETE FROM nur_source_cursor WHERE source = $1",
+                &[name.into()],
+            )?;
+            tx.exec(
+                "DELETE FROM nur_dead_letter WHERE source = $1",
+                &[name.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn sources(&self) -> Result<Vec<SourceRow>> {
+        self.read(|tx| {
+            let cursors = tx.rows(
+                "SELECT source, stream, position FROM nur_source_cursor ORDER BY source, stream",
+                &[],
+            )?;
+            let rows = tx.rows(&format!("{SOURCE_COLUMNS} ORDER BY name"), &[])?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let mut s = source_row(r);
+                    s.cursors = cursors
+                        .iter()
+                        .filter(|c| c[0].text() == s.name)
+                        .map(|c| (c[1].text(), c[2].text()))
+                        .collect();
+                    s
+                })
+                .collect())
+        })
+    }
+
+    pub fn source(&self, name: &str) -> Result<SourceRow> {
+        self.sources()?
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| StoreError::NotFound(format!("source {name}")))
+    }
+
+    pub fn dead_letters(&self, source: &str, limit: u32) -> Result<Vec<DeadLetterRow>> {
+        self.read(|tx| {
+            let rows = tx.rows(
+                "SELECT source, seq, position, reason, payload, at_ms FROM nur_dead_letter WHERE source = $1 ORDER BY seq DESC LIMIT $2",
+                &[source.into(), i64::from(limit).into()],
+            )?;
+            Ok(rows
+                .into_iter()
+                .map(|r| DeadLetterRow {
+                    source: r[0].text(),
+                    seq: r[1].int(),
+                    position: r[2].opt_text(),
+                    reason: r[3].text(),
+                    payload: r[4].text(),
+                    at_ms: r[5].int(),
+                })
+                .collect())
+        })
+    }
+
+    /// Records a failure of the source's transport (connection lost, bad configuration) for
+    /// `nur source status`; the runner retries.
+    pub fn source_error(&self, source: &str, error: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "UPDATE nur_source SET last_error = $1 WHERE name = $2",
+                &[error.into(), source.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Applies a batch exactly once: changes past the committed position are written, the
+    /// others counted as duplicates, dead letters stored, and the cursor and counters moved,
+    /// all in one transaction.
+    pub fn apply_changes(&self, batch: &ChangeBatch) -> Result<Applied> {
+        let d = self.dialect();
+        self.write(|tx| apply_in(tx, d, batch))
+    }
+
+    /// The rows this source wrote to `table`: key text and catalog columns as text (NULL →
+    /// None). Full-refresh pulls diff against it; tests compare it with the source.
+    pub fn rows_by_source(
+        &self,
+        table: &Table,
+        source: &str,
+    ) -> Result<Vec<(String, Vec<Option<String>>)>> {
+        let d = self.dialect();
+        self.read(|tx| {
+            let cols: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| text_expr(d, c.ty, &quote(d, c.name.as_str())))
+                .collect();
+            let sql = format!(
+                "SELECT nur_source_key, {} FROM {} WHERE nur_source = $1",
+                cols.join(", "),
+                quote(d, table.name.as_str())
+            );
+            Ok(tx
+                .rows(&sql, &[source.into()])?
+                .into_iter()
+                .map(|mut r| {
+                    let key = r.remove(0).text();
+                    (key, r.into_iter().map(|c| c.opt_text()).collect())
+                })
+                .collect())
+        })
+    }
+}
+
+/// A stored cell rendered as text the same way on both backends (dates ISO, booleans
+/// true/false, decimals without trailing zeros are left to the caller).
+fn text_expr(d: Dialect, ty: ColumnType, col: &str) -> String {
+    match (d, ty) {
+        (Dialect::Postgres, _) => format!("CAST({col} AS TEXT)"),
+        (Dialect::Sqlite, ColumnType::Boolean) => {
+            format!("CASE {col} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END")
+        }
+        (Dialect::Sqlite, _) => format!("CAST({col} AS TEXT)"),
+    }
+}
+
+const SOURCE_COLUMNS: &str = "SELECT name, kind, entity, config, created_at, snapshot_done, last_event_ms, last_applied_ms, lag_ms, events_total, applied_total, duplicates_total, errors_total, last_error FROM nur_source";
+
+fn source_row(r: Vec<Cell>) -> SourceRow {
+    SourceRow {
+        name: r[0].text(),
+        kind: r[1].text(),
+        entity: r[2].text(),
+        config: r[3].text(),
+        created_at_ms: r[4].int(),
+        snapshot_done: r[5].int() != 0,
+        last_event_ms: r[6].opt_int(),
+        last_applied_ms: r[7].opt_int(),
+        lag_ms: r[8].opt_int(),
+        events_total: r[9].int(),
+        applied_total: r[10].int(),
+        duplicates_total: r[11].int(),
+        errors_total: r[12].int(),
+        last_error: r[13].opt_text(),
+        cursors: Vec::new(),
+    }
+}
+
+fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
+    let lock = match d {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let Some(src) = tx.row(
+        &format!("SELECT errors_total FROM nur_source WHERE name = $1{lock}"),
+        &[b.source.as_str().into()],
+    )?
+    else {
+        return Err(StoreError::NotFound(format!("source {}", b.source)));
+    };
+    let mut errors_total = src[0].int();
+    let committed = tx
+        .row(
+            &format!(
+                "SELECT position FROM nur_source_cursor WHERE source = $1 AND stream = $2{lock}"
+            ),
+            &[b.source.as_str().into(), b.stream.as_str().into()],
+        )?
+        .map(|r| r[0].text());
+    let now = now_ms();
+    let mut out = Applied::default();
+    let mut cursor = committed.clone();
+    let past = |cursor: &Option<String>, p: &str| cursor.as_deref().is_none_or(|c| p > c);
+    let mut newest_ts: Option<i64> = None;
+    let mut texts: Vec<String> = Vec::new();
+    // Changes of one event share its position (an update that moves a row's key is a
+    // delete and an insert), and so do rows pulled at one watermark: a change at the
+    // position this batch has just applied is not a duplicate.
+    let mut last_applied: Option<&str> = None;
+    for c in &b.changes {
+        if !b.snapshot && !past(&cursor, &c.position) && last_applied != Some(&c.position) {
+            out.duplicates += 1;
+            continue;
+        }
+        last_applied = Some(&c.position);
+        write_change(tx, d, &b.source, c, now, &mut texts)?;
+        out.applied += 1;
+        if !b.snapshot {
+            cursor = Some(c.position.clone());
+        }
+        if let Some(ts) = c.source_ts_ms {
+            newest_ts = Some(newest_ts.map_or(ts, |n| n.max(ts)));
+        }
+    }
+    for dl in &b.dead {
+        if let Some(p) = &dl.position {
+            if !b.snapshot && !past(&committed, p) {
+                out.duplicates += 1;
+                continue;
+            }
+        }
+        errors_total += 1;
+        tx.exec(
+            "INSERT INTO nur_dead_letter (source, seq, position, reason, payload, at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                b.source.as_str().into(),
+                errors_total.into(),
+                dl.position.as_deref().into(),
+                dl.reason.as_str().into(),
+                dl.payload.as_str().into(),
+                now.into(),
+            ],
+        )?;
+        out.dead_lettered += 1;
+    }
+    if let Some(end) = &b.end_position {
+        if past(&cursor, end) {
+            cursor = Some(end.clone());
+        }
+    }
+    if cursor != committed {
+        if let Some(p) = &cursor {
+            let sql = if committed.is_some() {
+                "UPDATE nur_source_cursor SET position = $3 WHERE source = $1 AND stream = $2"
+            } else {
+                "INSERT INTO nur_source_cursor (source, stream, position) VALUES ($1, $2, $3)"
+            };
+            tx.exec(
+                sql,
+                &[
+                    b.source.as_str().into(),
+                    b.stream.as_str().into(),
+                    p.as_str().into(),
+                ],
+            )?;
+        }
+    }
+    tx.exec(
+        "UPDATE nur_source SET events_total = events_total + $2, applied_total = applied_total + $3, \
+         duplicates_total = duplicates_total + $4, errors_total = $5, last_applied_ms = $6, \
+         last_event_ms = CASE WHEN $7 > COALESCE(last_event_ms, 0) THEN $7 ELSE last_event_ms END, \
+         lag_ms = CASE WHEN $7 > 0 THEN $6 - $7 ELSE lag_ms END, \
+         snapshot_done = CASE WHEN CAST($8 AS BIGINT) = 1 THEN 1 ELSE snapshot_done END, last_error = NULL \
+         WHERE name = $1",
+        &[
+            b.source.as_str().into(),
+            (b.received as i64).into(),
+            (out.applied as i64).into(),
+            (out.duplicates as i64).into(),
+            errors_total.into(),
+            now.into(),
+            newest_ts.unwrap_or(0).into(),
+            i64::from(b.snapshot_done).into(),
+        ],
+    )?;
+    out.position = cursor;
+    Ok(out)
+}
+
+/// Writes one change with its lineage. Values are bound as text and cast on PostgreSQL
+/// (dates, decimals, booleans), natively on SQLite.
+fn write_change(
+    tx: &mut dyn Tx,
+    d: Dialect,
+    source: &str,
+    c: &Change,
+    now: i64,
+    texts: &mut Vec<String>,
+) -> Result<()> {
+    let t = &c.table;
+    let table = quote(d, t.name.as_str());
+    match c.op {
+        ChangeOp::Truncate => {
+            tx.exec(
+                &format!("DELETE FROM {table} WHERE nur_source = $1"),
+                &[source.into()],
+            )?;
+        }
+        ChangeOp::Delete => {
+            texts.clear();
+            texts.extend(c.columns.iter().map(|(_, v)| text_of(v)));
+            let mut conds = Vec::new();
+            for (n, (i, _)) in c.columns.iter().enumerate() {
+                let col = &t.columns[*i];
+                conds.push(format!(
+                    "{} = {}",
+                    quote(d, col.name.as_str()),
+                    placeholder(d, col.ty, n + 1)
+                ));
+            }
+            let params: Vec<P<'_>> = c
+                .columns
+                .iter()
+                .zip(texts.iter())
+                .map(|((_, v), s)| param(d, v, s))
+                .collect();
+            tx.exec(
+                &format!("DELETE FROM {table} WHERE {}", conds.join(" AND ")),
+                &params,
+            )?;
+        }
+        ChangeOp::Upsert => {
+            texts.clear();
+            texts.extend(c.columns.iter().map(|(_, v)| text_of(v)));
+            let mut names = Vec::with_capacity(c.columns.len() + 5);
+            let mut values = Vec::with_capacity(c.columns.len() + 5);
+            for (n, (i, _)) in c.columns.iter().enumerate() {
+                let col = &t.columns[*i];
+                names.push(quote(d, col.name.as_str()));
+                values.push(placeholder(d, col.ty, n + 1));
+            }
+            let base = c.columns.len();
+            for (k, l) in crate::ddl::LINEAGE.iter().enumerate() {
+                names.push(l.to_string());
+                values.push(format!("${}", base + k + 1));
+            }
+            let key: Vec<String> = t
+                .key
+                .iter()
+                .map(|k| quote(d, k.as_str()))
+                .collect::<Vec<_>>();
+            let set: Vec<String> = names
+                .iter()
+                .filter(|n| !key.contains(n))
+                .map(|n| format!("{n} = excluded.{n}"))
+                .collect();
+            let sql = format!(
+                "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+                names.join(", "),
+                values.join(", "),
+                key.join(", "),
+                set.join(", ")
+            );
+            let mut params: Vec<P<'_>> = c
+                .columns
+                .iter()
+                .zip(texts.iter())
+                .map(|((_, v), s)| param(d, v, s))
+                .collect();
+            params.extend([
+                P::Text(source),
+                P::Text(&c.key),
+                P::Int(0),
+                P::Text(&c.position),
+                P::Int(now),
+            ]);
+            tx.exec(&sql, &params)?;
+        }
+    }
+    Ok(())
+}
+
+fn placeholder(d: Dialect, ty: ColumnType, n: usize) -> String {
+    match (d, ty) {
+        (Dialect::Postgres, ColumnType::Date) => format!("CAST(CAST(${n} AS TEXT) AS DATE)"),
+        (Dialect::Postgres, ColumnType::Decimal) => format!("CAST(CAST(${n} AS TEXT) AS NUMERIC)"),
+        (Dialect::Postgres, ColumnType::Boolean) => format!("CAST(CAST(${n} AS TEXT) AS BOOLEAN)"),
+        (Dialect::Postgres, ColumnType::Integer) => format!("CAST(${n} AS BIGINT)"),
+        _ => format!("${n}"),
+    }
+}
+
+/// The text form of values that are not bound natively (dates; decimals and booleans on
+/// PostgreSQL).
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::Date(d) => d.to_string(),
+        Value::Decimal(x) => x.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn param<'a>(d: Dialect, v: &'a Value, text: &'a str) -> P<'a> {
+    match (v, d) {
+        (Value::Null, _) => P::Null,
+        (Value::Text(s), _) => P::Text(s),
+        (Value::Int(i), _) => P::Int(*i),
+        (Value::Date(_), _) => P::Text(text),
+        (Value::Decimal(x), Dialect::Sqlite) => P::Real(*x),
+        (Value::Bool(b), Dialect::Sqlite) => P::Int(i64::from(*b)),
+        (Value::Decimal(_) | Value::Bool(_), Dialect::Postgres) => P::Text(text),
+    }
+}
