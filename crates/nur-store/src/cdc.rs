@@ -70,6 +70,8 @@ pub struct Change {
     pub key: String,
     /// Source commit time, Unix ms.
     pub source_ts_ms: Option<i64>,
+    /// The change continues the previous one's event (same position).
+    pub same_event: bool,
 }
 
 /// An event that could not be turned into a change, kept with its reason.
@@ -242,6 +244,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The lineage of one warehouse row, found by its key text: (source, position,
+    /// loaded-at ms). `None` when no row has that key.
+    pub fn lineage(
+        &self,
+        table: &Table,
+        key: &str,
+    ) -> Result<Option<(String, Option<String>, i64)>> {
+        let d = self.dialect();
+        self.read(|tx| {
+            let sql = format!(
+                "SELECT nur_source, nur_position, nur_loaded_at FROM {} WHERE nur_source_key = $1",
+                quote(d, table.name.as_str())
+            );
+            Ok(tx
+                .row(&sql, &[key.into()])?
+                .map(|r| (r[0].text(), r[1].opt_text(), r[2].int())))
+        })
+    }
+}
+
 /// A stored cell rendered as text the same way on both backends (dates ISO, booleans
 /// true/false, decimals without trailing zeros are left to the caller).
 fn text_expr(d: Dialect, ty: ColumnType, col: &str) -> String {
@@ -303,16 +326,16 @@ fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
     let past = |cursor: &Option<String>, p: &str| cursor.as_deref().is_none_or(|c| p > c);
     let mut newest_ts: Option<i64> = None;
     let mut texts: Vec<String> = Vec::new();
-    // Changes of one event share its position (an update that moves a row's key is a
-    // delete and an insert), and so do rows pulled at one watermark: a change at the
-    // position this batch has just applied is not a duplicate.
-    let mut last_applied: Option<&str> = None;
+    // The changes of one event share its position (an update that moves a row's key is a
+    // delete and an insert): a change continuing an event just applied is applied too.
+    let mut prev_applied = false;
     for c in &b.changes {
-        if !b.snapshot && !past(&cursor, &c.position) && last_applied != Some(&c.position) {
+        if !b.snapshot && !past(&cursor, &c.position) && !(c.same_event && prev_applied) {
             out.duplicates += 1;
+            prev_applied = false;
             continue;
         }
-        last_applied = Some(&c.position);
+        prev_applied = true;
         write_change(tx, d, &b.source, c, now, &mut texts)?;
         out.applied += 1;
         if !b.snapshot {

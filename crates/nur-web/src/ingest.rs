@@ -16,7 +16,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use nur_core::grant::Actor;
-use nur_ingest::cdc::{event, Kind, Received, SourceDef};
+use nur_ingest::cdc::{Kind, Received, SourceDef};
 use serde_json::{json, Value as J};
 
 /// Events per request; larger batches should be split by the sender.
@@ -58,8 +58,8 @@ pub(crate) async fn events(
         let mut received = Vec::with_capacity(items.len());
         let mut last: Option<(usize, String)> = None;
         for (i, item) in items.into_iter().enumerate() {
-            let parsed = event::parse(&item);
-            if let Ok(e) = &parsed {
+            let r = Received::from_value(&item, item.to_string());
+            if let Ok(e) = &r.event {
                 if let Some(p) = &e.position {
                     if let Some((j, prev)) = &last {
                         if p <= prev {
@@ -72,10 +72,7 @@ pub(crate) async fn events(
                     last = Some((i, p.clone()));
                 }
             }
-            received.push(Received {
-                event: parsed,
-                payload: item.to_string(),
-            });
+            received.push(r);
         }
         let mapper = def.clone().check(&s.catalog).map_err(ApiError::internal)?;
         let batch = mapper.batch(&source, "", received, |_| None);

@@ -43,6 +43,20 @@ pub struct Event {
     pub ts_ms: Option<i64>,
 }
 
+impl Event {
+    /// A row read from a table (snapshot, pull), with no position of its own.
+    pub fn read(table: &str, row: Row) -> Event {
+        Event {
+            table: table.to_owned(),
+            op: Op::Read,
+            before: None,
+            after: Some(row),
+            position: None,
+            ts_ms: None,
+        }
+    }
+}
+
 const UNAVAILABLE: &str = "__debezium_unavailable_value";
 
 /// Parses one event. The error says what is wrong, for the dead-letter table.
@@ -101,6 +115,20 @@ pub fn parse(v: &J) -> Result<Event, String> {
         position,
         ts_ms,
     })
+}
+
+/// The position of an event that failed to parse, when its source block still gives one
+/// (so a redelivered bad event is recognised as a duplicate rather than dead-lettered twice).
+pub fn position_of(v: &J) -> Option<String> {
+    let obj = v.as_object()?;
+    let obj = match obj.get("payload") {
+        Some(J::Object(p)) if !obj.contains_key("op") => p,
+        _ => obj,
+    };
+    match obj.get("source") {
+        Some(J::Object(s)) => source_position(s).ok().flatten(),
+        _ => None,
+    }
 }
 
 fn row(m: &Map<String, J>) -> Row {

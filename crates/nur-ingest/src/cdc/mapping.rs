@@ -142,6 +142,7 @@ impl Mapper {
                 columns,
                 key,
                 source_ts_ms: e.ts_ms,
+                same_event: false,
             }
         };
         match e.op {
@@ -153,8 +154,8 @@ impl Mapper {
             }
             Op::Create | Op::Update | Op::Read => {
                 let after = e.after.as_ref().ok_or("no after image")?;
-                let columns = self.values(t, after)?;
                 let new_key = self.key_of(t, after)?;
+                let columns = self.values(t, after)?;
                 let mut out = Vec::with_capacity(2);
                 if let Some(before) = &e.before {
                     // An update that moves the row to another key deletes the old one.
@@ -164,7 +165,9 @@ impl Mapper {
                         }
                     }
                 }
-                out.push(change(ChangeOp::Upsert, columns));
+                let mut upsert = change(ChangeOp::Upsert, columns);
+                upsert.same_event = !out.is_empty();
+                out.push(upsert);
                 Ok(out)
             }
         }
@@ -270,7 +273,9 @@ impl Mapper {
                 payload,
             };
             match r.event {
-                Err(reason) => b.dead.push(dead(reason, fallback, r.payload)),
+                Err(reason) => b
+                    .dead
+                    .push(dead(reason, r.position.or(fallback), r.payload)),
                 Ok(e) => {
                     let Some(pos) = e.position.clone().or(fallback) else {
                         b.dead.push(dead(
@@ -295,15 +300,44 @@ impl Mapper {
 pub struct Received {
     pub event: Result<Event, String>,
     pub payload: String,
+    /// For an event that failed to parse: its position, if it could still be read.
+    pub position: Option<String>,
 }
 
 impl Received {
     pub fn from_json_text(text: &[u8]) -> Received {
         let payload = String::from_utf8_lossy(text).into_owned();
-        let event = serde_json::from_slice::<serde_json::Value>(text)
-            .map_err(|e| format!("malformed JSON: {e}"))
-            .and_then(|v| super::event::parse(&v));
-        Received { event, payload }
+        match serde_json::from_slice::<serde_json::Value>(text) {
+            Err(e) => Received::failed(format!("malformed JSON: {e}"), payload),
+            Ok(v) => Received::from_value(&v, payload),
+        }
+    }
+
+    pub fn from_value(v: &serde_json::Value, payload: String) -> Received {
+        match super::event::parse(v) {
+            Ok(e) => Received::event(e, payload),
+            Err(reason) => Received {
+                event: Err(reason),
+                payload,
+                position: super::event::position_of(v),
+            },
+        }
+    }
+
+    pub fn event(e: Event, payload: String) -> Received {
+        Received {
+            event: Ok(e),
+            payload,
+            position: None,
+        }
+    }
+
+    pub fn failed(reason: String, payload: String) -> Received {
+        Received {
+            event: Err(reason),
+            payload,
+            position: None,
+        }
     }
 }
 

@@ -5,7 +5,6 @@
 //! its positions are then at or before the committed one and count as duplicates.
 
 use super::mapping::{Mapper, Received};
-use super::position;
 use super::source::SourceDef;
 use super::{report, Stop};
 use async_nats::jetstream::{self, consumer, stream};
@@ -83,22 +82,18 @@ async fn follow(
             .await
             .map_err(|e| format!("fetch: {e}"))?;
         let mut received = Vec::with_capacity(max);
-        let mut sequences = Vec::with_capacity(max);
         let mut last = None;
         while let Some(m) = messages.next().await {
             let m = m.map_err(|e| format!("fetch: {e}"))?;
-            let seq = m.info().map(|i| i.stream_sequence).unwrap_or(0);
             received.push(Received::from_json_text(&m.payload));
-            sequences.push(seq);
             last = Some(m);
         }
         let Some(last) = last else {
             continue;
         };
-        // An event whose source block has no position is ordered by its stream sequence.
-        let batch = mapper.batch(&def.name, "", received, |i| {
-            Some(position::encode(&[sequences[i]]))
-        });
+        // Dedup is by the event's own source position; the stream sequence is a different
+        // order (a republished event gets a new one), so it is never used in its place.
+        let batch = mapper.batch(&def.name, "", received, |_| None);
         let applied = store.apply_changes(&batch).map_err(|e| e.to_string())?;
         report(&def.name, &applied);
         last.ack().await.map_err(|e| format!("ack: {e}"))?;

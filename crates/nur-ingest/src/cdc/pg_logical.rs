@@ -196,17 +196,17 @@ fn push(
     );
     positions.push(position::encode(&[*lsn, *index]));
     *index += 1;
-    received.push(Received {
-        event: Ok(Event {
+    received.push(Received::event(
+        Event {
             table: rel.name.clone(),
             op,
             before,
             after,
             position: None,
             ts_ms: Some(*ts),
-        }),
+        },
         payload,
-    });
+    ));
     Ok(())
 }
 
@@ -284,17 +284,10 @@ fn snapshot(
                     .enumerate()
                     .map(|(i, c)| (c.name().to_owned(), Cell::Text(r.get(i).map(str::to_owned))))
                     .collect();
-                received.push(Received {
-                    event: Ok(Event {
-                        table: t.clone(),
-                        op: Op::Read,
-                        before: None,
-                        after: Some(row),
-                        position: None,
-                        ts_ms: None,
-                    }),
-                    payload: format!("snapshot row of {t}"),
-                });
+                received.push(Received::event(
+                    Event::read(t, row),
+                    format!("snapshot row of {t}"),
+                ));
                 if received.len() == chunk {
                     apply_snapshot(store, def, mapper, std::mem::take(&mut received), false)?;
                 }

@@ -12,7 +12,7 @@
 //! Values are read in the databases' text form (simple/text protocol) and typed by the
 //! catalog, as for every other source.
 
-use super::event::{Cell, Event, Op, Row};
+use super::event::{Cell, Event, Row};
 use super::mapping::{Mapper, Received, TableMap};
 use super::pg_logical::pg_err;
 use super::position;
@@ -204,22 +204,21 @@ fn watermark_page(
     if rows.is_empty() {
         return Ok(false);
     }
-    let positions: Vec<String> = rows
-        .iter()
-        .map(|(w, _)| position::encode(&[position::from_signed(*w)]))
-        .collect();
+    // Rows sharing a watermark are told apart by their order in the page (a run of equal
+    // watermarks is always committed whole, so the order never needs to repeat).
+    let mut positions: Vec<String> = Vec::with_capacity(rows.len());
+    let mut run = 0u64;
+    for (i, (w, _)) in rows.iter().enumerate() {
+        run = if i > 0 && rows[i - 1].0 == *w { run + 1 } else { 0 };
+        positions.push(position::encode(&[position::from_signed(*w), run]));
+    }
     let received = rows
         .into_iter()
-        .map(|(w, row)| Received {
-            payload: format!("{} row at watermark {w}", m.source),
-            event: Ok(Event {
-                table: m.source.clone(),
-                op: Op::Read,
-                before: None,
-                after: Some(row),
-                position: None,
-                ts_ms: None,
-            }),
+        .map(|(w, row)| {
+            Received::event(
+                Event::read(&m.source, row),
+                format!("{} row at watermark {w}", m.source),
+            )
         })
         .collect();
     let batch = mapper.batch(&def.name, &m.source, received, |i| {
@@ -261,17 +260,7 @@ fn full_refresh(
     let zero = position::encode(&[0]);
     let received = rows
         .into_iter()
-        .map(|row| Received {
-            payload: format!("{} row", m.source),
-            event: Ok(Event {
-                table: m.source.clone(),
-                op: Op::Read,
-                before: None,
-                after: Some(row),
-                position: None,
-                ts_ms: None,
-            }),
-        })
+        .map(|row| Received::event(Event::read(&m.source, row), format!("{} row", m.source)))
         .collect();
     let mut wanted: ChangeBatch =
         mapper.batch(&def.name, &m.source, received, |_| Some(zero.clone()));
@@ -305,6 +294,7 @@ fn full_refresh(
             columns,
             key: key.clone(),
             source_ts_ms: None,
+            same_event: false,
         });
     }
     wanted.snapshot = true;

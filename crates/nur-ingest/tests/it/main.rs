@@ -8,6 +8,9 @@ use nur_store::testing::{Backend, TestDb};
 use nur_store::Warehouse;
 use std::path::Path;
 
+mod cdc;
+mod sources;
+
 struct Quiet;
 impl Progress for Quiet {
     fn file_started(&mut self, _: &str, _: u64) {}
