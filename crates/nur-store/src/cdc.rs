@@ -330,7 +330,8 @@ fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
     // delete and an insert): a change continuing an event just applied is applied too.
     let mut prev_applied = false;
     for c in &b.changes {
-        if !b.snapshot && !past(&cursor, &c.position) && !(c.same_event && prev_applied) {
+        let fresh = b.snapshot || past(&cursor, &c.position) || (c.same_event && prev_applied);
+        if !fresh {
             out.duplicates += 1;
             prev_applied = false;
             continue;
