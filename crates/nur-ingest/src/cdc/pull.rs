@@ -209,7 +209,11 @@ fn watermark_page(
     let mut positions: Vec<String> = Vec::with_capacity(rows.len());
     let mut run = 0u64;
     for (i, (w, _)) in rows.iter().enumerate() {
-        run = if i > 0 && rows[i - 1].0 == *w { run + 1 } else { 0 };
+        run = if i > 0 && rows[i - 1].0 == *w {
+            run + 1
+        } else {
+            0
+        };
         positions.push(position::encode(&[position::from_signed(*w), run]));
     }
     let received = rows

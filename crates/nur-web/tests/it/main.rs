@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::sync::Arc;
 
+mod ingest;
+use ingest::events_metrics_and_freshness;
+
 struct App {
     addr: std::net::SocketAddr,
     store: Arc<Store>,
@@ -240,6 +243,7 @@ both!(
     procedures_follow_grants_at_every_call,
     query_specs_and_hostile_input,
     gateway_filters_properties_and_maps_failures,
+    events_metrics_and_freshness,
 );
 
 fn health_and_person_lookup(b: Backend) {
