@@ -44,4 +44,10 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
   wait_for NATS bash -c 'exec 3<>/dev/tcp/127.0.0.1/4222'
 fi
 
+
+# Replication slots left by an interrupted test run would keep WAL forever: drop inactive
+# test slots (named nurtest_*) and the databases they pinned.
+psql -h 127.0.0.1 -U root -d postgres -Atqc \
+  "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'nurtest\_%' AND NOT active" >/dev/null
+
 pg_isready -h 127.0.0.1 -p 5432

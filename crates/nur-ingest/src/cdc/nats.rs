@@ -1,8 +1,9 @@
 //! NATS JetStream: a durable pull consumer on a file-storage stream, as Debezium Server's
 //! JetStream sink publishes (one subject per table). A fetched batch is applied in one
 //! transaction and acknowledged only after the commit (ack policy "all": acknowledging the
-//! last message acknowledges the batch). A crash between commit and ack redelivers the batch;
-//! its positions are then at or before the committed one and count as duplicates.
+//! last message acknowledges the batch). After a crash, delivery restarts at the first
+//! unacknowledged message, so a batch committed but not acknowledged is read again; its
+//! positions are then at or before the committed one and count as duplicates.
 
 use super::mapping::{Mapper, Received};
 use super::source::SourceDef;
@@ -47,18 +48,40 @@ pub async fn consumer(
         })
         .await
         .map_err(|e| format!("stream {stream_name}: {e}"))?;
-    st.get_or_create_consumer(
-        durable,
-        consumer::pull::Config {
-            durable_name: Some(durable.to_owned()),
-            ack_policy: consumer::AckPolicy::All,
-            ack_wait: Duration::from_secs(30),
-            max_ack_pending: 100_000,
-            ..Default::default()
-        },
-    )
-    .await
-    .map_err(|e| format!("consumer {durable}: {e}"))
+    let config = |deliver_policy| consumer::pull::Config {
+        durable_name: Some(durable.to_owned()),
+        deliver_policy,
+        ack_policy: consumer::AckPolicy::All,
+        ack_wait: Duration::from_secs(30),
+        max_ack_pending: 100_000,
+        ..Default::default()
+    };
+    let mut c = st
+        .get_or_create_consumer(durable, config(consumer::DeliverPolicy::All))
+        .await
+        .map_err(|e| format!("consumer {durable}: {e}"))?;
+    // Messages delivered to an instance that died before acknowledging them would come back
+    // only after the ack wait, behind newer ones, and acknowledging a newer one ("all")
+    // would drop them. This runner is the durable's only reader: restart delivery at the
+    // first unacknowledged message so the stream is read in order again.
+    let info = c
+        .info()
+        .await
+        .map_err(|e| format!("consumer {durable}: {e}"))?
+        .clone();
+    if info.num_ack_pending > 0 {
+        let start = info.ack_floor.stream_sequence + 1;
+        st.delete_consumer(durable)
+            .await
+            .map_err(|e| format!("consumer {durable}: {e}"))?;
+        c = st
+            .create_consumer(config(consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: start,
+            }))
+            .await
+            .map_err(|e| format!("consumer {durable}: {e}"))?;
+    }
+    Ok(c)
 }
 
 async fn follow(
@@ -96,7 +119,7 @@ async fn follow(
         let batch = mapper.batch(&def.name, "", received, |_| None);
         let applied = store.apply_changes(&batch).map_err(|e| e.to_string())?;
         report(&def.name, &applied);
-        last.ack().await.map_err(|e| format!("ack: {e}"))?;
+        last.double_ack().await.map_err(|e| format!("ack: {e}"))?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use std::path::Path;
 
 mod cdc;
 mod sources;
+mod support;
 
 struct Quiet;
 impl Progress for Quiet {

@@ -2,6 +2,9 @@
 //! run again, ends with exactly the state of an uninterrupted load.
 
 mod access;
+mod ingest_crash;
+#[path = "../../../nur-ingest/tests/it/support.rs"]
+mod support;
 mod tidy;
 
 use std::path::Path;
