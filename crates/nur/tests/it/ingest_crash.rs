@@ -183,7 +183,7 @@ fn mariadb_pull_survives_kill_9() {
             let mut version = 10_000u64;
             while writing.load(Ordering::Relaxed) {
                 version += 1;
-                if version % 2 == 0 {
+                if version.is_multiple_of(2) {
                     c.exec_drop(
                         "INSERT INTO cars VALUES (?, ?, 'Toyota', 2015, NULL, ?)",
                         (format!("N{version}"), nn(version), version),
