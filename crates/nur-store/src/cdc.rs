@@ -7,7 +7,7 @@
 //! source (two HTTP requests, a restarted process) cannot both apply a change.
 
 use crate::ddl::{quote, Dialect};
-use crate::sql::{Cell, Tx, P};
+use crate::sql::{Cell, Tx};
 use crate::{now_ms, Result, Store, StoreError};
 use nur_core::{ColumnType, Table, Value};
 use serde::Serialize;
@@ -47,7 +47,7 @@ pub struct DeadLetterRow {
     pub at_ms: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChangeOp {
     /// Insert or update by key; only the columns given are written on update (a column the
     /// source left out, such as an unchanged TOAST value, keeps its stored value).
@@ -325,19 +325,19 @@ fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
     let mut cursor = committed.clone();
     let past = |cursor: &Option<String>, p: &str| cursor.as_deref().is_none_or(|c| p > c);
     let mut newest_ts: Option<i64> = None;
-    let mut texts: Vec<String> = Vec::new();
+    let mut fresh: Vec<&Change> = Vec::with_capacity(b.changes.len());
     // The changes of one event share its position (an update that moves a row's key is a
     // delete and an insert): a change continuing an event just applied is applied too.
     let mut prev_applied = false;
     for c in &b.changes {
-        let fresh = b.snapshot || past(&cursor, &c.position) || (c.same_event && prev_applied);
-        if !fresh {
+        let new = b.snapshot || past(&cursor, &c.position) || (c.same_event && prev_applied);
+        if !new {
             out.duplicates += 1;
             prev_applied = false;
             continue;
         }
         prev_applied = true;
-        write_change(tx, d, &b.source, c, now, &mut texts)?;
+        fresh.push(c);
         out.applied += 1;
         if !b.snapshot {
             cursor = Some(c.position.clone());
@@ -346,6 +346,7 @@ fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
             newest_ts = Some(newest_ts.map_or(ts, |n| n.max(ts)));
         }
     }
+    crate::cdc_write::write(tx, d, &b.source, &fresh, now)?;
     for dl in &b.dead {
         if let Some(p) = &dl.position {
             if !b.snapshot && !past(&committed, p) {
@@ -409,130 +410,4 @@ fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
     )?;
     out.position = cursor;
     Ok(out)
-}
-
-/// Writes one change with its lineage. Values are bound as text and cast on PostgreSQL
-/// (dates, decimals, booleans), natively on SQLite.
-fn write_change(
-    tx: &mut dyn Tx,
-    d: Dialect,
-    source: &str,
-    c: &Change,
-    now: i64,
-    texts: &mut Vec<String>,
-) -> Result<()> {
-    let t = &c.table;
-    let table = quote(d, t.name.as_str());
-    match c.op {
-        ChangeOp::Truncate => {
-            tx.exec(
-                &format!("DELETE FROM {table} WHERE nur_source = $1"),
-                &[source.into()],
-            )?;
-        }
-        ChangeOp::Delete => {
-            texts.clear();
-            texts.extend(c.columns.iter().map(|(_, v)| text_of(v)));
-            let mut conds = Vec::new();
-            for (n, (i, _)) in c.columns.iter().enumerate() {
-                let col = &t.columns[*i];
-                conds.push(format!(
-                    "{} = {}",
-                    quote(d, col.name.as_str()),
-                    placeholder(d, col.ty, n + 1)
-                ));
-            }
-            let params: Vec<P<'_>> = c
-                .columns
-                .iter()
-                .zip(texts.iter())
-                .map(|((_, v), s)| param(d, v, s))
-                .collect();
-            tx.exec(
-                &format!("DELETE FROM {table} WHERE {}", conds.join(" AND ")),
-                &params,
-            )?;
-        }
-        ChangeOp::Upsert => {
-            texts.clear();
-            texts.extend(c.columns.iter().map(|(_, v)| text_of(v)));
-            let mut names = Vec::with_capacity(c.columns.len() + 5);
-            let mut values = Vec::with_capacity(c.columns.len() + 5);
-            for (n, (i, _)) in c.columns.iter().enumerate() {
-                let col = &t.columns[*i];
-                names.push(quote(d, col.name.as_str()));
-                values.push(placeholder(d, col.ty, n + 1));
-            }
-            let base = c.columns.len();
-            for (k, l) in crate::ddl::LINEAGE.iter().enumerate() {
-                names.push(l.to_string());
-                values.push(format!("${}", base + k + 1));
-            }
-            let key: Vec<String> = t
-                .key
-                .iter()
-                .map(|k| quote(d, k.as_str()))
-                .collect::<Vec<_>>();
-            let set: Vec<String> = names
-                .iter()
-                .filter(|n| !key.contains(n))
-                .map(|n| format!("{n} = excluded.{n}"))
-                .collect();
-            let sql = format!(
-                "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
-                names.join(", "),
-                values.join(", "),
-                key.join(", "),
-                set.join(", ")
-            );
-            let mut params: Vec<P<'_>> = c
-                .columns
-                .iter()
-                .zip(texts.iter())
-                .map(|((_, v), s)| param(d, v, s))
-                .collect();
-            params.extend([
-                P::Text(source),
-                P::Text(&c.key),
-                P::Int(0),
-                P::Text(&c.position),
-                P::Int(now),
-            ]);
-            tx.exec(&sql, &params)?;
-        }
-    }
-    Ok(())
-}
-
-fn placeholder(d: Dialect, ty: ColumnType, n: usize) -> String {
-    match (d, ty) {
-        (Dialect::Postgres, ColumnType::Date) => format!("CAST(CAST(${n} AS TEXT) AS DATE)"),
-        (Dialect::Postgres, ColumnType::Decimal) => format!("CAST(CAST(${n} AS TEXT) AS NUMERIC)"),
-        (Dialect::Postgres, ColumnType::Boolean) => format!("CAST(CAST(${n} AS TEXT) AS BOOLEAN)"),
-        (Dialect::Postgres, ColumnType::Integer) => format!("CAST(${n} AS BIGINT)"),
-        _ => format!("${n}"),
-    }
-}
-
-/// The text form of values that are not bound natively (dates; decimals and booleans on
-/// PostgreSQL).
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::Date(d) => d.to_string(),
-        Value::Decimal(x) => x.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn param<'a>(d: Dialect, v: &'a Value, text: &'a str) -> P<'a> {
-    match (v, d) {
-        (Value::Null, _) => P::Null,
-        (Value::Text(s), _) => P::Text(s),
-        (Value::Int(i), _) => P::Int(*i),
-        (Value::Date(_), _) => P::Text(text),
-        (Value::Decimal(x), Dialect::Sqlite) => P::Real(*x),
-        (Value::Bool(b), Dialect::Sqlite) => P::Int(i64::from(*b)),
-        (Value::Decimal(_) | Value::Bool(_), Dialect::Postgres) => P::Text(text),
-    }
 }

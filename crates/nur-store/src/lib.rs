@@ -6,6 +6,7 @@
 mod access;
 mod bulk;
 mod cdc;
+mod cdc_write;
 mod ddl;
 mod error;
 mod group;

@@ -3,6 +3,7 @@
 
 mod access;
 mod bench;
+mod bench_ingest;
 mod demo;
 mod progress;
 mod sources;
@@ -183,6 +184,40 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Publish Debezium car events to a JetStream stream (benchmarks).
+    #[command(hide = true)]
+    BenchNatsPublish {
+        #[arg(long, default_value = "nats://127.0.0.1:4222")]
+        url: String,
+        #[arg(long)]
+        stream: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(long, default_value_t = 500_000)]
+        events: u64,
+        #[arg(long, default_value_t = 100_000)]
+        keys: u64,
+    },
+    /// Follow a source in process until EVENTS events are received; print the rate.
+    #[command(hide = true)]
+    BenchIngest {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        #[arg(long)]
+        source: String,
+        #[arg(long)]
+        events: u64,
+    },
+    /// Follow a source in process for SECONDS; print source-commit-to-NUR-commit lag.
+    #[command(hide = true)]
+    BenchLag {
+        #[arg(long, env = "NUR_DB")]
+        db: String,
+        #[arg(long)]
+        source: String,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
     /// Generate, load and serve a demo population in the embedded store (reused when present).
     Demo {
         #[arg(long, default_value_t = 100_000)]
@@ -352,6 +387,25 @@ fn main() -> Result<()> {
                 None => bail!("no person or registry record has national number {nn}"),
             }
         }
+        Command::BenchNatsPublish {
+            url,
+            stream,
+            subject,
+            events,
+            keys,
+        } => bench_ingest::publish(&url, &stream, &subject, events, keys)?,
+        Command::BenchIngest { db, source, events } => {
+            let store = open(&db, &catalog)?;
+            bench_ingest::throughput(store, catalog, &source, events)?;
+        }
+        Command::BenchLag {
+            db,
+            source,
+            seconds,
+        } => {
+            let store = open(&db, &catalog)?;
+            bench_ingest::lag(store, catalog, &source, seconds)?;
+        }
         Command::BenchLookup { db, samples, seed } => {
             let store = open(&db, &catalog)?;
             bench::lookup(&store, &catalog, samples, seed)?;
@@ -514,7 +568,7 @@ fn serve(
     };
     let state = nur_web::AppState::new(store.clone(), catalog.clone(), api.token_ttl, limits)?;
     // The configured sources are followed beside the APIs and stop with them.
-    let stop = nur_ingest::cdc::Stop::default();
+    let stop = nur_ingest::cdc::Control::default();
     let ingest = {
         let (store, catalog, stop) = (store.clone(), catalog.clone(), stop.clone());
         std::thread::spawn(move || nur_ingest::cdc::run_sources(store, catalog, None, stop))

@@ -4,7 +4,7 @@
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
 use nur_core::Catalog;
-use nur_ingest::cdc::{self, Kind, Mode, SourceConfig, SourceDef, Stop, TableMap};
+use nur_ingest::cdc::{self, Control, Kind, Mode, SourceConfig, SourceDef, TableMap};
 use nur_store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -297,7 +297,7 @@ pub fn command(store: &Store, catalog: &Catalog, cmd: SourceCmd) -> Result<()> {
 
 /// Follows the configured sources until SIGINT or SIGTERM.
 pub fn run(store: Store, catalog: Arc<Catalog>, only: Option<String>) -> Result<()> {
-    let stop = Stop::default();
+    let stop = Control::default();
     on_signal(stop.clone())?;
     println!(
         "following sources{} (Ctrl-C stops)",
@@ -307,7 +307,7 @@ pub fn run(store: Store, catalog: Arc<Catalog>, only: Option<String>) -> Result<
 }
 
 /// Sets `stop` on SIGINT or SIGTERM.
-pub fn on_signal(stop: Stop) -> Result<()> {
+pub fn on_signal(stop: Control) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

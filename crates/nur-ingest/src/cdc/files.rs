@@ -7,7 +7,7 @@
 
 use super::mapping::Mapper;
 use super::source::SourceDef;
-use super::Stop;
+use super::Control;
 use crate::load::{load_dir, FileOutcome, FileReport, LoadOptions, Progress};
 use nur_core::Catalog;
 use nur_store::Store;
@@ -27,7 +27,7 @@ pub(crate) fn run(
     catalog: &Catalog,
     def: &SourceDef,
     mapper: &Mapper,
-    stop: &Stop,
+    stop: &Control,
 ) -> Result<(), String> {
     let dir = Path::new(def.config.dir.as_deref().expect("checked"));
     let every = Duration::from_millis(def.config.every_ms.unwrap_or(2_000));

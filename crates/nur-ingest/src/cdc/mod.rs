@@ -18,22 +18,35 @@ pub use mapping::{Mapper, Received, TableMap};
 pub use source::{Kind, Mode, SourceConfig, SourceDef};
 
 use nur_core::Catalog;
-use nur_store::{Applied, Store};
+use nur_store::{Applied, ChangeBatch, Store};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Asks runners to finish their current batch and return.
-#[derive(Clone, Default)]
-pub struct Stop(Arc<AtomicBool>);
+/// Observes every committed batch (benchmarks measure lag and throughput with it).
+pub type Observer = dyn Fn(&ChangeBatch, &Applied) + Send + Sync;
 
-impl Stop {
+/// What runners are told from outside: stop after the current batch, and who observes the
+/// batches they commit.
+#[derive(Clone, Default)]
+pub struct Control {
+    stop: Arc<AtomicBool>,
+    observer: Option<Arc<Observer>>,
+}
+
+impl Control {
+    pub fn observed(observer: Arc<Observer>) -> Control {
+        Control {
+            stop: Arc::default(),
+            observer: Some(observer),
+        }
+    }
     pub fn stop(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.stop.store(true, Ordering::SeqCst);
     }
     pub fn stopped(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.stop.load(Ordering::SeqCst)
     }
     /// Sleeps up to `d`, waking early when stopped.
     pub fn sleep(&self, d: Duration) {
@@ -45,17 +58,21 @@ impl Stop {
             left -= s;
         }
     }
-}
 
-pub(crate) fn report(source: &str, a: &Applied) {
-    if a.applied + a.duplicates + a.dead_lettered > 0 {
-        tracing::debug!(
-            source,
-            applied = a.applied,
-            duplicates = a.duplicates,
-            dead_lettered = a.dead_lettered,
-            "batch committed"
-        );
+    /// Reports a committed batch.
+    pub(crate) fn committed(&self, source: &str, b: &ChangeBatch, a: &Applied) {
+        if a.applied + a.duplicates + a.dead_lettered > 0 {
+            tracing::debug!(
+                source,
+                applied = a.applied,
+                duplicates = a.duplicates,
+                dead_lettered = a.dead_lettered,
+                "batch committed"
+            );
+        }
+        if let Some(o) = &self.observer {
+            o(b, a);
+        }
     }
 }
 
@@ -64,7 +81,7 @@ pub fn run_source(
     store: &Store,
     catalog: &Catalog,
     mut def: SourceDef,
-    stop: &Stop,
+    stop: &Control,
 ) -> Result<(), String> {
     let mapper = def.check(catalog)?;
     match (def.kind, def.config.mode) {
@@ -83,7 +100,7 @@ pub fn run_sources(
     store: Arc<Store>,
     catalog: Arc<Catalog>,
     only: Option<String>,
-    stop: Stop,
+    stop: Control,
 ) -> Result<(), String> {
     let mut started: HashSet<String> = HashSet::new();
     let mut threads = Vec::new();
@@ -113,7 +130,7 @@ pub fn run_sources(
     Ok(())
 }
 
-fn supervise(store: &Store, catalog: &Catalog, name: &str, stop: &Stop) {
+fn supervise(store: &Store, catalog: &Catalog, name: &str, stop: &Control) {
     let mut pause = Duration::from_millis(500);
     while !stop.stopped() {
         let def = match store.source(name) {

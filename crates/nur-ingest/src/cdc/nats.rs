@@ -7,7 +7,7 @@
 
 use super::mapping::{Mapper, Received};
 use super::source::SourceDef;
-use super::{report, Stop};
+use super::Control;
 use async_nats::jetstream::{self, consumer, stream};
 use futures_util::StreamExt;
 use nur_store::Store;
@@ -17,7 +17,7 @@ pub(crate) fn run(
     store: &Store,
     def: &SourceDef,
     mapper: &Mapper,
-    stop: &Stop,
+    stop: &Control,
 ) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -88,7 +88,7 @@ async fn follow(
     store: &Store,
     def: &SourceDef,
     mapper: &Mapper,
-    stop: &Stop,
+    stop: &Control,
 ) -> Result<(), String> {
     let c = &def.config;
     let url = c.url.as_deref().expect("checked");
@@ -117,8 +117,12 @@ async fn follow(
         // Dedup is by the event's own source position; the stream sequence is a different
         // order (a republished event gets a new one), so it is never used in its place.
         let batch = mapper.batch(&def.name, "", received, |_| None);
-        let applied = store.apply_changes(&batch).map_err(|e| e.to_string())?;
-        report(&def.name, &applied);
+        // The store's PostgreSQL client runs its own runtime, which cannot start inside this
+        // one: commit on a plain thread.
+        let applied = std::thread::scope(|s| s.spawn(|| store.apply_changes(&batch)).join())
+            .map_err(|_| "the apply thread panicked".to_string())?
+            .map_err(|e| e.to_string())?;
+        stop.committed(&def.name, &batch, &applied);
         last.double_ack().await.map_err(|e| format!("ack: {e}"))?;
     }
     Ok(())

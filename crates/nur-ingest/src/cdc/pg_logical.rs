@@ -17,7 +17,7 @@ use super::mapping::{Mapper, Received};
 use super::pgoutput::{self, Datum, Message, Relation};
 use super::position;
 use super::source::SourceDef;
-use super::{report, Stop};
+use super::Control;
 use nur_store::Store;
 use postgres::{Client, NoTls, SimpleQueryMessage};
 use std::collections::HashMap;
@@ -27,7 +27,7 @@ pub(crate) fn run(
     store: &Store,
     def: &SourceDef,
     mapper: &Mapper,
-    stop: &Stop,
+    stop: &Control,
 ) -> Result<(), String> {
     let c = &def.config;
     let url = c.url.as_deref().expect("checked");
@@ -142,7 +142,7 @@ pub(crate) fn run(
         let mut batch = mapper.batch(&def.name, "", received, |i| positions.get(i).cloned());
         batch.end_position = end_position;
         let applied = store.apply_changes(&batch).map_err(|e| e.to_string())?;
-        report(&def.name, &applied);
+        stop.committed(&def.name, &batch, &applied);
         db.execute(
             "SELECT 1 FROM pg_replication_slot_advance($1, CAST(CAST($2 AS TEXT) AS pg_lsn))",
             &[&slot, &pgoutput::format_lsn(confirm)],
@@ -257,7 +257,7 @@ fn snapshot(
     store: &Store,
     def: &SourceDef,
     mapper: &Mapper,
-    stop: &Stop,
+    stop: &Control,
 ) -> Result<(), String> {
     let chunk = def.config.batch.unwrap_or(5_000);
     let mut tx = db
@@ -289,13 +289,20 @@ fn snapshot(
                     format!("snapshot row of {t}"),
                 ));
                 if received.len() == chunk {
-                    apply_snapshot(store, def, mapper, std::mem::take(&mut received), false)?;
+                    apply_snapshot(
+                        store,
+                        def,
+                        mapper,
+                        stop,
+                        std::mem::take(&mut received),
+                        false,
+                    )?;
                 }
             }
         }
-        apply_snapshot(store, def, mapper, received, false)?;
+        apply_snapshot(store, def, mapper, stop, received, false)?;
     }
-    apply_snapshot(store, def, mapper, Vec::new(), true)?;
+    apply_snapshot(store, def, mapper, stop, Vec::new(), true)?;
     tx.commit().map_err(|e| pg_err(&e))
 }
 
@@ -303,6 +310,7 @@ fn apply_snapshot(
     store: &Store,
     def: &SourceDef,
     mapper: &Mapper,
+    stop: &Control,
     rows: Vec<Received>,
     done: bool,
 ) -> Result<(), String> {
@@ -314,7 +322,7 @@ fn apply_snapshot(
     batch.snapshot = true;
     batch.snapshot_done = done;
     let applied = store.apply_changes(&batch).map_err(|e| e.to_string())?;
-    report(&def.name, &applied);
+    stop.committed(&def.name, &batch, &applied);
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use super::mapping::{Mapper, Received, TableMap};
 use super::pg_logical::pg_err;
 use super::position;
 use super::source::{Kind, Mode, SourceDef};
-use super::{report, Stop};
+use super::Control;
 use mysql::prelude::Queryable;
 use nur_core::{Table, Value};
 use nur_store::{ChangeBatch, ChangeOp, Store};
@@ -130,7 +130,7 @@ pub(crate) fn run(
     store: &Store,
     def: &SourceDef,
     mapper: &Mapper,
-    stop: &Stop,
+    stop: &Control,
 ) -> Result<(), String> {
     let c = &def.config;
     let mode = c.mode.expect("defaulted");
@@ -146,13 +146,13 @@ pub(crate) fn run(
         let started = Instant::now();
         for (m, t) in &maps {
             match mode {
-                Mode::Full => full_refresh(&mut db, store, def, mapper, m, t)?,
+                Mode::Full => full_refresh(&mut db, store, def, mapper, stop, m, t)?,
                 _ => {
                     let wm = m.watermark.as_deref().expect("checked");
                     if !exprs.contains_key(&m.source) {
                         exprs.insert(m.source.clone(), db.watermark_expr(&m.source, wm)?);
                     }
-                    while watermark_page(&mut db, store, def, mapper, m, &exprs[&m.source])? {
+                    while watermark_page(&mut db, store, def, mapper, stop, m, &exprs[&m.source])? {
                         if stop.stopped() {
                             return Ok(());
                         }
@@ -171,6 +171,7 @@ fn watermark_page(
     store: &Store,
     def: &SourceDef,
     mapper: &Mapper,
+    stop: &Control,
     m: &TableMap,
     expr: &str,
 ) -> Result<bool, String> {
@@ -229,7 +230,7 @@ fn watermark_page(
         positions.get(i).cloned()
     });
     let applied = store.apply_changes(&batch).map_err(|e| e.to_string())?;
-    report(&def.name, &applied);
+    stop.committed(&def.name, &batch, &applied);
     Ok(full)
 }
 
@@ -257,6 +258,7 @@ fn full_refresh(
     store: &Store,
     def: &SourceDef,
     mapper: &Mapper,
+    stop: &Control,
     m: &TableMap,
     t: &Table,
 ) -> Result<(), String> {
@@ -303,7 +305,7 @@ fn full_refresh(
     }
     wanted.snapshot = true;
     let applied = store.apply_changes(&wanted).map_err(|e| e.to_string())?;
-    report(&def.name, &applied);
+    stop.committed(&def.name, &wanted, &applied);
     Ok(())
 }
 

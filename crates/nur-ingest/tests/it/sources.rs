@@ -5,20 +5,20 @@
 
 use crate::support::*;
 use nur_core::Catalog;
-use nur_ingest::cdc::{self, Kind, Mode, SourceConfig, SourceDef, Stop};
+use nur_ingest::cdc::{self, Control, Kind, Mode, SourceConfig, SourceDef};
 use nur_store::testing::{Backend, TestDb};
 use nur_store::{Store, Warehouse};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct Running {
-    stop: Stop,
+    stop: Control,
     thread: Option<std::thread::JoinHandle<Result<(), String>>>,
 }
 
 impl Running {
     pub fn start(store: &Arc<Store>, catalog: &Arc<Catalog>, def: &SourceDef) -> Running {
-        let stop = Stop::default();
+        let stop = Control::default();
         let (s, c, d, st) = (store.clone(), catalog.clone(), def.clone(), stop.clone());
         let thread = std::thread::spawn(move || cdc::run_source(&s, &c, d, &st));
         Running {
