@@ -230,6 +230,12 @@ pub fn command(store: &Store, catalog: &Catalog, cmd: SourceCmd) -> Result<()> {
             }
         }
         SourceCmd::Remove { name, .. } => {
+            let def = SourceDef::from_row(&store.source(&name)?).map_err(|e| anyhow!(e))?;
+            if def.kind == Kind::Postgres && def.config.mode == Some(Mode::Cdc) {
+                if let Err(e) = cdc::pg_logical::release(&def) {
+                    eprintln!("warning: {e}; drop the slot at the source by hand, or it keeps WAL");
+                }
+            }
             store.remove_source(&name)?;
             println!("source {name} removed");
         }

@@ -1,7 +1,7 @@
 //! File drops: CSV and JSON-lines files appearing in a watched folder are loaded once each by
 //! the bulk loader (validation, quarantine, resumable batches, lineage under the source's
-//! name), then moved to `done/` (or `failed/` when the file maps to no table of the source's
-//! entity). A file must appear whole: write it under another name (`x.csv.part`) and
+//! name), then moved to `done/`; a file that maps to no table of the source's entity is moved
+//! to `failed/` and recorded as a dead letter. A file must appear whole: write it under another name (`x.csv.part`) and
 //! rename it into the folder. A file seen again with the same content is not loaded twice
 //! (batches are identified by content digest).
 
@@ -33,7 +33,8 @@ pub(crate) fn run(
     let every = Duration::from_millis(def.config.every_ms.unwrap_or(2_000));
     let opts = LoadOptions {
         source: Some(def.name.clone()),
-        allow_orphans: false,
+        // As for every change source: a registry row may arrive before its person does.
+        allow_orphans: true,
         only_tables: mapper
             .maps()
             .map(|(_, t)| t.name.as_str().to_owned())
@@ -44,7 +45,7 @@ pub(crate) fn run(
         std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     while !stop.stopped() {
-        if has_input(dir)? {
+        if !inputs(dir)?.is_empty() {
             let report =
                 load_dir(store, catalog, dir, &opts, &mut Quiet).map_err(|e| e.to_string())?;
             for f in &report.files {
@@ -60,20 +61,43 @@ pub(crate) fn run(
                 }
                 tracing::info!(source = %def.name, file = %f.file, outcome = ?f.outcome, "file drop");
             }
-            // Files of other entities' tables are left where they are, untouched.
+            // What is left maps to no table of this source: say so, and move it aside.
+            for path in inputs(dir)? {
+                let name = path.file_name().expect("a file").to_owned();
+                std::fs::rename(&path, dir.join("failed").join(&name))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let batch = nur_store::ChangeBatch {
+                    source: def.name.clone(),
+                    received: 1,
+                    dead: vec![nur_store::DeadLetter {
+                        position: None,
+                        reason: format!(
+                            "file {} names no table of {} (moved to failed/)",
+                            name.to_string_lossy(),
+                            def.entity
+                        ),
+                        payload: name.to_string_lossy().into_owned(),
+                    }],
+                    ..Default::default()
+                };
+                let applied = store.apply_changes(&batch).map_err(|e| e.to_string())?;
+                stop.committed(&def.name, &batch, &applied);
+            }
         }
         stop.sleep(every);
     }
     Ok(())
 }
 
-/// Whether the folder holds a CSV or JSON-lines file at its top level.
-fn has_input(dir: &Path) -> Result<bool, String> {
+/// The CSV and JSON-lines files at the folder's top level.
+fn inputs(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(entries.flatten().any(|e| {
-        let n = e.file_name();
-        let n = n.to_string_lossy();
-        e.path().is_file()
-            && (n.ends_with(".csv") || n.ends_with(".jsonl") || n.ends_with(".ndjson"))
-    }))
+    Ok(entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            p.is_file() && matches!(ext, "csv" | "jsonl" | "ndjson")
+        })
+        .collect())
 }

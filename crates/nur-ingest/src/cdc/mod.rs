@@ -7,7 +7,7 @@ pub mod event;
 mod files;
 pub mod mapping;
 pub mod nats;
-mod pg_logical;
+pub mod pg_logical;
 pub mod pgoutput;
 pub mod position;
 mod pull;

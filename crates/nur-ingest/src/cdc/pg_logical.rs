@@ -152,6 +152,26 @@ pub(crate) fn run(
     Ok(())
 }
 
+/// Drops the source's replication slot and publication (when removing the source: a slot
+/// nobody reads keeps the source's WAL forever).
+pub fn release(def: &SourceDef) -> Result<(), String> {
+    let c = &def.config;
+    let (Some(url), Some(slot), Some(publication)) = (&c.url, &c.slot, &c.publication) else {
+        return Ok(());
+    };
+    let mut db = Client::connect(url, NoTls).map_err(|e| format!("connect: {}", pg_err(&e)))?;
+    db.execute(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1",
+        &[slot],
+    )
+    .map_err(|e| format!("drop slot {slot}: {}", pg_err(&e)))?;
+    db.batch_execute(&format!(
+        "DROP PUBLICATION IF EXISTS {}",
+        quote(publication)
+    ))
+    .map_err(|e| format!("drop publication {publication}: {}", pg_err(&e)))
+}
+
 fn relation_of(rels: &HashMap<u32, Relation>, id: u32) -> Result<&Relation, String> {
     rels.get(&id)
         .ok_or_else(|| format!("pgoutput: change for relation {id} before its description"))

@@ -324,3 +324,65 @@ fn nats_events_apply_once_and_bad_ones_are_dead_lettered() {
     run.finish();
     delete_stream(&name);
 }
+
+#[test]
+fn dropped_files_load_once_and_strays_are_dead_lettered() {
+    let (_w, store, catalog) = warehouse();
+    let dir = tempfile::tempdir().unwrap();
+    let def = SourceDef {
+        name: "dvld-drop".into(),
+        kind: Kind::Files,
+        entity: "DVLD".into(),
+        config: SourceConfig {
+            dir: Some(dir.path().display().to_string()),
+            every_ms: Some(50),
+            ..SourceConfig::default()
+        },
+    }
+    .add(&store, &catalog)
+    .unwrap();
+    let run = Running::start(&store, &catalog, &def);
+    let csv = "National_Number,Registration_Number,Make,Model_Year\n9801000001,F1,Kia,2001\n9801000002,F2,Fiat,2002\n12,F3,Bad,2003\n";
+    // A file appears whole: written aside, then renamed in.
+    let drop = |name: &str, text: &str| {
+        let part = dir.path().join(format!("{name}.part"));
+        std::fs::write(&part, text).unwrap();
+        std::fs::rename(&part, dir.path().join(name)).unwrap();
+    };
+    drop("DVLD_Car_Info.csv", csv);
+    let wait = |what: &str, ok: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ok() {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait("file loaded and moved to done/", &|| {
+        dir.path().join("done/DVLD_Car_Info.csv").exists()
+    });
+    let cars = warehouse_cars(&store, &catalog, "dvld-drop");
+    assert_eq!(cars.keys().collect::<Vec<_>>(), vec!["F1", "F2"]);
+    // The bad row is in the quarantine with its reason.
+    let q = store.quarantine(10).unwrap();
+    assert!(
+        q.iter()
+            .any(|e| e.line == 4 && e.reason.contains("National_Number")),
+        "{q:?}"
+    );
+    // The same content again loads nothing new; a stray file is set aside and reported.
+    drop("DVLD_Car_Info.again.csv", csv);
+    drop("typo.csv", "a,b\n1,2\n");
+    drop("CSPD_Personal_Info.csv", "National_Number\n9801000001\n");
+    wait("strays moved to failed/", &|| {
+        dir.path().join("failed/typo.csv").exists()
+            && dir.path().join("failed/CSPD_Personal_Info.csv").exists()
+            && dir.path().join("done/DVLD_Car_Info.again.csv").exists()
+    });
+    assert_eq!(warehouse_cars(&store, &catalog, "dvld-drop"), cars);
+    let dead = store.dead_letters("dvld-drop", 10).unwrap();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert!(dead
+        .iter()
+        .all(|d| d.reason.contains("names no table of DVLD")));
+    run.finish();
+}
