@@ -205,6 +205,18 @@ impl Store {
         })
     }
 
+    /// Counts rows a file-drop source read and loaded (the bulk loader wrote them, with its
+    /// own resumable batches and quarantine).
+    pub fn note_loaded(&self, source: &str, read: u64, loaded: u64) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "UPDATE nur_source SET events_total = events_total + $2, applied_total = applied_total + $3, last_applied_ms = $4, last_error = NULL WHERE name = $1",
+                &[source.into(), (read as i64).into(), (loaded as i64).into(), now_ms().into()],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Applies a batch exactly once: changes past the committed position are written, the
     /// others counted as duplicates, dead letters stored, and the cursor and counters moved,
     /// all in one transaction.

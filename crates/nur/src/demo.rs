@@ -294,3 +294,68 @@ pub fn access(
     println!("  curl -s -H \"Authorization: Bearer $TOKEN\" http://{api_at}/api/openapi.json");
     Ok(())
 }
+
+/// Two change sources for DVLD: events over HTTP (with a DVLD client to post them) and a
+/// watched folder. `nur serve` follows the folder; the events arrive by themselves.
+pub fn sources(
+    store: &Store,
+    catalog: &Catalog,
+    dir: &Path,
+    api_at: std::net::SocketAddr,
+) -> Result<()> {
+    use nur_ingest::cdc::{Kind, SourceConfig, SourceDef};
+    let drop_dir = dir.join("drop");
+    std::fs::create_dir_all(&drop_dir)?;
+    let existing: Vec<String> = store.sources()?.into_iter().map(|s| s.name).collect();
+    for (name, kind, config) in [
+        ("dvld-events", Kind::Http, SourceConfig::default()),
+        (
+            "dvld-drop",
+            Kind::Files,
+            SourceConfig {
+                dir: Some(drop_dir.display().to_string()),
+                ..SourceConfig::default()
+            },
+        ),
+    ] {
+        if !existing.iter().any(|e| e == name) {
+            SourceDef {
+                name: name.into(),
+                kind,
+                entity: "DVLD".into(),
+                config,
+            }
+            .add(store, catalog)
+            .map_err(anyhow::Error::msg)?;
+        }
+    }
+    let client_file = dir.join("demo-dvld-client.json");
+    if !client_file.exists() {
+        let actor = nur_core::grant::Actor::Operator {
+            name: "demo".into(),
+        };
+        let (id, secret) = crate::access::create_client(
+            store,
+            catalog,
+            "DVLD",
+            "demo change feed",
+            vec![],
+            &actor,
+        )?;
+        write_private(
+            &client_file,
+            &serde_json::json!({"client_id": id, "client_secret": secret}).to_string(),
+        )?;
+    }
+    println!(
+        "\nChange sources of DVLD (nur source status --db sqlite:{}):",
+        dir.join("nur.db").display()
+    );
+    println!("  dvld-events: POST Debezium events to http://{api_at}/api/v1/ingest/dvld-events/events with a token of the DVLD client in {}", client_file.display());
+    println!(
+        "  dvld-drop:   drop DVLD_Car_Info.csv into {} (write it aside, then rename it in)",
+        drop_dir.display()
+    );
+    println!("  freshness:   http://{api_at}/api/v1/sources   metrics: http://{api_at}/metrics");
+    Ok(())
+}

@@ -520,6 +520,7 @@ fn main() -> Result<()> {
             let store = demo::prepare(&catalog, &data_dir, persons, seed)?;
             let upstream_at = SocketAddr::new(listen.ip(), listen.port().wrapping_add(1));
             demo::access(&store, &catalog, &data_dir, listen, upstream_at)?;
+            demo::sources(&store, &catalog, &data_dir, listen)?;
             serve(
                 store,
                 catalog,

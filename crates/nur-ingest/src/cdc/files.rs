@@ -59,6 +59,11 @@ pub(crate) fn run(
                     std::fs::rename(&from, dir.join(to).join(name))
                         .map_err(|e| format!("{}: {e}", from.display()))?;
                 }
+                if f.outcome != FileOutcome::AlreadyLoaded {
+                    store
+                        .note_loaded(&def.name, f.rows_loaded + f.rows_quarantined, f.rows_loaded)
+                        .map_err(|e| e.to_string())?;
+                }
                 tracing::info!(source = %def.name, file = %f.file, outcome = ?f.outcome, "file drop");
             }
             // What is left maps to no table of this source: say so, and move it aside.
