@@ -9,6 +9,7 @@ use nur_store::Warehouse;
 use std::path::Path;
 
 mod cdc;
+mod pgoutput;
 mod sources;
 mod support;
 
