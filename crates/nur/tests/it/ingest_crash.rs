@@ -286,3 +286,149 @@ fn nats_survives_kill_9_and_applies_each_event_once() {
     assert_eq!(s.errors_total, 0);
     delete_stream(&stream);
 }
+
+/// One HTTP/1.1 request; `Err` when the server is not there (being killed or restarted).
+fn post(
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    write!(s, "{head}\r\n{body}")?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no response"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status line"))?;
+    Ok((status, body.to_owned()))
+}
+
+#[test]
+fn http_ingest_survives_kill_9_of_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = warehouse(tmp.path());
+    add_source(
+        &db,
+        &["--name", "dvld-http", "--kind", "http", "--entity", "DVLD"],
+    );
+    let creds: serde_json::Value =
+        serde_json::from_str(&run(&["client", "create", "--db", &db, "--entity", "DVLD"])).unwrap();
+    let (id, secret) = (
+        creds["client_id"].as_str().unwrap().to_owned(),
+        creds["client_secret"].as_str().unwrap().to_owned(),
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let serve = || {
+        nur()
+            .args(["serve", "--db", &db, "--listen", &addr])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let events = nats_events(8_000);
+    let mut want = Cars::new();
+    for e in &events {
+        apply_expected(&mut want, &serde_json::from_str(e).unwrap());
+    }
+    let mut server = serve();
+    let done = Arc::new(AtomicBool::new(false));
+    let sender = {
+        let (events, addr, done) = (events.clone(), addr.clone(), done.clone());
+        std::thread::spawn(move || {
+            let form =
+                format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
+            let mut token: Option<String> = None;
+            for batch in events.chunks(20) {
+                let body = format!("[{}]", batch.join(","));
+                loop {
+                    let Some(t) = &token else {
+                        match post(
+                            &addr,
+                            "/oauth2/client/token",
+                            &[("Content-Type", "application/x-www-form-urlencoded")],
+                            &form,
+                        ) {
+                            Ok((200, b)) => {
+                                let v: serde_json::Value = serde_json::from_str(&b).unwrap();
+                                token = Some(v["access_token"].as_str().unwrap().to_owned());
+                            }
+                            _ => std::thread::sleep(Duration::from_millis(20)),
+                        }
+                        continue;
+                    };
+                    let auth = format!("Bearer {t}");
+                    match post(
+                        &addr,
+                        "/api/v1/ingest/dvld-http/events",
+                        &[
+                            ("Authorization", &auth),
+                            ("Content-Type", "application/json"),
+                        ],
+                        &body,
+                    ) {
+                        Ok((200, _)) => {
+                            std::thread::sleep(Duration::from_millis(25));
+                            break;
+                        }
+                        Ok((401, _)) => token = None,
+                        Ok((status, b)) => panic!("{status}: {b}"),
+                        Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+            }
+            done.store(true, Ordering::Relaxed);
+        })
+    };
+    let mut x = 0x3c6e_f372_fe94_f82bu64;
+    for _ in 0..TRIALS {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        std::thread::sleep(Duration::from_millis(150 + x % 600));
+        server.kill().unwrap(); // SIGKILL, possibly in the middle of a request
+        server.wait().unwrap();
+        server = serve();
+    }
+    assert!(
+        !done.load(Ordering::Relaxed),
+        "the sender finished before the last kill: the trials did not overlap it"
+    );
+    sender.join().unwrap();
+    assert!(done.load(Ordering::Relaxed));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let store = Store::open(&db, OpenMode::MustExist).unwrap();
+    assert_eq!(
+        warehouse_cars(&store, &Catalog::jordan(), "dvld-http"),
+        want
+    );
+    let s = store.source("dvld-http").unwrap();
+    assert_eq!(
+        s.applied_total,
+        events.len() as i64,
+        "each event applied once"
+    );
+    assert_eq!(s.errors_total, 0);
+}

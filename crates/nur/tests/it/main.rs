@@ -3,6 +3,7 @@
 
 mod access;
 mod ingest_crash;
+mod sources_cli;
 #[path = "../../../nur-ingest/tests/it/support.rs"]
 mod support;
 mod tidy;
