@@ -12,6 +12,7 @@ mod error;
 mod group;
 mod lookup;
 mod migrate;
+mod portal;
 mod postgres;
 mod query;
 mod sql;
@@ -24,6 +25,7 @@ pub use access::{
     AccessEntry, AuditFilter, ClientChange, ClientRow, EntitySettings, GrantFilter,
     GrantHistoryRow, GrantRow, NewProcedure, ProcedureRow, ProcedureVersion, Upstream,
 };
+pub use portal::{AccountChange, AccountRow, SessionRow};
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow, SourceRow};
 pub use error::StoreError;

@@ -28,9 +28,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/common/0003_ingest.sql"),
         postgres: include_str!("migrations/common/0003_ingest.sql"),
     },
+    Migration {
+        version: 4,
+        name: "portal",
+        sqlite: include_str!("migrations/common/0004_portal.sql"),
+        postgres: include_str!("migrations/common/0004_portal.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

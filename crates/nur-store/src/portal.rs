@@ -1,0 +1,243 @@
+//! Portal accounts and sessions, over [`Tx`] for both backends. Session ids and codes arrive
+//! here already hashed: the store never sees a live secret.
+
+use crate::sql::{Cell, Tx};
+use crate::{now_ms, Result, Store, StoreError};
+use nur_core::account::Role;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountRow {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub entity: Option<String>,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub totp_secret: Option<String>,
+    pub contact: Option<String>,
+    pub failed_logins: i64,
+    pub locked_until_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub username: Option<String>,
+    /// `anonymous` (before sign-in), `code` (password accepted, second factor due), `signed_in`.
+    pub stage: String,
+    pub csrf: String,
+    pub created_at_ms: i64,
+    pub seen_at_ms: i64,
+    pub code_hash: Option<String>,
+    pub code_expires_ms: Option<i64>,
+    pub code_attempts: i64,
+    pub code_sent_at_ms: Option<i64>,
+    pub resends: i64,
+    pub totp_step: Option<i64>,
+}
+
+const ACCOUNT: &str = "SELECT username, display_name, role, entity, password_hash, disabled, totp_secret, contact, failed_logins, locked_until FROM nur_account";
+const SESSION: &str = "SELECT id_hash, username, stage, csrf, created_at, seen_at, code_hash, code_expires, code_attempts, code_sent_at, resends, totp_step FROM nur_session";
+
+fn account_row(r: Vec<Cell>) -> Result<AccountRow> {
+    Ok(AccountRow {
+        username: r[0].text(),
+        display_name: r[1].text(),
+        role: Role::parse(&r[2].text())
+            .ok_or_else(|| StoreError::Invalid(format!("account role {}", r[2].text())))?,
+        entity: r[3].opt_text(),
+        password_hash: r[4].text(),
+        disabled: r[5].int() != 0,
+        totp_secret: r[6].opt_text(),
+        contact: r[7].opt_text(),
+        failed_logins: r[8].int(),
+        locked_until_ms: r[9].opt_int(),
+    })
+}
+
+fn session_row(r: Vec<Cell>) -> SessionRow {
+    SessionRow {
+        id_hash: r[0].text(),
+        username: r[1].opt_text(),
+        stage: r[2].text(),
+        csrf: r[3].text(),
+        created_at_ms: r[4].int(),
+        seen_at_ms: r[5].int(),
+        code_hash: r[6].opt_text(),
+        code_expires_ms: r[7].opt_int(),
+        code_attempts: r[8].int(),
+        code_sent_at_ms: r[9].opt_int(),
+        resends: r[10].int(),
+        totp_step: r[11].opt_int(),
+    }
+}
+
+/// A change to an account's sign-in state.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// A failed password or code: one more failure, locked until the given time when set.
+    Failed { lock_until_ms: Option<i64> },
+    /// A successful sign-in clears failures and the lock.
+    SignedIn,
+    Password { hash: String },
+    Totp { secret: Option<String> },
+    Disabled(bool),
+    Contact(Option<String>),
+}
+
+impl Store {
+    pub fn account(&self, username: &str) -> Result<Option<AccountRow>> {
+        self.read(|tx| {
+            tx.row(&format!("{ACCOUNT} WHERE username = $1"), &[username.into()])?
+                .map(account_row)
+                .transpose()
+        })
+    }
+
+    pub fn account_list(&self, entity: Option<&str>) -> Result<Vec<AccountRow>> {
+        self.read(|tx| {
+            tx.rows(
+                &format!("{ACCOUNT} WHERE (CAST($1 AS TEXT) IS NULL OR entity = $1) ORDER BY username"),
+                &[entity.into()],
+            )?
+            .into_iter()
+            .map(account_row)
+            .collect()
+        })
+    }
+
+    pub fn change_account(&self, username: &str, change: &AccountChange) -> Result<()> {
+        self.write(|tx| {
+            let u = username.into();
+            let n = match change {
+                AccountChange::Failed { lock_until_ms } => tx.exec(
+                    "UPDATE nur_account SET failed_logins = failed_logins + 1, locked_until = COALESCE(CAST($2 AS BIGINT), locked_until) WHERE username = $1",
+                    &[u, (*lock_until_ms).into()],
+                )?,
+                AccountChange::SignedIn => tx.exec(
+                    "UPDATE nur_account SET failed_logins = 0, locked_until = NULL WHERE username = $1",
+                    &[u],
+                )?,
+                AccountChange::Password { hash } => tx.exec(
+                    "UPDATE nur_account SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE username = $1",
+                    &[u, hash.as_str().into()],
+                )?,
+                AccountChange::Totp { secret } => tx.exec(
+                    "UPDATE nur_account SET totp_secret = $2 WHERE username = $1",
+                    &[u, secret.as_deref().into()],
+                )?,
+                AccountChange::Disabled(d) => tx.exec(
+                    "UPDATE nur_account SET disabled = (CAST($2 AS BIGINT) = 1) WHERE username = $1",
+                    &[u, i64::from(*d).into()],
+                )?,
+                AccountChange::Contact(c) => tx.exec(
+                    "UPDATE nur_account SET contact = $2 WHERE username = $1",
+                    &[u, c.as_deref().into()],
+                )?,
+            };
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("account {username}")));
+            }
+            if matches!(change, AccountChange::Disabled(true) | AccountChange::Password { .. }) {
+                // A disabled account or a new password ends every open session.
+                tx.exec("DELETE FROM nur_session WHERE username = $1", &[u])?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn put_session(&self, s: &SessionRow) -> Result<()> {
+        self.write(|tx| put_session(tx, s))
+    }
+
+    pub fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
+        self.read(|tx| {
+            Ok(tx
+                .row(&format!("{SESSION} WHERE id_hash = $1"), &[id_hash.into()])?
+                .map(session_row))
+        })
+    }
+
+    /// Replaces a session by another (a new id at each change of stage), atomically.
+    pub fn rotate_session(&self, old_hash: &str, new: &SessionRow) -> Result<()> {
+        self.write(|tx| {
+            tx.exec("DELETE FROM nur_session WHERE id_hash = $1", &[old_hash.into()])?;
+            put_session(tx, new)
+        })
+    }
+
+    pub fn delete_session(&self, id_hash: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.exec("DELETE FROM nur_session WHERE id_hash = $1", &[id_hash.into()])?;
+            Ok(())
+        })
+    }
+
+    /// Removes sessions idle since `idle_before` or created before `created_before`.
+    pub fn expire_sessions(&self, idle_before: i64, created_before: i64) -> Result<u64> {
+        self.write(|tx| {
+            tx.exec(
+                "DELETE FROM nur_session WHERE seen_at < $1 OR created_at < $2",
+                &[idle_before.into(), created_before.into()],
+            )
+        })
+    }
+
+    pub fn put_reset(&self, username: &str, code_hash: &str, expires_at_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.exec("DELETE FROM nur_password_reset WHERE username = $1", &[username.into()])?;
+            tx.exec(
+                "INSERT INTO nur_password_reset (username, code_hash, expires_at, sent_at) VALUES ($1, $2, $3, $4)",
+                &[username.into(), code_hash.into(), expires_at_ms.into(), now_ms().into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The pending reset of an account: (code hash, expires at, attempts, sent at).
+    pub fn reset(&self, username: &str) -> Result<Option<(String, i64, i64, i64)>> {
+        self.read(|tx| {
+            Ok(tx
+                .row(
+                    "SELECT code_hash, expires_at, attempts, sent_at FROM nur_password_reset WHERE username = $1",
+                    &[username.into()],
+                )?
+                .map(|r| (r[0].text(), r[1].int(), r[2].int(), r[3].int())))
+        })
+    }
+
+    /// Counts a failed attempt at a reset code, or (with `used`) removes the reset.
+    pub fn finish_reset(&self, username: &str, used: bool) -> Result<()> {
+        self.write(|tx| {
+            let sql = if used {
+                "DELETE FROM nur_password_reset WHERE username = $1"
+            } else {
+                "UPDATE nur_password_reset SET attempts = attempts + 1 WHERE username = $1"
+            };
+            tx.exec(sql, &[username.into()])?;
+            Ok(())
+        })
+    }
+}
+
+fn put_session(tx: &mut dyn Tx, s: &SessionRow) -> Result<()> {
+    tx.exec("DELETE FROM nur_session WHERE id_hash = $1", &[s.id_hash.as_str().into()])?;
+    tx.exec(
+        "INSERT INTO nur_session (id_hash, username, stage, csrf, created_at, seen_at, code_hash, code_expires, code_attempts, code_sent_at, resends, totp_step) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        &[
+            s.id_hash.as_str().into(),
+            s.username.as_deref().into(),
+            s.stage.as_str().into(),
+            s.csrf.as_str().into(),
+            s.created_at_ms.into(),
+            s.seen_at_ms.into(),
+            s.code_hash.as_deref().into(),
+            s.code_expires_ms.into(),
+            s.code_attempts.into(),
+            s.code_sent_at_ms.into(),
+            s.resends.into(),
+            s.totp_step.into(),
+        ],
+    )?;
+    Ok(())
+}
