@@ -10,7 +10,9 @@ pub mod catalog;
 pub mod date;
 pub mod grant;
 pub mod identity;
+pub mod qr;
 pub mod query;
+pub mod totp;
 pub mod value;
 
 pub use catalog::{Catalog, CatalogError, Column, ColumnType, Entity, Ident, Registry, Table};

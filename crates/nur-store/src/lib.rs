@@ -25,11 +25,11 @@ pub use access::{
     AccessEntry, AuditFilter, ClientChange, ClientRow, EntitySettings, GrantFilter,
     GrantHistoryRow, GrantRow, NewProcedure, ProcedureRow, ProcedureVersion, Upstream,
 };
-pub use portal::{AccountChange, AccountRow, SessionRow};
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow, SourceRow};
 pub use error::StoreError;
 pub use lookup::{Household, PersonRecord};
+pub use portal::{AccountChange, AccountRow, SessionRow};
 pub use query::QueryRows;
 pub use url::{DbUrl, OpenMode};
 

@@ -76,28 +76,45 @@ fn session_row(r: Vec<Cell>) -> SessionRow {
 #[derive(Debug, Clone)]
 pub enum AccountChange {
     /// A failed password or code: one more failure, locked until the given time when set.
-    Failed { lock_until_ms: Option<i64> },
+    Failed {
+        lock_until_ms: Option<i64>,
+    },
     /// A successful sign-in clears failures and the lock.
     SignedIn,
-    Password { hash: String },
-    Totp { secret: Option<String> },
+    Password {
+        hash: String,
+    },
+    Totp {
+        secret: Option<String>,
+    },
     Disabled(bool),
     Contact(Option<String>),
 }
 
 impl Store {
+    /// Rows of the person table (the home page's count).
+    pub fn person_count(&self, catalog: &nur_core::Catalog) -> Result<i64> {
+        let sql = crate::ddl::count_rows(self.dialect(), catalog.person_table());
+        self.read(|tx| Ok(tx.row(&sql, &[])?.map(|r| r[0].int()).unwrap_or(0)))
+    }
+
     pub fn account(&self, username: &str) -> Result<Option<AccountRow>> {
         self.read(|tx| {
-            tx.row(&format!("{ACCOUNT} WHERE username = $1"), &[username.into()])?
-                .map(account_row)
-                .transpose()
+            tx.row(
+                &format!("{ACCOUNT} WHERE username = $1"),
+                &[username.into()],
+            )?
+            .map(account_row)
+            .transpose()
         })
     }
 
     pub fn account_list(&self, entity: Option<&str>) -> Result<Vec<AccountRow>> {
         self.read(|tx| {
             tx.rows(
-                &format!("{ACCOUNT} WHERE (CAST($1 AS TEXT) IS NULL OR entity = $1) ORDER BY username"),
+                &format!(
+                    "{ACCOUNT} WHERE (CAST($1 AS TEXT) IS NULL OR entity = $1) ORDER BY username"
+                ),
                 &[entity.into()],
             )?
             .into_iter()
@@ -161,14 +178,20 @@ impl Store {
     /// Replaces a session by another (a new id at each change of stage), atomically.
     pub fn rotate_session(&self, old_hash: &str, new: &SessionRow) -> Result<()> {
         self.write(|tx| {
-            tx.exec("DELETE FROM nur_session WHERE id_hash = $1", &[old_hash.into()])?;
+            tx.exec(
+                "DELETE FROM nur_session WHERE id_hash = $1",
+                &[old_hash.into()],
+            )?;
             put_session(tx, new)
         })
     }
 
     pub fn delete_session(&self, id_hash: &str) -> Result<()> {
         self.write(|tx| {
-            tx.exec("DELETE FROM nur_session WHERE id_hash = $1", &[id_hash.into()])?;
+            tx.exec(
+                "DELETE FROM nur_session WHERE id_hash = $1",
+                &[id_hash.into()],
+            )?;
             Ok(())
         })
     }
@@ -221,7 +244,10 @@ impl Store {
 }
 
 fn put_session(tx: &mut dyn Tx, s: &SessionRow) -> Result<()> {
-    tx.exec("DELETE FROM nur_session WHERE id_hash = $1", &[s.id_hash.as_str().into()])?;
+    tx.exec(
+        "DELETE FROM nur_session WHERE id_hash = $1",
+        &[s.id_hash.as_str().into()],
+    )?;
     tx.exec(
         "INSERT INTO nur_session (id_hash, username, stage, csrf, created_at, seen_at, code_hash, code_expires, code_attempts, code_sent_at, resends, totp_step) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         &[

@@ -43,9 +43,9 @@ fn audit_refusal(store: &Store, caller: &Caller, action: &str, target: &str, e: 
 
 /// What one query run returns.
 pub(crate) struct Output {
-    plan: Plan,
-    rows: Vec<Vec<nur_core::Value>>,
-    procedure: Option<(String, String, i64)>,
+    pub(crate) plan: Plan,
+    pub(crate) rows: Vec<Vec<nur_core::Value>>,
+    pub(crate) procedure: Option<(String, String, i64)>,
 }
 
 impl Output {

@@ -8,6 +8,7 @@ mod error;
 pub mod gateway;
 mod ingest;
 mod openapi;
+pub mod portal;
 pub mod upstream;
 
 use axum::extract::State;
@@ -30,6 +31,9 @@ pub struct AppState {
     pub keys: auth::TokenKeys,
     pub limits: Limits,
     pub http: gateway::HttpClient,
+    pub portal: portal::PortalConfig,
+    /// Where one-time codes are sent (none: codes cannot be sent, TOTP only).
+    pub delivery: Option<Arc<dyn portal::Delivery>>,
 }
 
 impl AppState {
@@ -47,7 +51,19 @@ impl AppState {
             keys,
             limits,
             http: gateway::http_client(),
+            portal: portal::PortalConfig::default(),
+            delivery: None,
         })
+    }
+
+    /// Portal settings; an outbox file, when set, delivers one-time codes.
+    pub fn with_portal(mut self, config: portal::PortalConfig) -> AppState {
+        self.delivery = config
+            .outbox
+            .clone()
+            .map(|p| Arc::new(portal::Outbox(p)) as Arc<dyn portal::Delivery>);
+        self.portal = config;
+        self
     }
 }
 
@@ -80,7 +96,9 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/persons/{national_number}/access-log",
             get(data::access_log),
         )
+        .merge(portal::router(state.clone()))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(portal::security_headers))
         .with_state(state)
 }
 

@@ -357,5 +357,9 @@ pub fn sources(
         drop_dir.display()
     );
     println!("  freshness:   http://{api_at}/api/v1/sources   metrics: http://{api_at}/metrics");
+    println!(
+        "\nPortal: http://{api_at}/login (عربي / En) — sign in with a demo account above; in development the verification codes are written to {} (tail -n1 it)",
+        dir.join("outbox.jsonl").display()
+    );
     Ok(())
 }

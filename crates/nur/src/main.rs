@@ -266,7 +266,7 @@ enum AuditCmd {
 }
 
 /// Options of the HTTP APIs.
-#[derive(clap::Args, Clone, Copy)]
+#[derive(clap::Args, Clone)]
 struct ApiOptions {
     /// Lifetime of access tokens, in seconds.
     #[arg(long, default_value_t = 300)]
@@ -274,6 +274,12 @@ struct ApiOptions {
     /// The most rows one query or procedure call returns.
     #[arg(long, default_value_t = 10_000)]
     max_rows: u32,
+    /// Development delivery of portal one-time codes: append them to this file.
+    #[arg(long)]
+    outbox: Option<PathBuf>,
+    /// Mark portal cookies Secure (NUR is served behind TLS).
+    #[arg(long)]
+    secure_cookies: bool,
 }
 
 fn main() -> Result<()> {
@@ -528,6 +534,8 @@ fn main() -> Result<()> {
                 ApiOptions {
                     token_ttl: 300,
                     max_rows: 10_000,
+                    outbox: Some(data_dir.join("outbox.jsonl")),
+                    secure_cookies: false,
                 },
                 Some(upstream_at),
             )?;
@@ -567,7 +575,12 @@ fn serve(
     let limits = nur_core::query::Limits {
         max_rows: api.max_rows,
     };
-    let state = nur_web::AppState::new(store.clone(), catalog.clone(), api.token_ttl, limits)?;
+    let state = nur_web::AppState::new(store.clone(), catalog.clone(), api.token_ttl, limits)?
+        .with_portal(nur_web::portal::PortalConfig {
+            secure_cookies: api.secure_cookies,
+            outbox: api.outbox.clone(),
+            ..Default::default()
+        });
     // The configured sources are followed beside the APIs and stop with them.
     let stop = nur_ingest::cdc::Control::default();
     let ingest = {

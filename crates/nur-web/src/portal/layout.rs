@@ -1,0 +1,157 @@
+//! The page frame: header with the state and platform names, the language switch, the menus,
+//! breadcrumbs, the "Username | Group | Entity" line and Sign Out. maud escapes every value.
+
+use super::i18n::Lang;
+use super::Visit;
+use crate::AppState;
+use maud::{html, Markup, DOCTYPE};
+use nur_core::account::Role;
+
+pub fn role_key(r: Role) -> &'static str {
+    match r {
+        Role::SuperAdmin => "role-super-admin",
+        Role::EntityAdmin => "role-entity-admin",
+        Role::EntityUser => "role-entity-user",
+    }
+}
+
+fn head(lang: Lang, title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " — " (lang.t("platform-short")) }
+            link rel="stylesheet" href="/assets/app.css";
+            link rel="icon" href="/assets/logo.svg";
+            script src="/assets/app.js" defer {}
+        }
+    }
+}
+
+fn banner(state: &AppState, lang: Lang, back: &str) -> Markup {
+    let c = &state.catalog.country;
+    let (state_name, platform) = match lang {
+        Lang::Ar => (&c.state_ar, &c.platform_ar),
+        Lang::En => (&c.state_en, &c.platform_en),
+    };
+    html! {
+        header.banner {
+            img src="/assets/logo.svg" alt="" width="40" height="40";
+            div.names {
+                div.state { (state_name) }
+                div.platform { (platform) }
+            }
+            nav.lang aria-label=(lang.t("language")) {
+                a href={"/lang?to=ar&back=" (back)} lang="ar" aria-current=[(lang == Lang::Ar).then_some("true")] { "عربي" }
+                " / "
+                a href={"/lang?to=en&back=" (back)} lang="en" aria-current=[(lang == Lang::En).then_some("true")] { "En" }
+            }
+        }
+    }
+}
+
+/// A page for a signed-in visitor. `crumbs` are (label, link) pairs after Home.
+pub fn page(
+    state: &AppState,
+    v: &Visit,
+    title: &str,
+    path: &str,
+    crumbs: &[(String, Option<String>)],
+    body: Markup,
+) -> Markup {
+    let lang = v.lang;
+    let a = v.account();
+    let admin = matches!(a.role, Role::SuperAdmin | Role::EntityAdmin);
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) dir=(lang.dir()) {
+            (head(lang, title))
+            body {
+                a.skip href="#main" { (lang.t("skip-to-content")) }
+                (banner(state, lang, path))
+                nav.menu aria-label=(lang.t("menu")) {
+                    a href="/" { (lang.t("menu-home")) }
+                    @if admin {
+                        a href="/queries" { (lang.t("menu-queries")) }
+                        a href="/security/columns" { (lang.t("menu-security")) }
+                    }
+                    a href="/account" { (lang.t("menu-settings")) }
+                    a href="/contact" { (lang.t("menu-contact")) }
+                }
+                div.userline {
+                    span { (lang.t("label-username")) ": " bdi { (a.username) } }
+                    " | "
+                    span { (lang.t("label-group")) ": " (lang.t(role_key(a.role))) }
+                    " | "
+                    span { (lang.t("label-entity")) ": " (a.entity.as_deref().unwrap_or("—")) }
+                    form.signout method="post" action="/logout" {
+                        input type="hidden" name="csrf" value=(v.session.csrf);
+                        button type="submit" { (lang.t("sign-out")) }
+                    }
+                }
+                nav.crumbs aria-label=(lang.t("breadcrumbs")) {
+                    ol {
+                        li { a href="/" { (lang.t("menu-home")) } }
+                        @for (label, link) in crumbs {
+                            li {
+                                @match link {
+                                    Some(l) => a href=(l) { (label) },
+                                    None => span aria-current="page" { (label) },
+                                }
+                            }
+                        }
+                    }
+                }
+                main #main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// A page without the signed-in frame (sign-in, errors).
+pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) dir=(lang.dir()) {
+            (head(lang, title))
+            body.bare {
+                main #main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// The sign-in frame: the banner with the language switch, then the form.
+pub fn signin(state: &AppState, lang: Lang, title: &str, back: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) dir=(lang.dir()) {
+            (head(lang, title))
+            body.signin {
+                (banner(state, lang, back))
+                main #main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+pub fn message(lang: Lang, key: &str) -> Markup {
+    html! { p role="alert" { (lang.t(key)) } p { a href="/" { (lang.t("menu-home")) } } }
+}
+
+pub fn flash(text: Option<&str>, error: bool) -> Markup {
+    html! {
+        @if let Some(t) = text {
+            p class=(if error { "flash error" } else { "flash ok" }) role=(if error { "alert" } else { "status" }) { (t) }
+        }
+    }
+}

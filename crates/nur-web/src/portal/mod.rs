@@ -1,0 +1,373 @@
+//! The portal: server-rendered, bilingual (Arabic right-to-left, English) pages for the
+//! people who run NUR. It calls the same code as the APIs (grants, query plans, procedures,
+//! audit) and re-implements none of it.
+//!
+//! Every route is declared once in [`ROUTES`] with what it needs (public, signed in, an
+//! admin, the super admin); the router is built from that table and wraps every handler in
+//! [`guard`], which loads the server-side session, enforces timeouts and the role, and checks
+//! the CSRF token of every POST before the handler runs. A test walks the table.
+
+mod assets;
+pub mod delivery;
+mod home;
+pub mod i18n;
+mod layout;
+mod login;
+mod queries;
+mod security;
+mod session;
+
+use crate::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use i18n::Lang;
+use nur_core::account::Role;
+use nur_store::{AccountRow, SessionRow};
+use std::net::{IpAddr, SocketAddr};
+
+pub use delivery::{Delivery, Outbox};
+pub use session::PortalConfig;
+
+/// What a route needs from its visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone (sign-in pages, assets); a session (anonymous until sign-in) is still kept for
+    /// the CSRF token.
+    Public,
+    SignedIn,
+    /// An Entity Admin or the Super Admin.
+    Admin,
+    SuperAdmin,
+}
+
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub need: Need,
+}
+
+macro_rules! routes {
+    ($($m:ident $p:literal $n:ident),* $(,)?) => {
+        /// Every portal route and what it needs.
+        pub const ROUTES: &[RouteSpec] = &[$(RouteSpec { method: stringify!($m), path: $p, need: Need::$n }),*];
+    };
+}
+
+routes!(
+    GET "/login" Public,
+    POST "/login" Public,
+    GET "/login/code" Public,
+    POST "/login/code" Public,
+    POST "/login/resend" Public,
+    GET "/password/forgot" Public,
+    POST "/password/forgot" Public,
+    GET "/password/reset" Public,
+    POST "/password/reset" Public,
+    GET "/lang" Public,
+    GET "/assets/app.css" Public,
+    GET "/assets/app.js" Public,
+    GET "/assets/logo.svg" Public,
+    GET "/" SignedIn,
+    POST "/logout" SignedIn,
+    GET "/contact" SignedIn,
+    GET "/account" SignedIn,
+    POST "/account/totp" SignedIn,
+    GET "/security/columns" Admin,
+    POST "/security/columns" Admin,
+    GET "/queries" Admin,
+    POST "/queries" Admin,
+);
+
+fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
+    match (method, path) {
+        ("GET", "/login") => get(login::form),
+        ("POST", "/login") => post(login::submit),
+        ("GET", "/login/code") => get(login::code_form),
+        ("POST", "/login/code") => post(login::code_submit),
+        ("POST", "/login/resend") => post(login::resend),
+        ("GET", "/password/forgot") => get(login::forgot_form),
+        ("POST", "/password/forgot") => post(login::forgot_submit),
+        ("GET", "/password/reset") => get(login::reset_form),
+        ("POST", "/password/reset") => post(login::reset_submit),
+        ("GET", "/lang") => get(session::switch_lang),
+        ("GET", "/assets/app.css") => get(assets::css),
+        ("GET", "/assets/app.js") => get(assets::js),
+        ("GET", "/assets/logo.svg") => get(assets::logo),
+        ("GET", "/") => get(home::page),
+        ("POST", "/logout") => post(login::logout),
+        ("GET", "/contact") => get(home::contact),
+        ("GET", "/account") => get(login::account),
+        ("POST", "/account/totp") => post(login::enrol_totp),
+        ("GET", "/security/columns") => get(security::columns),
+        ("POST", "/security/columns") => post(security::columns_update),
+        ("GET", "/queries") => get(queries::page),
+        ("POST", "/queries") => post(queries::submit),
+        _ => panic!("portal route {method} {path} has no handler"),
+    }
+}
+
+/// The portal's routes, each behind its guard, with the security headers.
+pub fn router(state: AppState) -> Router<AppState> {
+    let mut r = Router::new();
+    for spec in ROUTES {
+        let need = spec.need;
+        let h = handler(spec.method, spec.path)
+            .route_layer(middleware::from_fn_with_state((state.clone(), need), guard));
+        r = r.route(spec.path, h);
+    }
+    r
+}
+
+/// The visitor of a portal page, as the guard found them.
+#[derive(Clone)]
+pub struct Visit {
+    pub session: SessionRow,
+    /// The session's cookie value, when the guard has just created the session.
+    pub new_cookie: Option<String>,
+    pub account: Option<AccountRow>,
+    pub lang: Lang,
+    pub ip: IpAddr,
+    /// The submitted form, for POST requests (already checked for its CSRF token).
+    pub form: Vec<(String, String)>,
+}
+
+impl Visit {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn fields<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.form
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn account(&self) -> &AccountRow {
+        self.account.as_ref().expect("guarded route")
+    }
+    /// The signed-in person as the grant and query code knows them.
+    pub fn caller(&self) -> crate::auth::Caller {
+        let a = self.account();
+        let entity = a
+            .entity
+            .as_deref()
+            .and_then(|e| nur_core::Ident::parse(e).ok())
+            .unwrap_or_else(|| nur_core::Ident::parse("NUR").expect("valid"));
+        crate::auth::Caller {
+            actor: actor(a),
+            entity,
+            on_behalf_of: None,
+            purpose: Some("portal".into()),
+            ip: self.ip,
+        }
+    }
+}
+
+pub fn actor(a: &AccountRow) -> nur_core::grant::Actor {
+    nur_core::grant::Actor::User {
+        username: a.username.clone(),
+        role: a.role,
+        entity: a
+            .entity
+            .as_deref()
+            .and_then(|e| nur_core::Ident::parse(e).ok()),
+    }
+}
+
+/// Largest form the portal accepts.
+const MAX_FORM: usize = 256 * 1024;
+
+async fn guard(
+    State((state, need)): State<(AppState, Need)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let (mut parts, body) = req.into_parts();
+    let lang = session::lang_of(&parts.headers);
+    let cookie = session::cookie(&parts.headers, session::SESSION_COOKIE);
+    let st = state.clone();
+    let found = crate::blocking(move || session::load(&st, cookie.as_deref())).await;
+    let (session, account) = match found {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    let is_post = parts.method == Method::POST;
+    let (session, new_cookie, account) = match (session, need) {
+        (Some(s), _) => (s, None, account),
+        (None, Need::Public) => {
+            let st = state.clone();
+            match crate::blocking(move || session::anonymous(&st)).await {
+                Ok((s, c)) => (s, Some(c), None),
+                Err(e) => return e.into_response(),
+            }
+        }
+        (None, _) if is_post => {
+            return page_error(lang, StatusCode::FORBIDDEN, "error-signed-out");
+        }
+        (None, _) => return Redirect::to("/login").into_response(),
+    };
+    if need != Need::Public {
+        let ok =
+            session.stage == session::SIGNED_IN && account.as_ref().is_some_and(|a| !a.disabled);
+        if !ok {
+            return if is_post {
+                page_error(lang, StatusCode::FORBIDDEN, "error-signed-out")
+            } else {
+                Redirect::to("/login").into_response()
+            };
+        }
+        let role = account.as_ref().map(|a| a.role);
+        let allowed = match need {
+            Need::Admin => matches!(role, Some(Role::SuperAdmin | Role::EntityAdmin)),
+            Need::SuperAdmin => role == Some(Role::SuperAdmin),
+            _ => true,
+        };
+        if !allowed {
+            return page_error(lang, StatusCode::FORBIDDEN, "error-forbidden");
+        }
+    }
+    let mut form = Vec::new();
+    let body = if is_post {
+        let bytes: Bytes = match axum::body::to_bytes(body, MAX_FORM).await {
+            Ok(b) => b,
+            Err(_) => return page_error(lang, StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
+        };
+        form = form_urlencoded(&bytes);
+        let token = form
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        if new_cookie.is_some()
+            || !nur_core::totp::constant_time_eq(token.as_bytes(), session.csrf.as_bytes())
+        {
+            return page_error(lang, StatusCode::FORBIDDEN, "error-csrf");
+        }
+        Body::from(bytes)
+    } else {
+        body
+    };
+    parts.extensions.insert(Visit {
+        session,
+        new_cookie: new_cookie.clone(),
+        account,
+        lang,
+        ip,
+        form,
+    });
+    let mut resp = next.run(Request::from_parts(parts, body)).await;
+    if let Some(c) = new_cookie {
+        if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&state, &c)) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+fn form_urlencoded(bytes: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded_pairs(bytes)
+}
+
+/// `application/x-www-form-urlencoded` pairs (`+` is a space, `%XX` a byte).
+fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    let decode = |s: &[u8]| -> String {
+        let mut out = Vec::with_capacity(s.len());
+        let mut i = 0;
+        while i < s.len() {
+            match s[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < s.len() => {
+                    let h = std::str::from_utf8(&s[i + 1..i + 3])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
+                    match h {
+                        Some(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    bytes
+        .split(|b| *b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut it = p.splitn(2, |b| *b == b'=');
+            let k = decode(it.next().unwrap_or_default());
+            let v = decode(it.next().unwrap_or_default());
+            (k, v)
+        })
+        .collect()
+}
+
+/// A small error page in the visitor's language.
+pub fn page_error(lang: Lang, status: StatusCode, key: &str) -> Response {
+    (
+        status,
+        layout::bare(lang, &lang.t(key), layout::message(lang, key)),
+    )
+        .into_response()
+}
+
+/// Headers on every portal and API response: nothing from another origin, no framing, no
+/// sniffing, no referrer.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(h, "content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'");
+    set(h, "x-frame-options", "DENY");
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "no-referrer");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_has_a_handler_and_one_entry() {
+        let mut seen = std::collections::HashSet::new();
+        for r in ROUTES {
+            let _ = handler(r.method, r.path);
+            assert!(
+                seen.insert((r.method, r.path)),
+                "{} {} twice",
+                r.method,
+                r.path
+            );
+        }
+    }
+
+    #[test]
+    fn forms_decode() {
+        let f = serde_urlencoded_pairs(b"a=1+2&b=%D8%B9%D8%B1%D8%A8%D9%8A&c=&d=%zz&e=50%25");
+        assert_eq!(f[0], ("a".into(), "1 2".into()));
+        assert_eq!(f[1].1, "عربي");
+        assert_eq!(f[2], ("c".into(), "".into()));
+        assert_eq!(f[3].1, "%zz");
+        assert_eq!(f[4].1, "50%");
+    }
+}
