@@ -12,7 +12,11 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 mod ingest;
+mod portal;
 use ingest::events_metrics_and_freshness;
+use portal::{
+    portal_grants_and_query_builder, portal_routes_check_role_and_csrf, portal_sign_in_and_lockout,
+};
 
 struct App {
     addr: std::net::SocketAddr,
@@ -22,6 +26,8 @@ struct App {
     person: String,
     client_id: String,
     secret: String,
+    outbox: std::path::PathBuf,
+    _data: tempfile::TempDir,
 }
 
 fn ev(action: &str) -> NewEvent {
@@ -132,7 +138,14 @@ fn spawn_app(b: Backend) -> App {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = nur_web::AppState::new(store.clone(), catalog, 300, Default::default()).unwrap();
+    let outbox = data.path().join("outbox.jsonl");
+    let state = nur_web::AppState::new(store.clone(), catalog, 300, Default::default())
+        .unwrap()
+        .with_portal(nur_web::portal::PortalConfig {
+            outbox: Some(outbox.clone()),
+            resend_after_ms: 300,
+            ..Default::default()
+        });
     rt.spawn(nur_web::serve(listener, state, std::future::pending()));
     App {
         addr,
@@ -142,6 +155,8 @@ fn spawn_app(b: Backend) -> App {
         person,
         client_id,
         secret,
+        outbox,
+        _data: data,
     }
 }
 
@@ -244,6 +259,9 @@ both!(
     query_specs_and_hostile_input,
     gateway_filters_properties_and_maps_failures,
     events_metrics_and_freshness,
+    portal_sign_in_and_lockout,
+    portal_routes_check_role_and_csrf,
+    portal_grants_and_query_builder,
 );
 
 fn health_and_person_lookup(b: Backend) {

@@ -1,0 +1,564 @@
+//! The portal over HTTP on the real app: sign-in with password and code, resend limit,
+//! lockout, password reset, TOTP enrolment, language, every route's guard, CSRF, and the
+//! grant → query → procedure path.
+
+use super::{call, token, App};
+use nur_core::account::{hash_password, NewAccount, Role};
+use nur_core::totp::Totp;
+use nur_store::testing::Backend;
+use nur_store::Warehouse;
+use nur_web::portal::{Need, ROUTES};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn location(&self) -> &str {
+        self.header("location").unwrap_or("")
+    }
+}
+
+/// A cookie-keeping client.
+struct Browser<'a> {
+    app: &'a App,
+    cookies: HashMap<String, String>,
+    accept_language: Option<&'static str>,
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a App) -> Browser<'a> {
+        Browser {
+            app,
+            cookies: HashMap::new(),
+            accept_language: None,
+        }
+    }
+
+    fn send(&mut self, method: &str, path: &str, body: &str) -> Resp {
+        let mut s = std::net::TcpStream::connect(self.app.addr).unwrap();
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n", body.len());
+        if !cookie.is_empty() {
+            head.push_str(&format!("Cookie: {}\r\n", cookie.join("; ")));
+        }
+        if let Some(l) = self.accept_language {
+            head.push_str(&format!("Accept-Language: {l}\r\n"));
+        }
+        write!(s, "{head}\r\n{body}").unwrap();
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).unwrap();
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        for (k, v) in &headers {
+            if k.eq_ignore_ascii_case("set-cookie") {
+                let pair = v.split(';').next().unwrap();
+                let (n, val) = pair.split_once('=').unwrap();
+                if v.contains("Max-Age=0") {
+                    self.cookies.remove(n);
+                } else {
+                    self.cookies.insert(n.to_owned(), val.to_owned());
+                }
+            }
+        }
+        Resp {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Resp {
+        self.send("GET", path, "")
+    }
+
+    /// Posts a form with the CSRF token of the page last seen at `from`.
+    fn post(&mut self, from: &str, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let page = self.get(from);
+        let csrf = csrf(&page.body);
+        let mut body = format!("csrf={}", enc(&csrf));
+        for (k, v) in fields {
+            body.push_str(&format!("&{}={}", enc(k), enc(v)));
+        }
+        self.send("POST", path, &body)
+    }
+}
+
+fn csrf(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn last_code(app: &App) -> String {
+    let text = std::fs::read_to_string(&app.outbox).unwrap_or_default();
+    let line = text.lines().last().unwrap_or("");
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    v["text"]
+        .as_str()
+        .unwrap()
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn account(app: &App, username: &str, role: Role, entity: Option<&str>, password: &str) {
+    app.store
+        .put_account(&NewAccount {
+            username: username.into(),
+            display_name: format!("{username} (تجربة)"),
+            role,
+            entity: entity.map(str::to_owned),
+            password_hash: hash_password(password, &[7u8; 16]).unwrap(),
+        })
+        .unwrap();
+}
+
+const PW: &str = "correct horse battery";
+
+/// Signs in with password and the one-time code from the outbox.
+fn sign_in<'a>(app: &'a App, username: &str, password: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    let r = b.post(
+        "/login",
+        "/login",
+        &[("username", username), ("password", password)],
+    );
+    assert_eq!((r.status, r.location()), (303, "/login/code"), "{}", r.body);
+    let code = last_code(app);
+    let r = b.post("/login/code", "/login/code", &[("code", &code)]);
+    assert_eq!((r.status, r.location()), (303, "/"), "{}", r.body);
+    b
+}
+
+fn audited(app: &App, action: &str) -> usize {
+    let f = nur_store::AuditFilter {
+        action: Some(action.into()),
+        limit: 100,
+        ..Default::default()
+    };
+    app.store.audit_events(&f).unwrap().len()
+}
+
+pub(super) fn portal_sign_in_and_lockout(b: Backend) {
+    let app = super::spawn_app(b);
+    account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
+    let mut br = Browser::new(&app);
+    let r = br.get("/login");
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("127.0.0.1"),
+        "the login page shows the client's address"
+    );
+    assert!(r
+        .header("content-security-policy")
+        .unwrap()
+        .contains("script-src 'self'"));
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    let set = r.header("set-cookie").unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert!(
+        !r.body.contains("<script>") && !r.body.contains("style="),
+        "no inline script or style"
+    );
+    // Every input is labelled.
+    for id in ["username", "password"] {
+        assert!(r.body.contains(&format!("for=\"{id}\"")), "label for {id}");
+    }
+
+    // A form without its CSRF token is refused.
+    let r = br.send("POST", "/login", "username=NAFAdmin&password=x");
+    assert_eq!(r.status, 403);
+
+    let r = br.post(
+        "/login",
+        "/login",
+        &[("username", "NAFAdmin"), ("password", "wrong")],
+    );
+    assert_eq!(r.location(), "/login?e=login-invalid");
+    assert_eq!(audited(&app, "login.failed"), 1);
+    let r = br.post(
+        "/login",
+        "/login",
+        &[("username", "nobody"), ("password", "x")],
+    );
+    assert_eq!(r.location(), "/login?e=login-invalid");
+
+    // Password accepted: a new session id, a code in the outbox.
+    let before = br.cookies["nur_session"].clone();
+    let r = br.post(
+        "/login",
+        "/login",
+        &[("username", "NAFAdmin"), ("password", PW)],
+    );
+    assert_eq!(r.location(), "/login/code");
+    assert_ne!(
+        br.cookies["nur_session"], before,
+        "session id renewed at sign-in"
+    );
+    let first = last_code(&app);
+    assert_eq!(
+        br.get("/").location(),
+        "/login",
+        "no access before the code"
+    );
+    let page = br.get("/login/code");
+    assert!(page.body.contains("Resend verification code"));
+    // Resend is rate-limited, then sends a new code that replaces the old one.
+    let r = br.post("/login/code", "/login/resend", &[]);
+    assert_eq!(r.location(), "/login/code?e=login-code-wait");
+    std::thread::sleep(std::time::Duration::from_millis(350));
+    let r = br.post("/login/code", "/login/resend", &[]);
+    assert_eq!(r.location(), "/login/code?e=login-code-resent");
+    let second = last_code(&app);
+    if first != second {
+        let r = br.post("/login/code", "/login/code", &[("code", &first)]);
+        assert_eq!(r.location(), "/login/code?e=login-code-wrong");
+    }
+    let r = br.post("/login/code", "/login/code", &[("code", "12345x")]);
+    assert_eq!(r.location(), "/login/code?e=login-code-wrong");
+    let r = br.post("/login/code", "/login/code", &[("code", &second)]);
+    assert_eq!(r.location(), "/");
+    let home = br.get("/");
+    assert_eq!(home.status, 200);
+    assert!(
+        home.body.contains("NAFAdmin (تجربة)") && home.body.contains("Entity Admin"),
+        "{}",
+        home.body
+    );
+    assert_eq!(audited(&app, "login"), 1);
+    let r = br.post("/", "/logout", &[]);
+    assert_eq!(r.location(), "/login?e=login-signed-out");
+    assert_eq!(br.get("/").location(), "/login");
+
+    // Too many wrong passwords lock the account, even against the right one.
+    for _ in 0..5 {
+        br.post(
+            "/login",
+            "/login",
+            &[("username", "NAFAdmin"), ("password", "nope")],
+        );
+    }
+    let r = br.post(
+        "/login",
+        "/login",
+        &[("username", "NAFAdmin"), ("password", PW)],
+    );
+    assert_eq!(r.location(), "/login?e=login-locked");
+    assert_eq!(audited(&app, "account.locked"), 1);
+
+    // Forgotten password: a single-use code through the same delivery.
+    let r = br.post(
+        "/password/forgot",
+        "/password/forgot",
+        &[("username", "NAFAdmin")],
+    );
+    assert!(r.location().starts_with("/password/reset?e=reset-sent"));
+    let code = last_code(&app);
+    let reset = |br: &mut Browser, code: &str, pw: &str| {
+        br.post(
+            "/password/reset",
+            "/password/reset",
+            &[("username", "NAFAdmin"), ("code", code), ("password", pw)],
+        )
+        .location()
+        .to_owned()
+    };
+    assert!(reset(&mut br, "00000000", "a new long password").contains("reset-invalid"));
+    assert!(reset(&mut br, &code, "short").contains("reset-weak"));
+    assert_eq!(
+        reset(&mut br, &code, "a new long password"),
+        "/login?e=reset-done"
+    );
+    assert!(
+        reset(&mut br, &code, "another long password").contains("reset-invalid"),
+        "single use"
+    );
+    // The reset also lifts the lock.
+    let mut br = sign_in(&app, "NAFAdmin", "a new long password");
+
+    // TOTP enrolment, then sign-in with the authenticator's code (no resend offered).
+    let page = br.get("/account");
+    assert!(page.body.contains("<svg") && page.body.contains("totp-key"));
+    let key = page
+        .body
+        .split("id=\"totp-key\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let totp = Totp::from_base32(&key).unwrap();
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let r = br.post(
+        "/account",
+        "/account/totp",
+        &[("secret", &key), ("code", "000000")],
+    );
+    assert_eq!(r.location(), "/account?e=totp-wrong");
+    let r = br.post(
+        "/account",
+        "/account/totp",
+        &[("secret", &key), ("code", &totp.code_at(now()))],
+    );
+    assert_eq!(r.location(), "/account?e=totp-enrolled");
+    br.post("/", "/logout", &[]);
+    let mut br = Browser::new(&app);
+    br.post(
+        "/login",
+        "/login",
+        &[
+            ("username", "NAFAdmin"),
+            ("password", "a new long password"),
+        ],
+    );
+    let page = br.get("/login/code");
+    assert!(page.body.contains("authenticator") && !page.body.contains("Resend"));
+    let r = br.post(
+        "/login/code",
+        "/login/code",
+        &[("code", &totp.code_at(now()))],
+    );
+    assert_eq!(r.location(), "/");
+
+    // Arabic: from the browser's language on the first visit, then as chosen; right to left.
+    let mut ar = Browser::new(&app);
+    ar.accept_language = Some("ar-JO,ar;q=0.9,en;q=0.5");
+    let page = ar.get("/login");
+    assert!(page.body.contains("dir=\"rtl\"") && page.body.contains("تسجيل الدخول"));
+    let r = ar.get("/lang?to=en&back=/login");
+    assert_eq!(r.location(), "/login");
+    assert!(ar.get("/login").body.contains("dir=\"ltr\""));
+    assert_eq!(
+        ar.get("/lang?to=ar&back=//evil.example").location(),
+        "/",
+        "only local paths"
+    );
+}
+
+pub(super) fn portal_routes_check_role_and_csrf(b: Backend) {
+    let app = super::spawn_app(b);
+    account(&app, "NAFUser", Role::EntityUser, Some("NAF"), PW);
+    account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
+    let mut anon = Browser::new(&app);
+    let mut user = sign_in(&app, "NAFUser", PW);
+    let mut admin = sign_in(&app, "NAFAdmin", PW);
+    assert!(ROUTES.len() >= 20);
+    for r in ROUTES {
+        let get = r.method == "GET";
+        if r.need == Need::Public {
+            if get {
+                let want = match r.path {
+                    "/lang" => 400,       // needs ?to=
+                    "/login/code" => 303, // only after the password
+                    _ => 200,
+                };
+                assert_eq!(anon.get(r.path).status, want, "{}", r.path);
+            }
+            continue;
+        }
+        // Signed out: GET goes to sign-in, POST is refused.
+        if get {
+            let resp = anon.get(r.path);
+            assert_eq!(
+                (resp.status, resp.location()),
+                (303, "/login"),
+                "GET {}",
+                r.path
+            );
+        } else {
+            assert_eq!(
+                anon.send("POST", r.path, "csrf=x").status,
+                403,
+                "POST {}",
+                r.path
+            );
+            // Signed in but without the session's token: refused.
+            assert_eq!(
+                admin.send("POST", r.path, "csrf=forged").status,
+                403,
+                "POST {} with a forged token",
+                r.path
+            );
+        }
+        // An Entity User is kept out of admin routes.
+        if matches!(r.need, Need::Admin | Need::SuperAdmin) {
+            let status = if get {
+                user.get(r.path).status
+            } else {
+                user.post("/", r.path, &[]).status
+            };
+            assert_eq!(status, 403, "{} {} as an Entity User", r.method, r.path);
+        }
+    }
+    // Menus follow the role.
+    assert!(!user.get("/").body.contains("href=\"/queries\""));
+    assert!(admin.get("/").body.contains("href=\"/queries\""));
+}
+
+pub(super) fn portal_grants_and_query_builder(b: Backend) {
+    let app = super::spawn_app(b);
+    account(&app, "CSPDAdmin", Role::EntityAdmin, Some("CSPD"), PW);
+    account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
+    let mut cspd = sign_in(&app, "CSPDAdmin", PW);
+    let page = cspd.get("/security/columns?table=CSPD_Death_Info&consumer=NAF");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Death_Place") && !page.body.contains("DVLD_Car_Info"),
+        "own rows only"
+    );
+    let cells = |cols: &[&str]| -> Vec<(String, String)> {
+        cols.iter()
+            .map(|c| ("cell".to_owned(), format!("CSPD_Death_Info.{c}|NAF")))
+            .collect()
+    };
+    let mut fields: Vec<(String, String)> = cells(&["Death_Date", "Death_Place", "Death_Cause"]);
+    fields.push(("g".into(), "CSPD_Death_Info.Death_Date|NAF".into()));
+    fields.push(("g".into(), "CSPD_Death_Info.Death_Place|NAF".into()));
+    // A row of another custodian's table is ignored.
+    fields.push(("cell".into(), "DVLD_Car_Info.Make|NAF".into()));
+    fields.push(("g".into(), "DVLD_Car_Info.Make|NAF".into()));
+    fields.push((
+        "back".into(),
+        "/security/columns?table=CSPD_Death_Info".into(),
+    ));
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = cspd.post("/security/columns", "/security/columns", &f);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        r.location().contains("done=4"),
+        "table, key and two columns: {}",
+        r.location()
+    );
+    let held: Vec<String> = app
+        .store
+        .grants_of("NAF")
+        .unwrap()
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    for want in [
+        "table CSPD_Death_Info",
+        "column CSPD_Death_Info.Certificate_Number",
+        "column CSPD_Death_Info.Death_Date",
+        "column CSPD_Death_Info.Death_Place",
+    ] {
+        assert!(held.contains(&want.to_owned()), "{want} in {held:?}");
+    }
+    assert!(!held
+        .iter()
+        .any(|h| h.contains("DVLD") || h.ends_with("Death_Cause")));
+
+    let mut naf = sign_in(&app, "NAFAdmin", PW);
+    let page = naf.get("/queries?table=CSPD_Death_Info");
+    assert!(page.body.contains("col-Death_Place") && !page.body.contains("col-Death_Cause"));
+    let form = |action: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("table", "CSPD_Death_Info".into()),
+            ("col", "Certificate_Number".into()),
+            ("col", "Death_Date".into()),
+            ("col", "Death_Place".into()),
+            ("limit", "50".into()),
+            ("name", "deaths".into()),
+            ("description", "وفيات".into()),
+            ("action", action.into()),
+        ]
+    };
+    let post = |br: &mut Browser, action: &str| {
+        let f = form(action);
+        let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (*a, b.as_str())).collect();
+        br.post("/queries?table=CSPD_Death_Info", "/queries", &f)
+    };
+    let r = post(&mut naf, "sql");
+    assert!(
+        r.body.contains("id=\"sql\"") && r.body.contains("SELECT"),
+        "{}",
+        r.body
+    );
+    let r = post(&mut naf, "run");
+    assert!(r.body.contains("id=\"results\""), "{}", r.body);
+    let r = post(&mut naf, "save");
+    assert!(r.body.contains("id=\"saved\""), "{}", r.body);
+    assert!(r.body.contains("/api/v1/procedures/NAF/deaths"));
+    // The saved procedure answers its API with exactly the chosen columns.
+    let tok = token(&app);
+    let (st, v) = call(&app, &tok, "POST", "/api/v1/procedures/NAF/deaths", "{}");
+    assert_eq!(st, 200, "{v}");
+    let names: Vec<&str> = v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Certificate_Number", "Death_Date", "Death_Place"]
+    );
+    // A query on a column not granted is refused with the reason, nothing runs.
+    let f = [
+        ("table", "CSPD_Death_Info"),
+        ("col", "Death_Cause"),
+        ("action", "run"),
+    ];
+    let r = naf.post("/queries?table=CSPD_Death_Info", "/queries", &f);
+    assert!(
+        r.body.contains("flash error") && r.body.contains("Death_Cause"),
+        "{}",
+        r.body
+    );
+    assert!(audited(&app, "query.run") >= 1 && audited(&app, "procedure.save") == 1);
+}
