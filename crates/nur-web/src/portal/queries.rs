@@ -363,6 +363,7 @@ fn render(
                     }
                 }
             }
+            div.work {
             @if let Some(t) = table {
                 form #builder method="post" action="/queries" {
                     input type="hidden" name="csrf" value=(v.session.csrf);
@@ -422,6 +423,7 @@ fn render(
             } @else {
                 p { (lang.t("query-choose-table")) }
                 (outcome_view(lang, s, &entity, b, &outcome))
+            }
             }
         }
         section.procedures {

@@ -2,6 +2,7 @@
 //! run again, ends with exactly the state of an uninterrupted load.
 
 mod access;
+mod browser;
 mod ingest_crash;
 mod sources_cli;
 #[path = "../../../nur-ingest/tests/it/support.rs"]

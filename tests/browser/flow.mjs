@@ -1,0 +1,185 @@
+// The portal's main flow in real Chromium (Debian's package, never a downloaded browser):
+// sign in with password and code; Arabic is right to left; CSPD's admin grants NAF two
+// columns of a CSPD table in Table Columns Privileges; NAF's admin builds a query on that
+// table, generates its SQL, runs it and saves it; the saved procedure's API, called with a
+// NAF client token, returns exactly those two columns plus the key; sign out. Screenshots of
+// each step go to $SHOTS. Every request must stay on the NUR host, every visible input must
+// have a label, and sign-in is done from the keyboard.
+//
+// Env: BASE_URL (http://127.0.0.1:PORT), DATA_DIR (the demo's data dir: accounts, outbox,
+// NAF client), SHOTS (screenshot folder), CHROMIUM (default /usr/bin/chromium).
+
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import path from "node:path";
+
+const base = process.env.BASE_URL;
+const dataDir = process.env.DATA_DIR;
+const shots = process.env.SHOTS || "browser-shots";
+fs.mkdirSync(shots, { recursive: true });
+
+const accounts = Object.fromEntries(
+  fs.readFileSync(path.join(dataDir, "demo-accounts.txt"), "utf8").trim().split("\n")
+    .map((l) => l.trim().split(/\s+/)).map((p) => [p[0], p[2]]),
+);
+const outbox = path.join(dataDir, "outbox.jsonl");
+
+function fail(msg) {
+  console.error("FAIL: " + msg);
+  process.exitCode = 1;
+  throw new Error(msg);
+}
+function check(cond, msg) {
+  if (!cond) fail(msg);
+}
+
+let step = 0;
+async function shot(page, name) {
+  step += 1;
+  await page.screenshot({ path: path.join(shots, `${String(step).padStart(2, "0")}-${name}.png`), fullPage: true });
+}
+
+async function codeFor(user, after) {
+  for (let i = 0; i < 50; i++) {
+    const lines = fs.existsSync(outbox) ? fs.readFileSync(outbox, "utf8").trim().split("\n") : [];
+    const mine = lines.map((l) => JSON.parse(l)).filter((m) => m.to === user && m.at_ms >= after);
+    if (mine.length) return mine[mine.length - 1].text.match(/(\d{6})/)[1];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  fail(`no code for ${user} in ${outbox}`);
+}
+
+/// Every visible input, select and textarea has a label (a <label for>, aria-label or a
+/// wrapping label).
+async function labelled(page) {
+  const bad = await page.evaluate(() =>
+    [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+      .map((el) => el.outerHTML.slice(0, 80)));
+  check(bad.length === 0, `unlabelled inputs on ${page.url()}: ${bad.join(" | ")}`);
+}
+
+async function signIn(page, user) {
+  await page.goto(base + "/login");
+  await labelled(page);
+  const t0 = Date.now() - 1000;
+  // From the keyboard: type, Tab, type, Enter.
+  await page.focus("#username");
+  await page.keyboard.type(user);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(accounts[user]);
+  await page.keyboard.press("Enter");
+  await page.waitForURL("**/login/code");
+  await labelled(page);
+  await shot(page, `${user}-code`);
+  const code = await codeFor(user, t0);
+  await page.keyboard.type(code); // the code field has the focus
+  await page.keyboard.press("Enter");
+  await page.waitForURL(base + "/");
+  check((await page.textContent(".userline")).includes(user), "the user line names the user");
+  await shot(page, `${user}-home`);
+}
+
+async function signOut(page) {
+  await page.click(".signout button");
+  await page.waitForURL("**/login?e=login-signed-out");
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic"],
+  // playwright-core gives every launch a fresh, empty user data dir of its own.
+});
+try {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  const foreign = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url());
+  });
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+
+  // 1. CSPD's admin signs in; Arabic is right to left.
+  await signIn(page, "CSPDAdmin");
+  await page.click("text=عربي");
+  await page.waitForLoadState();
+  check(await page.evaluate(() => document.documentElement.dir) === "rtl", "Arabic pages are right to left");
+  check((await page.textContent("nav.menu")).includes("الصفحة الرئيسية"), "Arabic menu");
+  await shot(page, "arabic-home");
+  await page.click("text=En");
+  await page.waitForLoadState();
+  check(await page.evaluate(() => document.documentElement.dir) === "ltr", "English is left to right");
+
+  // 2. Table Columns Privileges: grant NAF two columns of CSPD_Death_Info.
+  await page.click("nav.menu >> text=Security");
+  await page.selectOption("#f-table", "CSPD_Death_Info");
+  await page.selectOption("#f-consumer", "NAF");
+  await page.click("text=Filter");
+  await page.waitForURL("**table=CSPD_Death_Info**");
+  await labelled(page);
+  await page.check("#g-CSPD_Death_Info-Death_Date-NAF");
+  await page.check("#g-CSPD_Death_Info-Death_Place-NAF");
+  await shot(page, "columns-privileges");
+  await page.click("#update");
+  await page.waitForURL("**done=**");
+  check((await page.textContent("main")).includes("Saved"), "the update is confirmed");
+  check(await page.isChecked("#g-CSPD_Death_Info-Death_Date-NAF"), "the grant is shown after saving");
+  await shot(page, "columns-saved");
+  await signOut(page);
+
+  // 3. NAF's admin builds, runs and saves the query.
+  await signIn(page, "NAFAdmin");
+  await page.click("nav.menu >> text=Entity Queries");
+  await page.click("nav.tables >> text=CSPD_Death_Info");
+  await page.waitForURL("**table=CSPD_Death_Info");
+  await labelled(page);
+  const cols = await page.$$eval("ul.columns input[name=col]", (els) => els.map((e) => e.value));
+  check(JSON.stringify(cols) === JSON.stringify(["Certificate_Number", "Death_Date", "Death_Place"]),
+    `only the granted columns are offered: ${cols}`);
+  await page.click("button[data-uncheck]");
+  check((await page.$$eval("ul.columns input:checked", (e) => e.length)) === 0, "UnCheck All");
+  await page.click("button[data-check]");
+  check((await page.$$eval("ul.columns input:checked", (e) => e.length)) === 3, "Check All");
+  await page.click("#generate");
+  await page.waitForSelector("#sql");
+  check((await page.textContent("#sql")).includes("SELECT"), "the SQL is shown");
+  await shot(page, "generated-sql");
+  await page.click("#run");
+  await page.waitForSelector("#results");
+  await shot(page, "results");
+  await page.fill("#name", "deaths_portal");
+  await page.fill("#description", "Deaths, from the portal");
+  await page.click("#save");
+  await page.waitForSelector("#saved");
+  check((await page.textContent("#saved")).includes("/api/v1/procedures/NAF/deaths_portal"), "API URL shown");
+  await shot(page, "saved");
+
+  // 4. The procedure's API with a NAF client token: the two columns plus the key.
+  const client = JSON.parse(fs.readFileSync(path.join(dataDir, "demo-client.json"), "utf8"));
+  const tok = await (await fetch(base + "/oauth2/client/token", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `grant_type=client_credentials&client_id=${client.client_id}&client_secret=${client.client_secret}`,
+  })).json();
+  const res = await fetch(base + "/api/v1/procedures/NAF/deaths_portal", {
+    method: "POST",
+    headers: { authorization: `Bearer ${tok.access_token}`, "content-type": "application/json", "x-nur-purpose": "browser test" },
+    body: "{}",
+  });
+  check(res.status === 200, `procedure call: ${res.status}`);
+  const body = await res.json();
+  const names = body.columns.map((c) => c.name);
+  check(JSON.stringify(names) === JSON.stringify(["Certificate_Number", "Death_Date", "Death_Place"]),
+    `the API returns the two columns plus the key: ${names}`);
+
+  // 5. Sign out.
+  await signOut(page);
+  await shot(page, "signed-out");
+  check(foreign.length === 0, `requests to other hosts: ${foreign.join(", ")}`);
+  check(errors.length === 0, `console errors (CSP?): ${errors.join(" | ")}`);
+  console.log(`ok: ${step} screenshots in ${shots}`);
+} finally {
+  await browser.close();
+}
