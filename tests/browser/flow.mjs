@@ -114,10 +114,11 @@ try {
 
   // 2. Table Columns Privileges: grant NAF two columns of CSPD_Death_Info.
   await page.click("nav.menu >> text=Security");
-  await page.selectOption("#f-table", "CSPD_Death_Info");
+  await page.click("main >> text=Table Columns Privileges");
+  await page.selectOption("#f-group", "CSPD_Death_Info");
   await page.selectOption("#f-consumer", "NAF");
   await page.click("text=Filter");
-  await page.waitForURL("**table=CSPD_Death_Info**");
+  await page.waitForURL("**group=CSPD_Death_Info**");
   await labelled(page);
   await page.check("#g-CSPD_Death_Info-Death_Date-NAF");
   await page.check("#g-CSPD_Death_Info-Death_Place-NAF");

@@ -15,3 +15,13 @@ document.addEventListener("click", function (e) {
   }
 });
 document.querySelectorAll("button[data-copy]").forEach(function (b) { b.hidden = false; });
+
+// A consumer entity's header checkbox checks or unchecks its whole column of the matrix.
+document.addEventListener("change", function (e) {
+  var h = e.target.closest("thead input[data-column]");
+  if (!h) return;
+  var table = h.closest("table");
+  table.querySelectorAll('tbody input[type=checkbox][data-column="' + h.getAttribute("data-column") + '"]:not([disabled])')
+    .forEach(function (c) { c.checked = h.checked; });
+});
+document.querySelectorAll("thead input[data-column]").forEach(function (h) { h.hidden = false; });

@@ -125,3 +125,16 @@ error-csrf = انتهت صلاحية هذا النموذج. ارجع وأعد ت
 error-forbidden = غير مسموح لك بهذا الإجراء.
 error-signed-out = انتهت جلستك. سجّل الدخول مجددًا.
 error-too-large = النموذج كبير جدًا.
+
+operations-title = صلاحيات عمليات الخدمات الحكومية
+outputs-title = صلاحيات مخرجات عمليات الخدمات الحكومية
+tables-title = صلاحيات الجداول
+col-custodian = الاسم المختصر للجهة
+col-service = اسم الخدمة
+col-operation = اسم العملية
+col-property = اسم الخاصية
+col-registry = السجل
+filter-operation = عملية الخدمة
+filter-show = الجهات المعروضة
+check-column = تحديد كل الصفوف للجهة { $entity }
+error-not-found = لا توجد صفحة بهذا العنوان.

@@ -125,3 +125,16 @@ error-csrf = This form has expired. Go back, reload the page and try again.
 error-forbidden = You are not allowed to do this.
 error-signed-out = Your session has ended. Sign in again.
 error-too-large = The form is too large.
+
+operations-title = GSB Operations Privileges
+outputs-title = GSB Operations Output Privileges
+tables-title = Tables Privileges
+col-custodian = Entity Short Name
+col-service = GSB Service Name
+col-operation = Operation Name
+col-property = Property Name
+col-registry = Registry
+filter-operation = Service operation
+filter-show = Show entities
+check-column = Check every row for { $entity }
+error-not-found = There is no such page.

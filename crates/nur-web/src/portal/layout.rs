@@ -73,7 +73,7 @@ pub fn page(
                     a href="/" { (lang.t("menu-home")) }
                     @if admin {
                         a href="/queries" { (lang.t("menu-queries")) }
-                        a href="/security/columns" { (lang.t("menu-security")) }
+                        a href="/security" { (lang.t("menu-security")) }
                     }
                     a href="/account" { (lang.t("menu-settings")) }
                     a href="/contact" { (lang.t("menu-contact")) }

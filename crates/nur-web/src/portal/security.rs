@@ -1,39 +1,244 @@
-//! Security: the Table Columns Privileges matrix, as in the seed — rows are (table, column)
-//! of the custodian's tables, columns are the consumer entities, each cell a checkbox. Filters
-//! (table, consumer entity), a show-entities selector and paging; one Update saves the cells
-//! that changed. An Entity Admin edits only its own entity's rows; the Super Admin any.
+//! Security: the seed's four privilege matrices — GSB Operations Privileges, GSB Operations
+//! Output Privileges, Tables Privileges and Table Columns Privileges. Rows are the custodian's
+//! operations, output properties, tables or columns; columns are the consumer entities; each
+//! cell a checkbox. Filters (consumer entity, table or service operation), a show-entities
+//! selector and paging; one Update saves the cells that changed. An Entity Admin sees and
+//! edits only its own entity's rows; the Super Admin every custodian's.
 //!
-//! Granting a column of a table the consumer does not hold yet also grants the table and its
-//! key columns (rows cannot be told apart without the key); each grant is its own audited
-//! change through `GrantChange::check`, as at the command line.
+//! A grant that needs another to mean anything brings it along: a column its table and the
+//! table's key (rows cannot be told apart without it), an output property its operation. Each
+//! is its own audited change through `GrantChange::check`, as at the command line.
 
 use super::i18n::Lang;
 use super::{layout, Visit};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use maud::html;
 use nur_core::account::Role;
 use nur_core::grant::{GrantChange, Target};
-use nur_core::{Catalog, Ident, Table};
+use nur_core::{Catalog, Ident};
 use nur_store::GrantFilter;
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashSet};
 
 const PAGE: usize = 40;
 
-#[derive(Deserialize, Default, Clone)]
-pub struct Filter {
-    #[serde(default)]
-    table: Option<String>,
-    #[serde(default)]
-    consumer: Option<String>,
-    #[serde(default)]
-    page: Option<usize>,
-    #[serde(default)]
-    done: Option<String>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matrix {
+    Operations,
+    Outputs,
+    Tables,
+    Columns,
+}
+
+impl Matrix {
+    pub const ALL: [Matrix; 4] = [
+        Matrix::Operations,
+        Matrix::Outputs,
+        Matrix::Tables,
+        Matrix::Columns,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Matrix::Operations => "operations",
+            Matrix::Outputs => "outputs",
+            Matrix::Tables => "tables",
+            Matrix::Columns => "columns",
+        }
+    }
+    fn parse(s: &str) -> Option<Matrix> {
+        Matrix::ALL.into_iter().find(|m| m.slug() == s)
+    }
+    fn title(self) -> &'static str {
+        match self {
+            Matrix::Operations => "operations-title",
+            Matrix::Outputs => "outputs-title",
+            Matrix::Tables => "tables-title",
+            Matrix::Columns => "columns-title",
+        }
+    }
+    fn headers(self) -> &'static [&'static str] {
+        match self {
+            Matrix::Operations => &["col-custodian", "col-service", "col-operation"],
+            Matrix::Outputs => &[
+                "col-custodian",
+                "col-service",
+                "col-operation",
+                "col-property",
+            ],
+            Matrix::Tables => &["col-custodian", "col-table", "col-registry"],
+            Matrix::Columns => &["col-table", "col-column"],
+        }
+    }
+}
+
+/// One row of a matrix: what a cell grants, its custodian, what the row shows, and the group
+/// the object filter selects by (a table, or `service.operation`).
+struct Row {
+    target: Target,
+    custodian: String,
+    cells: Vec<String>,
+    label: String,
+    group: String,
+}
+
+fn rows(c: &Catalog, m: Matrix, lang: Lang) -> Vec<Row> {
+    let pick = |en: &str, ar: &str| {
+        if lang == Lang::Ar {
+            ar.to_owned()
+        } else {
+            en.to_owned()
+        }
+    };
+    match m {
+        Matrix::Operations => c
+            .services
+            .iter()
+            .map(|s| Row {
+                target: Target::Operation {
+                    service: s.service.clone(),
+                    operation: s.operation.clone(),
+                },
+                custodian: s.custodian.to_string(),
+                cells: vec![
+                    s.custodian.to_string(),
+                    s.service.to_string(),
+                    s.operation.to_string(),
+                ],
+                label: pick(&s.label_en, &s.label_ar),
+                group: format!("{}.{}", s.service, s.operation),
+            })
+            .collect(),
+        Matrix::Outputs => c
+            .services
+            .iter()
+            .flat_map(|s| {
+                s.properties.iter().map(move |p| Row {
+                    target: Target::Property {
+                        service: s.service.clone(),
+                        operation: s.operation.clone(),
+                        property: p.name.clone(),
+                    },
+                    custodian: s.custodian.to_string(),
+                    cells: vec![
+                        s.custodian.to_string(),
+                        s.service.to_string(),
+                        s.operation.to_string(),
+                        p.name.to_string(),
+                    ],
+                    label: pick(&p.label_en, &p.label_ar),
+                    group: format!("{}.{}", s.service, s.operation),
+                })
+            })
+            .collect(),
+        Matrix::Tables => c
+            .tables
+            .iter()
+            .map(|t| Row {
+                target: Target::Table {
+                    table: t.name.clone(),
+                },
+                custodian: t.custodian().to_string(),
+                cells: vec![
+                    t.custodian().to_string(),
+                    t.name.to_string(),
+                    t.registry.clone(),
+                ],
+                label: pick(&t.label_en, &t.label_ar),
+                group: t.name.to_string(),
+            })
+            .collect(),
+        Matrix::Columns => c
+            .tables
+            .iter()
+            .flat_map(|t| {
+                t.columns.iter().map(move |col| Row {
+                    target: Target::Column {
+                        table: t.name.clone(),
+                        column: col.name.clone(),
+                    },
+                    custodian: t.custodian().to_string(),
+                    cells: vec![t.name.to_string(), col.name.to_string()],
+                    label: pick(&col.label_en, &col.label_ar),
+                    group: t.name.to_string(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// A cell's value: the target in a parseable form and the consumer.
+fn encode(t: &Target, consumer: &str) -> String {
+    let path = match t {
+        Target::Table { table } => format!("t:{table}"),
+        Target::Column { table, column } => format!("c:{table}.{column}"),
+        Target::Operation { service, operation } => format!("o:{service}.{operation}"),
+        Target::Property {
+            service,
+            operation,
+            property,
+        } => format!("p:{service}.{operation}.{property}"),
+    };
+    format!("{path}|{consumer}")
+}
+
+fn decode(s: &str) -> Option<(Target, &str)> {
+    let (path, consumer) = s.split_once('|')?;
+    let (kind, rest) = path.split_once(':')?;
+    let ids: Vec<Ident> = rest
+        .split('.')
+        .map(Ident::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let t = match (kind, ids.as_slice()) {
+        ("t", [t]) => Target::Table { table: t.clone() },
+        ("c", [t, c]) => Target::Column {
+            table: t.clone(),
+            column: c.clone(),
+        },
+        ("o", [s, o]) => Target::Operation {
+            service: s.clone(),
+            operation: o.clone(),
+        },
+        ("p", [s, o, p]) => Target::Property {
+            service: s.clone(),
+            operation: o.clone(),
+            property: p.clone(),
+        },
+        _ => return None,
+    };
+    Some((t, consumer))
+}
+
+/// Grants a target needs before it means anything.
+fn prerequisites(c: &Catalog, t: &Target) -> Vec<Target> {
+    match t {
+        Target::Column { table, .. } => {
+            let mut v = vec![Target::Table {
+                table: table.clone(),
+            }];
+            if let Some(tab) = c.table(table.as_str()) {
+                v.extend(tab.key.iter().map(|k| Target::Column {
+                    table: table.clone(),
+                    column: k.clone(),
+                }));
+            }
+            v
+        }
+        Target::Property {
+            service, operation, ..
+        } => {
+            vec![Target::Operation {
+                service: service.clone(),
+                operation: operation.clone(),
+            }]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The custodian entities whose rows the visitor may edit.
@@ -50,83 +255,116 @@ fn custodians(v: &Visit, catalog: &Catalog) -> Vec<String> {
     }
 }
 
-fn tables<'c>(catalog: &'c Catalog, custodians: &[String], only: Option<&str>) -> Vec<&'c Table> {
-    catalog
-        .tables
-        .iter()
-        .filter(|t| custodians.iter().any(|c| c == t.custodian().as_str()))
-        .filter(|t| only.is_none_or(|o| o.is_empty() || t.name.as_str() == o))
-        .collect()
+#[derive(Deserialize, Default)]
+pub struct Filter {
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    consumer: Option<String>,
+    #[serde(default)]
+    page: Option<usize>,
+    #[serde(default)]
+    done: Option<String>,
 }
 
-fn consumers(catalog: &Catalog, only: Option<&str>) -> Vec<String> {
-    catalog
-        .entities
-        .iter()
-        .map(|e| e.code.to_string())
-        .filter(|e| only.is_none_or(|o| o.is_empty() || o == e))
-        .collect()
+/// The four matrices, as links.
+pub async fn index(State(s): State<AppState>, Extension(v): Extension<Visit>) -> Html<String> {
+    let lang = v.lang;
+    let title = lang.t("menu-security");
+    let body = html! {
+        ul.cards {
+            @for m in Matrix::ALL {
+                li { a href={"/security/" (m.slug())} { (lang.t(m.title())) } }
+            }
+        }
+    };
+    Html(layout::page(&s, &v, &title, "/security", &[(title.clone(), None)], body).into_string())
 }
 
-fn label(lang: Lang, t: &Table, col: &str) -> String {
-    let c = t.column(col).expect("catalog column");
-    match lang {
-        Lang::Ar => c.label_ar.clone(),
-        Lang::En => c.label_en.clone(),
-    }
-}
-
-pub async fn columns(
+pub async fn matrix(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
+    Path(kind): Path<String>,
     Query(f): Query<Filter>,
-) -> Result<Html<String>, ApiError> {
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let Some(m) = Matrix::parse(&kind) else {
+        return Ok(super::page_error(
+            v.lang,
+            axum::http::StatusCode::NOT_FOUND,
+            "error-not-found",
+        ));
+    };
     let st = s.clone();
-    let mine = custodians(&v, &s.catalog);
-    let granted: HashSet<(String, String)> = blocking(move || {
+    let held: HashSet<String> = blocking(move || {
         let rows = st
             .store
             .grants(&GrantFilter::default())
             .map_err(ApiError::from)?;
         Ok(rows
             .into_iter()
-            .filter_map(|g| match g.target {
-                Target::Column { table, column } => Some((format!("{table}.{column}"), g.consumer)),
-                _ => None,
-            })
+            .map(|g| encode(&g.target, &g.consumer))
             .collect())
     })
     .await?;
     let lang = v.lang;
-    let title = lang.t("columns-title");
-    let ts = tables(&s.catalog, &mine, f.table.as_deref());
-    let cons = consumers(&s.catalog, f.consumer.as_deref());
-    let rows: Vec<(&Table, &str)> = ts
-        .iter()
-        .flat_map(|t| t.columns.iter().map(move |c| (*t, c.name.as_str())))
+    let mine = custodians(&v, &s.catalog);
+    let all: Vec<Row> = rows(&s.catalog, m, lang)
+        .into_iter()
+        .filter(|r| mine.contains(&r.custodian))
         .collect();
-    let pages = rows.len().div_ceil(PAGE).max(1);
+    let groups: BTreeSet<String> = all.iter().map(|r| r.group.clone()).collect();
+    let group = f.group.clone().filter(|g| !g.is_empty());
+    let shown_rows: Vec<&Row> = all
+        .iter()
+        .filter(|r| group.as_ref().is_none_or(|g| *g == r.group))
+        .collect();
+    // The show-entities selector: repeated `show=` parameters; all entities by default.
+    let show: Vec<String> = raw
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|p| p.strip_prefix("show="))
+        .map(str::to_owned)
+        .collect();
+    let consumers: Vec<String> = s
+        .catalog
+        .entities
+        .iter()
+        .map(|e| e.code.to_string())
+        .filter(|e| f.consumer.as_deref().is_none_or(|c| c.is_empty() || c == e))
+        .filter(|e| show.is_empty() || show.contains(e))
+        .collect();
+    let pages = shown_rows.len().div_ceil(PAGE).max(1);
     let page = f.page.unwrap_or(1).clamp(1, pages);
-    let shown = &rows[(page - 1) * PAGE..(page * PAGE).min(rows.len())];
-    let query = |p: usize| {
-        format!(
-            "/security/columns?table={}&consumer={}&page={p}",
-            f.table.clone().unwrap_or_default(),
+    let slice = &shown_rows[(page - 1) * PAGE..(page * PAGE).min(shown_rows.len())];
+    let base = format!("/security/{}", m.slug());
+    let link = |p: usize| {
+        let mut q = format!(
+            "{base}?group={}&consumer={}&page={p}",
+            group.clone().unwrap_or_default(),
             f.consumer.clone().unwrap_or_default()
-        )
+        );
+        for e in &show {
+            q.push_str(&format!("&show={e}"));
+        }
+        q
     };
-    let all_tables = tables(&s.catalog, &mine, None);
+    let title = lang.t(m.title());
     let body = html! {
         @if let Some(d) = &f.done {
             p.flash.ok role="status" { (lang.tf("columns-updated", &[("count", &lang.number(d.parse().unwrap_or(0)))])) }
         }
-        form.filters method="get" action="/security/columns" {
-            label for="f-table" { (lang.t("filter-table")) }
-            select #f-table name="table" {
+        nav.tabs aria-label=(lang.t("menu-security")) {
+            @for other in Matrix::ALL {
+                a href={"/security/" (other.slug())} aria-current=[(other == m).then_some("page")] { (lang.t(other.title())) }
+            }
+        }
+        form.filters method="get" action=(base) {
+            label for="f-group" { (lang.t(if matches!(m, Matrix::Tables | Matrix::Columns) { "filter-table" } else { "filter-operation" })) }
+            select #f-group name="group" {
                 option value="" { (lang.t("filter-all")) }
-                @for t in &all_tables {
-                    option value=(t.name) selected[f.table.as_deref() == Some(t.name.as_str())] { (t.name) }
-                }
+                @for g in &groups { option value=(g) selected[group.as_deref() == Some(g.as_str())] { (g) } }
             }
             label for="f-consumer" { (lang.t("filter-entity")) }
             select #f-consumer name="consumer" {
@@ -135,35 +373,46 @@ pub async fn columns(
                     option value=(e.code) selected[f.consumer.as_deref() == Some(e.code.as_str())] { (e.code) " — " (if lang == Lang::Ar { &e.name_ar } else { &e.name_en }) }
                 }
             }
+            label for="f-show" { (lang.t("filter-show")) }
+            select #f-show name="show" multiple size="4" {
+                @for e in &s.catalog.entities { option value=(e.code) selected[show.contains(&e.code.to_string())] { (e.code) } }
+            }
             button type="submit" { (lang.t("filter-apply")) }
         }
-        form method="post" action="/security/columns" {
+        form method="post" action=(base) {
             input type="hidden" name="csrf" value=(v.session.csrf);
-            input type="hidden" name="back" value=(query(page));
+            input type="hidden" name="back" value=(link(page));
             div.matrix {
                 table {
-                    caption { (lang.tf("columns-caption", &[("rows", &lang.number(rows.len() as i64)), ("page", &lang.number(page as i64)), ("pages", &lang.number(pages as i64))])) }
+                    caption { (lang.tf("columns-caption", &[("rows", &lang.number(shown_rows.len() as i64)), ("page", &lang.number(page as i64)), ("pages", &lang.number(pages as i64))])) }
                     thead {
                         tr {
-                            th scope="col" { (lang.t("col-table")) }
-                            th scope="col" { (lang.t("col-column")) }
-                            @for c in &cons { th scope="col" { (c) } }
+                            @for h in m.headers() { th scope="col" { (lang.t(h)) } }
+                            @for c in &consumers {
+                                th scope="col" {
+                                    label { input type="checkbox" data-column=(c) hidden aria-label=(lang.tf("check-column", &[("entity", c.as_str())])); " " (c) }
+                                }
+                            }
                         }
                     }
                     tbody {
-                        @for (t, col) in shown {
+                        @for r in slice {
                             tr {
-                                th scope="row" { (t.name) }
-                                td { bdi { (col) } br; small { (label(lang, t, col)) } }
-                                @for c in &cons {
-                                    @let key = format!("{}.{col}|{c}", t.name);
-                                    @let own = t.custodian().as_str() == c;
+                                @for (i, cell) in r.cells.iter().enumerate() {
+                                    @if i == r.cells.len() - 1 {
+                                        th scope="row" { bdi { (cell) } br; small { (r.label) } }
+                                    } @else {
+                                        td { bdi { (cell) } }
+                                    }
+                                }
+                                @for c in &consumers {
+                                    @let key = encode(&r.target, c);
+                                    @let own = r.custodian == *c;
                                     td {
                                         input type="hidden" name="cell" value=(key);
-                                        input type="checkbox" name="g" value=(key) id=(format!("g-{}-{col}-{c}", t.name))
-                                            checked[own || granted.contains(&(format!("{}.{col}", t.name), c.clone()))]
-                                            disabled[own]
-                                            aria-label=(format!("{} {}.{col} → {c}", lang.t("grant"), t.name));
+                                        input type="checkbox" name="g" value=(key) data-column=(c) id=(cell_id(&r.target, c))
+                                            checked[own || held.contains(&key)] disabled[own]
+                                            aria-label=(format!("{} — {}", r.target, c));
                                     }
                                 }
                             }
@@ -172,99 +421,103 @@ pub async fn columns(
                 }
             }
             nav.pager aria-label=(lang.t("paging")) {
-                @if page > 1 { a href=(query(page - 1)) rel="prev" { (lang.t("page-prev")) } }
+                @if page > 1 { a href=(link(page - 1)) rel="prev" { (lang.t("page-prev")) } }
                 span { (lang.number(page as i64)) " / " (lang.number(pages as i64)) }
-                @if page < pages { a href=(query(page + 1)) rel="next" { (lang.t("page-next")) } }
+                @if page < pages { a href=(link(page + 1)) rel="next" { (lang.t("page-next")) } }
             }
             button #update type="submit" { (lang.t("update")) }
         }
     };
-    Ok(Html(
-        layout::page(
-            &s,
-            &v,
-            &title,
-            "/security/columns",
-            &[(lang.t("menu-security"), None), (title.clone(), None)],
-            body,
-        )
-        .into_string(),
-    ))
+    let crumbs = [
+        (lang.t("menu-security"), Some("/security".to_owned())),
+        (title.clone(), None),
+    ];
+    Ok(Html(layout::page(&s, &v, &title, &base, &crumbs, body).into_string()).into_response())
+}
+
+/// A stable element id for a cell (used by tests and the browser flow).
+fn cell_id(t: &Target, consumer: &str) -> String {
+    let path = match t {
+        Target::Table { table } => table.to_string(),
+        Target::Column { table, column } => format!("{table}-{column}"),
+        Target::Operation { service, operation } => format!("{service}-{operation}"),
+        Target::Property {
+            service,
+            operation,
+            property,
+        } => format!("{service}-{operation}-{property}"),
+    };
+    format!("g-{path}-{consumer}")
 }
 
 /// Saves the cells that changed on the submitted page.
-pub async fn columns_update(
+pub async fn update(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
+    Path(kind): Path<String>,
 ) -> Result<Response, ApiError> {
+    let Some(m) = Matrix::parse(&kind) else {
+        return Ok(super::page_error(
+            v.lang,
+            axum::http::StatusCode::NOT_FOUND,
+            "error-not-found",
+        ));
+    };
     blocking(move || {
         let catalog = &s.catalog;
         let actor = super::actor(v.account());
         let mine = custodians(&v, catalog);
         let wanted: HashSet<&str> = v.fields("g").collect();
-        let held: HashSet<(String, String)> = s
+        let mut held: HashSet<String> = s
             .store
             .grants(&GrantFilter::default())
             .map_err(ApiError::from)?
             .into_iter()
-            .map(|g| (g.target.to_string(), g.consumer))
+            .map(|g| encode(&g.target, &g.consumer))
             .collect();
         let mut changes = 0i64;
-        let mut tables_done: BTreeSet<(String, String)> = BTreeSet::new();
         for cell in v.fields("cell") {
-            let Some((tc, consumer)) = cell.split_once('|') else {
+            let Some((target, consumer)) = decode(cell) else {
                 continue;
             };
-            let Some((table, column)) = tc.split_once('.') else {
+            let Ok(custodian) = target.custodian(catalog) else {
                 continue;
             };
-            let Some(t) = catalog.table(table) else {
-                continue;
-            };
-            if !mine.iter().any(|m| m == t.custodian().as_str())
-                || t.custodian().as_str() == consumer
-            {
+            if !mine.iter().any(|c| c == custodian.as_str()) || custodian.as_str() == consumer {
                 continue;
             }
-            let target = Target::Column {
-                table: t.name.clone(),
-                column: ident(column)?,
-            };
             let want = wanted.contains(cell);
-            let has = held.contains(&(target.to_string(), consumer.to_owned()));
-            if want == has {
+            if want == held.contains(cell) {
                 continue;
             }
-            let consumer_id = ident(consumer)?;
-            if want && tables_done.insert((table.to_owned(), consumer.to_owned())) {
-                // The table and its key come with the first column granted.
-                let mut extra = vec![Target::Table {
-                    table: t.name.clone(),
-                }];
-                extra.extend(t.key.iter().map(|k| Target::Column {
-                    table: t.name.clone(),
-                    column: k.clone(),
-                }));
-                for x in extra {
-                    if !held.contains(&(x.to_string(), consumer.to_owned())) && x != target {
-                        changes += apply(&s, &actor, &consumer_id, x, true, &v)?;
+            let consumer_id =
+                Ident::parse(consumer).map_err(|e| ApiError::invalid("invalid_name", e))?;
+            if want {
+                for pre in prerequisites(catalog, &target) {
+                    let key = encode(&pre, consumer);
+                    if !held.contains(&key) {
+                        changes += apply(&s, &actor, &consumer_id, pre, true, &v)?;
+                        held.insert(key);
                     }
                 }
             }
             changes += apply(&s, &actor, &consumer_id, target, want, &v)?;
+            if want {
+                held.insert(cell.to_owned());
+            } else {
+                held.remove(cell);
+            }
         }
+        let base = format!("/security/{}", m.slug());
         let back = v
             .field("back")
-            .filter(|b| b.starts_with("/security/columns"))
-            .unwrap_or("/security/columns");
+            .filter(|b| b.starts_with(&base))
+            .unwrap_or(&base)
+            .to_owned();
         let sep = if back.contains('?') { '&' } else { '?' };
         Ok(Redirect::to(&format!("{back}{sep}done={changes}")).into_response())
     })
     .await
-}
-
-fn ident(s: &str) -> Result<Ident, ApiError> {
-    Ident::parse(s).map_err(|e| ApiError::invalid("invalid_name", e))
 }
 
 fn apply(
@@ -293,4 +546,44 @@ fn apply(
         .change_grant(grant, consumer.as_str(), custodian.as_str(), &target, ev)
         .map_err(ApiError::from)?;
     Ok(i64::from(changed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_round_trip_and_bring_their_prerequisites() {
+        let c = Catalog::jordan();
+        for m in Matrix::ALL {
+            let rs = rows(&c, m, Lang::En);
+            assert!(!rs.is_empty(), "{m:?}");
+            for r in rs.iter().take(50) {
+                let key = encode(&r.target, "NAF");
+                let (t, consumer) = decode(&key).unwrap();
+                assert_eq!((t, consumer), (r.target.clone(), "NAF"));
+                assert!(r.target.custodian(&c).is_ok());
+            }
+        }
+        assert!(
+            decode("x:CSPD|NAF").is_none()
+                && decode("c:bad name|NAF").is_none()
+                && decode("t:T").is_none()
+        );
+        let col = Target::Column {
+            table: Ident::parse("CSPD_Death_Info").unwrap(),
+            column: Ident::parse("Death_Place").unwrap(),
+        };
+        let pre: Vec<String> = prerequisites(&c, &col)
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(
+            pre,
+            [
+                "table CSPD_Death_Info",
+                "column CSPD_Death_Info.Certificate_Number"
+            ]
+        );
+    }
 }

@@ -452,7 +452,7 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
     account(&app, "CSPDAdmin", Role::EntityAdmin, Some("CSPD"), PW);
     account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
     let mut cspd = sign_in(&app, "CSPDAdmin", PW);
-    let page = cspd.get("/security/columns?table=CSPD_Death_Info&consumer=NAF");
+    let page = cspd.get("/security/columns?group=CSPD_Death_Info&consumer=NAF");
     assert_eq!(page.status, 200);
     assert!(
         page.body.contains("Death_Place") && !page.body.contains("DVLD_Car_Info"),
@@ -460,18 +460,18 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
     );
     let cells = |cols: &[&str]| -> Vec<(String, String)> {
         cols.iter()
-            .map(|c| ("cell".to_owned(), format!("CSPD_Death_Info.{c}|NAF")))
+            .map(|c| ("cell".to_owned(), format!("c:CSPD_Death_Info.{c}|NAF")))
             .collect()
     };
     let mut fields: Vec<(String, String)> = cells(&["Death_Date", "Death_Place", "Death_Cause"]);
-    fields.push(("g".into(), "CSPD_Death_Info.Death_Date|NAF".into()));
-    fields.push(("g".into(), "CSPD_Death_Info.Death_Place|NAF".into()));
+    fields.push(("g".into(), "c:CSPD_Death_Info.Death_Date|NAF".into()));
+    fields.push(("g".into(), "c:CSPD_Death_Info.Death_Place|NAF".into()));
     // A row of another custodian's table is ignored.
-    fields.push(("cell".into(), "DVLD_Car_Info.Make|NAF".into()));
-    fields.push(("g".into(), "DVLD_Car_Info.Make|NAF".into()));
+    fields.push(("cell".into(), "c:DVLD_Car_Info.Make|NAF".into()));
+    fields.push(("g".into(), "c:DVLD_Car_Info.Make|NAF".into()));
     fields.push((
         "back".into(),
-        "/security/columns?table=CSPD_Death_Info".into(),
+        "/security/columns?group=CSPD_Death_Info".into(),
     ));
     let f: Vec<(&str, &str)> = fields
         .iter()
