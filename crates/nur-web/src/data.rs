@@ -387,9 +387,43 @@ fn visible(catalog: &Catalog, grants: &Grants, rec: PersonRecord) -> Option<Pers
     })
 }
 
-fn parse_nn(catalog: &Catalog, nn: &str) -> Result<NationalNumber, ApiError> {
+pub(crate) fn parse_nn(catalog: &Catalog, nn: &str) -> Result<NationalNumber, ApiError> {
     NationalNumber::parse(&catalog.identity, nn)
         .map_err(|e| ApiError::invalid("invalid_national_number", e.to_string()))
+}
+
+/// A person as `caller`'s grants allow, audited; `None` when nothing is visible (not found
+/// and not visible look the same, so grants cannot be probed).
+pub(crate) fn lookup_for(
+    s: &AppState,
+    caller: &Caller,
+    nn: &NationalNumber,
+) -> Result<Option<PersonRecord>, ApiError> {
+    let grants = grants_now(&s.store, caller)?;
+    let found = s
+        .store
+        .lookup_person(&s.catalog, nn)
+        .map_err(ApiError::from)?
+        .and_then(|r| visible(&s.catalog, &grants, r));
+    let mut ev = caller.event("person.lookup", nn.as_str().to_owned());
+    let Some(rec) = found else {
+        ev.outcome = "not found".into();
+        s.store.audit(ev).map_err(ApiError::from)?;
+        return Ok(None);
+    };
+    let mut persons = vec![rec.national_number.clone()];
+    if let Some(h) = &rec.household {
+        let key = catalog_nn_column(&s.catalog);
+        persons.extend(
+            h.members
+                .iter()
+                .filter_map(|m| m.get(&key).and_then(|v| v.as_str()).map(str::to_owned)),
+        );
+    }
+    ev.persons = persons;
+    ev.columns = rec.records.keys().cloned().collect();
+    s.store.audit(ev).map_err(ApiError::from)?;
+    Ok(Some(rec))
 }
 
 pub async fn person(
@@ -398,36 +432,12 @@ pub async fn person(
     Path(nn): Path<String>,
 ) -> Result<AxJson<PersonRecord>, ApiError> {
     let nn = parse_nn(&s.catalog, &nn)?;
-    blocking(move || {
-        let grants = grants_now(&s.store, &caller)?;
-        let found = s
-            .store
-            .lookup_person(&s.catalog, &nn)
-            .map_err(ApiError::from)?
-            .and_then(|r| visible(&s.catalog, &grants, r));
-        let mut ev = caller.event("person.lookup", nn.as_str().to_owned());
-        let Some(rec) = found else {
-            // Not found and not visible look the same, so grants cannot be probed.
-            ev.outcome = "not found".into();
-            s.store.audit(ev).map_err(ApiError::from)?;
-            return Err(ApiError::not_found(
-                "person_not_found",
-                "no person or registry record visible to your entity has this national number",
-            ));
-        };
-        let mut persons = vec![rec.national_number.clone()];
-        if let Some(h) = &rec.household {
-            let key = catalog_nn_column(&s.catalog);
-            persons.extend(
-                h.members
-                    .iter()
-                    .filter_map(|m| m.get(&key).and_then(|v| v.as_str()).map(str::to_owned)),
-            );
-        }
-        ev.persons = persons;
-        ev.columns = rec.records.keys().cloned().collect();
-        s.store.audit(ev).map_err(ApiError::from)?;
-        Ok(AxJson(rec))
+    blocking(move || match lookup_for(&s, &caller, &nn)? {
+        Some(rec) => Ok(AxJson(rec)),
+        None => Err(ApiError::not_found(
+            "person_not_found",
+            "no person or registry record visible to your entity has this national number",
+        )),
     })
     .await
 }

@@ -71,9 +71,11 @@ pub fn page(
                 (banner(state, lang, path))
                 nav.menu aria-label=(lang.t("menu")) {
                     a href="/" { (lang.t("menu-home")) }
+                    a href="/persons" { (lang.t("menu-persons")) }
                     @if admin {
                         a href="/queries" { (lang.t("menu-queries")) }
                         a href="/security" { (lang.t("menu-security")) }
+                        a href="/audit" { (lang.t("menu-audit")) }
                     }
                     a href="/account" { (lang.t("menu-settings")) }
                     a href="/contact" { (lang.t("menu-contact")) }

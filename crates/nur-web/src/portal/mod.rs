@@ -14,6 +14,7 @@ pub mod i18n;
 mod layout;
 mod login;
 mod queries;
+mod records;
 mod security;
 mod session;
 
@@ -77,6 +78,8 @@ routes!(
     GET "/contact" SignedIn,
     GET "/account" SignedIn,
     POST "/account/totp" SignedIn,
+    GET "/persons" SignedIn,
+    GET "/audit" Admin,
     GET "/security" Admin,
     GET "/security/{matrix}" Admin,
     POST "/security/{matrix}" Admin,
@@ -104,6 +107,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/contact") => get(home::contact),
         ("GET", "/account") => get(login::account),
         ("POST", "/account/totp") => post(login::enrol_totp),
+        ("GET", "/persons") => get(records::persons),
+        ("GET", "/audit") => get(records::audit),
         ("GET", "/security") => get(security::index),
         ("GET", "/security/{matrix}") => get(security::matrix),
         ("POST", "/security/{matrix}") => post(security::update),

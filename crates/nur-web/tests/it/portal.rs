@@ -561,4 +561,17 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
         r.body
     );
     assert!(audited(&app, "query.run") >= 1 && audited(&app, "procedure.save") == 1);
+
+    // Person lookup through the same grant filter, audited; bad numbers say why.
+    let page = naf.get(&format!("/persons?nn={}", app.person));
+    assert!(page.body.contains("id=\"person\"") && page.body.contains(&app.person), "{}", page.body);
+    assert!(!page.body.contains("Death_Cause"));
+    let page = naf.get("/persons?nn=12");
+    assert!(page.body.contains("flash error"));
+    // The audit log: an Entity Admin sees its entity's events; a person filter adds the
+    // citizen access report.
+    let page = naf.get(&format!("/audit?person={}", app.person));
+    assert!(page.body.contains("id=\"access-report\"") && page.body.contains("person.lookup"), "{}", page.body);
+    let page = cspd.get("/audit");
+    assert!(page.body.contains("grant") && !page.body.contains("procedure.save"));
 }

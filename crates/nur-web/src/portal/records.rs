@@ -1,0 +1,240 @@
+//! Person lookup by national number (the person, household and every registry record the
+//! entity may see, through the same grant filter and audit as the API), the audit log viewer
+//! (filters by entity, actor, action, person, time) and the citizen access report.
+
+use super::i18n::Lang;
+use super::{layout, Visit};
+use crate::data;
+use crate::error::ApiError;
+use crate::{blocking, AppState};
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::Extension;
+use maud::{html, Markup};
+use nur_core::account::Role;
+use nur_store::AuditFilter;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+
+#[derive(Deserialize, Default)]
+pub struct Nn {
+    #[serde(default)]
+    nn: Option<String>,
+}
+
+fn cell(v: &Json) -> String {
+    match v {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One record as a two-column table (field, value); lineage left out.
+fn record(lang: Lang, s: &AppState, table: &str, m: &Map<String, Json>) -> Markup {
+    let t = s.catalog.table(table);
+    html! {
+        table.record {
+            tbody {
+                @for (k, v) in m.iter().filter(|(k, _)| *k != "_lineage") {
+                    tr {
+                        th scope="row" {
+                            (t.and_then(|t| t.column(k)).map(|c| if lang == Lang::Ar { c.label_ar.clone() } else { c.label_en.clone() }).unwrap_or_else(|| k.clone()))
+                        }
+                        td { bdi { (cell(v)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn persons(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+    Query(q): Query<Nn>,
+) -> Result<Html<String>, ApiError> {
+    let lang = v.lang;
+    let nn = q.nn.clone().unwrap_or_default().trim().to_owned();
+    let st = s.clone();
+    let caller = v.caller();
+    let found: Option<Result<Option<nur_store::PersonRecord>, String>> = if nn.is_empty() {
+        None
+    } else {
+        Some(
+            blocking(move || {
+                let parsed = match data::parse_nn(&st.catalog, &nn) {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e.message().to_owned())),
+                };
+                Ok(Ok(data::lookup_for(&st, &caller, &parsed)?))
+            })
+            .await?,
+        )
+    };
+    let title = lang.t("persons-title");
+    let person_table = s.catalog.person_table().name.to_string();
+    let household_table = s.catalog.household_table().name.to_string();
+    let body = html! {
+        form.filters method="get" action="/persons" role="search" {
+            label for="nn" { (lang.t("label-national-number")) }
+            input #nn name="nn" type="text" inputmode="numeric" value=(q.nn.clone().unwrap_or_default()) required;
+            button type="submit" { (lang.t("search")) }
+        }
+        @match &found {
+            None => {},
+            Some(Err(e)) => p.flash.error role="alert" { (e) },
+            Some(Ok(None)) => p.flash.error role="alert" { (lang.t("person-not-found")) },
+            Some(Ok(Some(rec))) => {
+                section #person {
+                    h2 { (lang.t("person-heading")) " " bdi { (rec.national_number) } }
+                    @if let Some(p) = &rec.person { (record(lang, &s, &person_table, p)) }
+                    @if let Some(h) = &rec.household {
+                        h2 { (lang.t("household-heading")) " " bdi { (h.civil_record_id) } }
+                        @if let Some(b) = &h.booklet { (record(lang, &s, &household_table, b)) }
+                        @if !h.members.is_empty() {
+                            h3 { (lang.tf("household-members", &[("count", &lang.number(h.members.len() as i64))])) }
+                            ul { @for m in &h.members {
+                                li { bdi { (m.iter().filter(|(k, _)| *k != "_lineage").map(|(_, v)| cell(v)).take(5).collect::<Vec<_>>().join(" · ")) } }
+                            } }
+                        }
+                    }
+                    @for (table, rows) in &rec.records {
+                        h2 { bdi { (table) } " " small { (s.catalog.table(table).map(|t| if lang == Lang::Ar { t.label_ar.clone() } else { t.label_en.clone() }).unwrap_or_default()) } }
+                        @for r in rows { (record(lang, &s, table, r)) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Html(
+        layout::page(&s, &v, &title, "/persons", &[(title.clone(), None)], body).into_string(),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    entity: Option<String>,
+    #[serde(default)]
+    actor: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    person: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+fn day_ms(s: &Option<String>) -> Option<i64> {
+    s.as_deref()
+        .filter(|d| !d.is_empty())
+        .and_then(|d| nur_core::Date::parse(d).ok())
+        .map(|d| d.to_days() * 86_400_000)
+}
+
+fn some(s: &Option<String>) -> Option<String> {
+    s.clone()
+        .map(|x| x.trim().to_owned())
+        .filter(|x| !x.is_empty())
+}
+
+/// The audit log. An Entity Admin sees its own entity's events; the Super Admin every one.
+pub async fn audit(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Html<String>, ApiError> {
+    let lang = v.lang;
+    let a = v.account().clone();
+    let entity = match a.role {
+        Role::SuperAdmin => some(&q.entity),
+        _ => a.entity.clone(),
+    };
+    let filter = AuditFilter {
+        entity: entity.clone(),
+        actor: some(&q.actor),
+        action: some(&q.action),
+        person: some(&q.person),
+        from_ms: day_ms(&q.from),
+        to_ms: day_ms(&q.to).map(|t| t + 86_400_000),
+        before_seq: q.before,
+        limit: 50,
+    };
+    let st = s.clone();
+    let (events, report) = blocking(move || {
+        let events = st.store.audit_events(&filter).map_err(ApiError::from)?;
+        // With a person filter, the citizen access report (what the person would be told).
+        let report = match &filter.person {
+            Some(p) if data::parse_nn(&st.catalog, p).is_ok() => {
+                Some(st.store.access_log(p, 100, 0).map_err(ApiError::from)?)
+            }
+            _ => None,
+        };
+        Ok((events, report))
+    })
+    .await?;
+    let title = lang.t("audit-title");
+    let next = events.last().map(|e| e.seq);
+    let field = |name: &str, key: &str, val: &Option<String>, ty: &str| {
+        html! {
+            label for=(format!("a-{name}")) { (lang.t(key)) }
+            input id=(format!("a-{name}")) name=(name) type=(ty) value=(val.clone().unwrap_or_default());
+        }
+    };
+    let body = html! {
+        form.filters method="get" action="/audit" {
+            @if a.role == Role::SuperAdmin { (field("entity", "label-entity", &q.entity, "text")) }
+            (field("actor", "audit-actor", &q.actor, "text"))
+            (field("action", "audit-action", &q.action, "text"))
+            (field("person", "label-national-number", &q.person, "text"))
+            (field("from", "audit-from", &q.from, "date"))
+            (field("to", "audit-to", &q.to, "date"))
+            button type="submit" { (lang.t("filter-apply")) }
+        }
+        @if let Some(r) = &report {
+            section #access-report {
+                h2 { (lang.t("access-report")) }
+                @if r.is_empty() { p { (lang.t("access-report-empty")) } }
+                ul { @for e in r {
+                    li { (lang.datetime(e.at_ms)) " — " (e.entity.as_deref().unwrap_or("—")) " — " (e.action) @if let Some(p) = &e.purpose { " — " (p) } }
+                } }
+            }
+        }
+        div.grid {
+            table #audit {
+                caption { (lang.t("audit-caption")) }
+                thead { tr {
+                    @for h in ["audit-seq", "audit-time", "audit-actor", "label-entity", "audit-action", "audit-target", "audit-purpose", "audit-persons", "audit-outcome"] {
+                        th scope="col" { (lang.t(h)) }
+                    }
+                } }
+                tbody {
+                    @for e in &events {
+                        tr {
+                            td { (lang.number(e.seq)) }
+                            td { (lang.datetime(e.at_ms)) }
+                            td { bdi { (e.actor) } @if let Some(o) = &e.on_behalf_of { " (" bdi { (o) } ")" } }
+                            td { (e.entity.as_deref().unwrap_or("—")) }
+                            td { (e.action) }
+                            td { bdi { (e.target) } }
+                            td { (e.purpose.as_deref().unwrap_or("")) }
+                            td { (lang.number(e.persons_count)) }
+                            td { (e.outcome) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let (Some(n), true) = (next, events.len() == 50) {
+            p { a href={"/audit?before=" (n) "&actor=" (q.actor.clone().unwrap_or_default()) "&action=" (q.action.clone().unwrap_or_default()) "&person=" (q.person.clone().unwrap_or_default()) "&entity=" (q.entity.clone().unwrap_or_default())} { (lang.t("page-next")) } }
+        }
+    };
+    Ok(Html(
+        layout::page(&s, &v, &title, "/audit", &[(title.clone(), None)], body).into_string(),
+    ))
+}
