@@ -77,7 +77,7 @@ pub fn page(
                         a href="/security" { (lang.t("menu-security")) }
                         a href="/audit" { (lang.t("menu-audit")) }
                     }
-                    a href="/account" { (lang.t("menu-settings")) }
+                    a href=(if admin { "/settings/users" } else { "/account" }) { (lang.t("menu-settings")) }
                     a href="/contact" { (lang.t("menu-contact")) }
                 }
                 div.userline {

@@ -17,6 +17,7 @@ mod queries;
 mod records;
 mod security;
 mod session;
+mod settings;
 
 use crate::AppState;
 use axum::body::{Body, Bytes};
@@ -79,6 +80,11 @@ routes!(
     GET "/account" SignedIn,
     POST "/account/totp" SignedIn,
     GET "/persons" SignedIn,
+    GET "/settings/catalog" Admin,
+    GET "/settings/users" Admin,
+    POST "/settings/users" Admin,
+    GET "/settings/clients" Admin,
+    POST "/settings/clients" Admin,
     GET "/audit" Admin,
     GET "/security" Admin,
     GET "/security/{matrix}" Admin,
@@ -108,6 +114,11 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/account") => get(login::account),
         ("POST", "/account/totp") => post(login::enrol_totp),
         ("GET", "/persons") => get(records::persons),
+        ("GET", "/settings/catalog") => get(settings::catalog),
+        ("GET", "/settings/users") => get(settings::users),
+        ("POST", "/settings/users") => post(settings::users_post),
+        ("GET", "/settings/clients") => get(settings::clients),
+        ("POST", "/settings/clients") => post(settings::clients_post),
         ("GET", "/audit") => get(records::audit),
         ("GET", "/security") => get(security::index),
         ("GET", "/security/{matrix}") => get(security::matrix),

@@ -15,7 +15,8 @@ mod ingest;
 mod portal;
 use ingest::events_metrics_and_freshness;
 use portal::{
-    portal_grants_and_query_builder, portal_routes_check_role_and_csrf, portal_sign_in_and_lockout,
+    portal_grants_and_query_builder, portal_routes_check_role_and_csrf,
+    portal_settings_users_and_clients, portal_sign_in_and_lockout,
 };
 
 struct App {
@@ -262,6 +263,7 @@ both!(
     portal_sign_in_and_lockout,
     portal_routes_check_role_and_csrf,
     portal_grants_and_query_builder,
+    portal_settings_users_and_clients,
 );
 
 fn health_and_person_lookup(b: Backend) {

@@ -564,14 +564,149 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
 
     // Person lookup through the same grant filter, audited; bad numbers say why.
     let page = naf.get(&format!("/persons?nn={}", app.person));
-    assert!(page.body.contains("id=\"person\"") && page.body.contains(&app.person), "{}", page.body);
+    assert!(
+        page.body.contains("id=\"person\"") && page.body.contains(&app.person),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("Death_Cause"));
     let page = naf.get("/persons?nn=12");
     assert!(page.body.contains("flash error"));
     // The audit log: an Entity Admin sees its entity's events; a person filter adds the
     // citizen access report.
     let page = naf.get(&format!("/audit?person={}", app.person));
-    assert!(page.body.contains("id=\"access-report\"") && page.body.contains("person.lookup"), "{}", page.body);
+    assert!(
+        page.body.contains("id=\"access-report\"") && page.body.contains("person.lookup"),
+        "{}",
+        page.body
+    );
     let page = cspd.get("/audit");
     assert!(page.body.contains("grant") && !page.body.contains("procedure.save"));
+}
+
+pub(super) fn portal_settings_users_and_clients(b: Backend) {
+    let app = super::spawn_app(b);
+    account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
+    account(&app, "CSPDAdmin", Role::EntityAdmin, Some("CSPD"), PW);
+    let mut naf = sign_in(&app, "NAFAdmin", PW);
+    let page = naf.get("/settings/catalog");
+    assert!(page.body.contains("CSPD_Personal_Info") && page.body.contains("DVLD"));
+    // A user of one's own entity, with a first password shown once.
+    let r = naf.post(
+        "/settings/users",
+        "/settings/users",
+        &[
+            ("action", "create"),
+            ("username", "naf.clerk"),
+            ("display_name", "موظف"),
+            ("role", "entity_user"),
+            ("entity", "CSPD"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    let pw = r
+        .body
+        .split("shown only now: ")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let clerk = app.store.account("naf.clerk").unwrap().unwrap();
+    assert_eq!(
+        (clerk.role, clerk.entity.as_deref()),
+        (Role::EntityUser, Some("NAF")),
+        "the entity is the admin's own"
+    );
+    sign_in(&app, "naf.clerk", &pw);
+    let r = naf.post(
+        "/settings/users",
+        "/settings/users",
+        &[
+            ("action", "create"),
+            ("username", "boss"),
+            ("display_name", "x"),
+            ("role", "super_admin"),
+        ],
+    );
+    assert!(
+        r.body.contains("not allowed"),
+        "an Entity Admin cannot make a Super Admin"
+    );
+    let r = naf.post(
+        "/settings/users",
+        "/settings/users",
+        &[("action", "disable"), ("username", "naf.clerk")],
+    );
+    assert!(r.body.contains("Saved for naf.clerk"));
+    let mut br = Browser::new(&app);
+    let r = br.post(
+        "/login",
+        "/login",
+        &[("username", "naf.clerk"), ("password", &pw)],
+    );
+    assert_eq!(
+        r.location(),
+        "/login?e=login-invalid",
+        "a disabled account cannot sign in"
+    );
+    let r = naf.post(
+        "/settings/users",
+        "/settings/users",
+        &[("action", "disable"), ("username", "CSPDAdmin")],
+    );
+    assert!(
+        r.body.contains("not allowed"),
+        "another entity's user is out of reach"
+    );
+    assert!(!app.store.account("CSPDAdmin").unwrap().unwrap().disabled);
+    // API clients: the secret is shown once, rotation ends the old one, revocation all.
+    let r = naf.post(
+        "/settings/clients",
+        "/settings/clients",
+        &[
+            ("action", "create"),
+            ("name", "case system"),
+            ("entity", "CSPD"),
+        ],
+    );
+    let note = r
+        .body
+        .split("Client ")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let id = note.split(' ').next().unwrap().to_owned();
+    let secret = note.rsplit(": ").next().unwrap().trim().to_owned();
+    assert_eq!(app.store.client(&id).unwrap().unwrap().entity, "NAF");
+    let (st, _) = super::token_for(&app, &id, &secret);
+    assert_eq!(st, 200);
+    naf.post(
+        "/settings/clients",
+        "/settings/clients",
+        &[("action", "rotate"), ("client_id", &id)],
+    );
+    assert_eq!(
+        super::token_for(&app, &id, &secret).0,
+        401,
+        "the old secret stops working"
+    );
+    naf.post(
+        "/settings/clients",
+        "/settings/clients",
+        &[("action", "revoke"), ("client_id", &id)],
+    );
+    assert!(app
+        .store
+        .client(&id)
+        .unwrap()
+        .unwrap()
+        .revoked_at_ms
+        .is_some());
+    assert!(audited(&app, "client.rotate") == 1 && audited(&app, "account.disable") == 1);
 }

@@ -1,0 +1,450 @@
+//! Settings: entities and the catalog (registries, tables, columns; read-only), users
+//! (create, disable, enable, reset the second factor) and API clients (create, rotate,
+//! revoke; a secret is shown once). An Entity Admin manages its own entity's users and
+//! clients; the Super Admin every entity's. Every change is audited.
+
+use super::i18n::Lang;
+use super::{layout, Visit};
+use crate::error::ApiError;
+use crate::{blocking, AppState};
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+use maud::{html, Markup};
+use nur_core::account::{hash_password, NewAccount, Role};
+use nur_core::Ident;
+use nur_store::{AccountChange, ClientChange, Warehouse};
+
+fn scope(v: &Visit) -> Option<String> {
+    let a = v.account();
+    match a.role {
+        Role::SuperAdmin => None,
+        _ => a.entity.clone(),
+    }
+}
+
+fn tabs(lang: Lang, current: &str) -> Markup {
+    html! {
+        nav.tabs aria-label=(lang.t("menu-settings")) {
+            @for (href, key) in [("/account", "account-title"), ("/settings/catalog", "catalog-title"), ("/settings/users", "users-title"), ("/settings/clients", "clients-title")] {
+                a href=(href) aria-current=[(href == current).then_some("page")] { (lang.t(key)) }
+            }
+        }
+    }
+}
+
+pub async fn catalog(State(s): State<AppState>, Extension(v): Extension<Visit>) -> Html<String> {
+    let lang = v.lang;
+    let c = &s.catalog;
+    let title = lang.t("catalog-title");
+    let pick = |en: &str, ar: &str| {
+        if lang == Lang::Ar {
+            ar.to_owned()
+        } else {
+            en.to_owned()
+        }
+    };
+    let body = html! {
+        (tabs(lang, "/settings/catalog"))
+        h2 { (lang.t("entities-heading")) }
+        div.grid { table {
+            thead { tr { th scope="col" { (lang.t("col-code")) } th scope="col" { (lang.t("col-name")) } th scope="col" { (lang.t("count-tables")) } } }
+            tbody { @for e in &c.entities {
+                tr {
+                    td { (e.code) }
+                    td { (pick(&e.name_en, &e.name_ar)) }
+                    td { (lang.number(c.tables.iter().filter(|t| t.custodian() == &e.code).count() as i64)) }
+                }
+            } }
+        } }
+        h2 { (lang.t("tables-heading")) }
+        @for t in &c.tables {
+            details {
+                summary { bdi { (t.name) } " — " (pick(&t.label_en, &t.label_ar)) " (" (t.custodian()) ", " (t.registry) ")" }
+                table {
+                    thead { tr { th scope="col" { (lang.t("col-column")) } th scope="col" { (lang.t("col-label")) } th scope="col" { (lang.t("col-type")) } } }
+                    tbody { @for col in &t.columns {
+                        tr {
+                            td { bdi { (col.name) } @if t.key.contains(&col.name) { " 🔑" } }
+                            td { (pick(&col.label_en, &col.label_ar)) }
+                            td { (col.ty.name()) @if col.required { " *" } }
+                        }
+                    } }
+                }
+            }
+        }
+    };
+    Html(
+        layout::page(
+            &s,
+            &v,
+            &title,
+            "/settings/catalog",
+            &[
+                (lang.t("menu-settings"), Some("/account".into())),
+                (title.clone(), None),
+            ],
+            body,
+        )
+        .into_string(),
+    )
+}
+
+pub async fn users(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Html<String>, ApiError> {
+    render_users(s, v, None).await
+}
+
+async fn render_users(
+    s: AppState,
+    v: Visit,
+    note: Option<(bool, String)>,
+) -> Result<Html<String>, ApiError> {
+    let lang = v.lang;
+    let st = s.clone();
+    let sc = scope(&v);
+    let list =
+        blocking(move || st.store.account_list(sc.as_deref()).map_err(ApiError::from)).await?;
+    let title = lang.t("users-title");
+    let super_admin = v.account().role == Role::SuperAdmin;
+    let body = html! {
+        (tabs(lang, "/settings/users"))
+        @if let Some((ok, text)) = &note { (layout::flash(Some(text), !ok)) }
+        div.grid { table #users {
+            thead { tr {
+                @for h in ["label-username", "col-name", "label-group", "label-entity", "col-status", "col-actions"] { th scope="col" { (lang.t(h)) } }
+            } }
+            tbody { @for a in &list {
+                tr {
+                    td { bdi { (a.username) } }
+                    td { (a.display_name) }
+                    td { (lang.t(layout::role_key(a.role))) }
+                    td { (a.entity.as_deref().unwrap_or("—")) }
+                    td { (lang.t(if a.disabled { "status-disabled" } else { "status-active" })) @if a.totp_secret.is_some() { " · TOTP" } }
+                    td {
+                        @if a.username != v.account().username {
+                            form.inline method="post" action="/settings/users" {
+                                input type="hidden" name="csrf" value=(v.session.csrf);
+                                input type="hidden" name="username" value=(a.username);
+                                @if a.disabled {
+                                    button type="submit" name="action" value="enable" { (lang.t("user-enable")) }
+                                } @else {
+                                    button type="submit" name="action" value="disable" { (lang.t("user-disable")) }
+                                }
+                                button type="submit" name="action" value="reset_factor" { (lang.t("user-reset-factor")) }
+                            }
+                        }
+                    }
+                }
+            } }
+        } }
+        h2 { (lang.t("user-create")) }
+        form.card method="post" action="/settings/users" {
+            input type="hidden" name="csrf" value=(v.session.csrf);
+            input type="hidden" name="action" value="create";
+            label for="u-username" { (lang.t("label-username")) }
+            input #u-username name="username" type="text" pattern="[A-Za-z][A-Za-z0-9_.-]{2,39}" required;
+            label for="u-display" { (lang.t("col-name")) }
+            input #u-display name="display_name" type="text" required;
+            label for="u-role" { (lang.t("label-group")) }
+            select #u-role name="role" {
+                option value="entity_user" { (lang.t("role-entity-user")) }
+                option value="entity_admin" { (lang.t("role-entity-admin")) }
+                @if super_admin { option value="super_admin" { (lang.t("role-super-admin")) } }
+            }
+            @if super_admin {
+                label for="u-entity" { (lang.t("label-entity")) }
+                select #u-entity name="entity" {
+                    @for e in &s.catalog.entities { option value=(e.code) { (e.code) } }
+                }
+            }
+            label for="u-contact" { (lang.t("user-contact")) }
+            input #u-contact name="contact" type="text";
+            button type="submit" { (lang.t("user-create")) }
+        }
+    };
+    Ok(Html(
+        layout::page(
+            &s,
+            &v,
+            &title,
+            "/settings/users",
+            &[
+                (lang.t("menu-settings"), Some("/account".into())),
+                (title.clone(), None),
+            ],
+            body,
+        )
+        .into_string(),
+    ))
+}
+
+fn random_password() -> Result<String, ApiError> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(format!("no randomness: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[*b as usize % ALPHABET.len()]))
+        .collect())
+}
+
+pub async fn users_post(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Response, ApiError> {
+    let st = s.clone();
+    let vv = v.clone();
+    let note = blocking(move || {
+        let v = vv;
+        let lang = v.lang;
+        let me = v.account().clone();
+        let action = v.field("action").unwrap_or("");
+        let username = v.field("username").unwrap_or("").trim().to_owned();
+        let mut ev = v
+            .caller()
+            .event(&format!("account.{action}"), format!("account:{username}"));
+        if action == "create" {
+            let role = match (v.field("role"), me.role) {
+                (Some("super_admin"), Role::SuperAdmin) => Role::SuperAdmin,
+                (Some("entity_admin"), _) => Role::EntityAdmin,
+                (Some("entity_user"), _) => Role::EntityUser,
+                _ => return Ok((false, lang.t("error-forbidden"))),
+            };
+            let entity = match (role, me.role) {
+                (Role::SuperAdmin, _) => None,
+                (_, Role::SuperAdmin) => v
+                    .field("entity")
+                    .map(str::to_owned)
+                    .filter(|e| st.catalog.entity(e).is_some()),
+                _ => me.entity.clone(),
+            };
+            let valid = username.len() >= 3
+                && username.len() <= 40
+                && username
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            if !valid || (role != Role::SuperAdmin && entity.is_none()) {
+                return Ok((false, lang.t("user-invalid")));
+            }
+            if st
+                .store
+                .account(&username)
+                .map_err(ApiError::from)?
+                .is_some()
+            {
+                return Ok((false, lang.t("user-exists")));
+            }
+            let password = random_password()?;
+            let mut salt = [0u8; 16];
+            getrandom::fill(&mut salt)
+                .map_err(|e| ApiError::internal(format!("no randomness: {e}")))?;
+            st.store
+                .put_account(&NewAccount {
+                    username: username.clone(),
+                    display_name: v.field("display_name").unwrap_or("").trim().to_owned(),
+                    role,
+                    entity: entity.clone(),
+                    password_hash: hash_password(&password, &salt)
+                        .map_err(|e| ApiError::internal(e.to_string()))?,
+                })
+                .map_err(ApiError::from)?;
+            if let Some(c) = v.field("contact").map(str::trim).filter(|c| !c.is_empty()) {
+                st.store
+                    .change_account(&username, &AccountChange::Contact(Some(c.to_owned())))
+                    .map_err(ApiError::from)?;
+            }
+            ev.entity = entity;
+            st.store.audit(ev).map_err(ApiError::from)?;
+            return Ok((
+                true,
+                lang.tf(
+                    "user-created",
+                    &[("username", &username), ("password", &password)],
+                ),
+            ));
+        }
+        let Some(target) = st.store.account(&username).map_err(ApiError::from)? else {
+            return Ok((false, lang.t("user-invalid")));
+        };
+        let allowed = target.username != me.username
+            && match me.role {
+                Role::SuperAdmin => true,
+                _ => target.role != Role::SuperAdmin && target.entity == me.entity,
+            };
+        if !allowed {
+            return Ok((false, lang.t("error-forbidden")));
+        }
+        let change = match action {
+            "disable" => AccountChange::Disabled(true),
+            "enable" => AccountChange::Disabled(false),
+            "reset_factor" => AccountChange::Totp { secret: None },
+            _ => return Ok((false, lang.t("error-forbidden"))),
+        };
+        st.store
+            .change_account(&username, &change)
+            .map_err(ApiError::from)?;
+        ev.entity = target.entity.clone();
+        st.store.audit(ev).map_err(ApiError::from)?;
+        Ok((true, lang.tf("user-changed", &[("username", &username)])))
+    })
+    .await?;
+    Ok(render_users(s, v, Some(note)).await?.into_response())
+}
+
+pub async fn clients(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Html<String>, ApiError> {
+    render_clients(s, v, None).await
+}
+
+async fn render_clients(
+    s: AppState,
+    v: Visit,
+    note: Option<(bool, String)>,
+) -> Result<Html<String>, ApiError> {
+    let lang = v.lang;
+    let st = s.clone();
+    let sc = scope(&v);
+    let list = blocking(move || st.store.clients(sc.as_deref()).map_err(ApiError::from)).await?;
+    let title = lang.t("clients-title");
+    let super_admin = v.account().role == Role::SuperAdmin;
+    let body = html! {
+        (tabs(lang, "/settings/clients"))
+        @if let Some((ok, text)) = &note { p class=(if *ok { "flash ok" } else { "flash error" }) role="status" #client-note { (text) } }
+        div.grid { table #clients {
+            thead { tr {
+                @for h in ["client-id", "label-entity", "col-name", "col-status", "col-actions"] { th scope="col" { (lang.t(h)) } }
+            } }
+            tbody { @for c in &list {
+                tr {
+                    td { code { (c.client_id) } }
+                    td { (c.entity) }
+                    td { (c.name) }
+                    td { @if c.revoked_at_ms.is_some() { (lang.t("status-revoked")) } @else { (lang.t("status-active")) " · v" (lang.number(c.generation)) } }
+                    td {
+                        @if c.revoked_at_ms.is_none() {
+                            form.inline method="post" action="/settings/clients" {
+                                input type="hidden" name="csrf" value=(v.session.csrf);
+                                input type="hidden" name="client_id" value=(c.client_id);
+                                button type="submit" name="action" value="rotate" { (lang.t("client-rotate")) }
+                                button type="submit" name="action" value="revoke" { (lang.t("client-revoke")) }
+                            }
+                        }
+                    }
+                }
+            } }
+        } }
+        h2 { (lang.t("client-create")) }
+        form.card method="post" action="/settings/clients" {
+            input type="hidden" name="csrf" value=(v.session.csrf);
+            input type="hidden" name="action" value="create";
+            @if super_admin {
+                label for="c-entity" { (lang.t("label-entity")) }
+                select #c-entity name="entity" { @for e in &s.catalog.entities { option value=(e.code) { (e.code) } } }
+            }
+            label for="c-name" { (lang.t("col-name")) }
+            input #c-name name="name" type="text" required;
+            label for="c-allow" { (lang.t("client-allow")) }
+            input #c-allow name="allow" type="text" placeholder="10.0.0.0/8, 192.168.1.7";
+            button type="submit" { (lang.t("client-create")) }
+        }
+    };
+    Ok(Html(
+        layout::page(
+            &s,
+            &v,
+            &title,
+            "/settings/clients",
+            &[
+                (lang.t("menu-settings"), Some("/account".into())),
+                (title.clone(), None),
+            ],
+            body,
+        )
+        .into_string(),
+    ))
+}
+
+pub async fn clients_post(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Response, ApiError> {
+    let st = s.clone();
+    let vv = v.clone();
+    let note = blocking(move || {
+        let v = vv;
+        let lang = v.lang;
+        let me = v.account().clone();
+        let action = v.field("action").unwrap_or("");
+        if action == "create" {
+            let entity = match me.role {
+                Role::SuperAdmin => v.field("entity").unwrap_or("").to_owned(),
+                _ => me.entity.clone().unwrap_or_default(),
+            };
+            let Ok(entity) = Ident::parse(&entity) else {
+                return Ok((false, lang.t("error-forbidden")));
+            };
+            if st.catalog.entity(entity.as_str()).is_none() {
+                return Ok((false, lang.t("error-forbidden")));
+            }
+            let allow: Vec<String> = v
+                .field("allow")
+                .unwrap_or("")
+                .split(',')
+                .map(|x| x.trim().to_owned())
+                .filter(|x| !x.is_empty())
+                .collect();
+            let (row, secret) =
+                match crate::auth::new_client(&entity, v.field("name").unwrap_or("").trim(), allow)
+                {
+                    Ok(x) => x,
+                    Err(e) => return Ok((false, e.0)),
+                };
+            let mut ev = v.caller().event("client.create", row.client_id.clone());
+            ev.entity = Some(entity.to_string());
+            st.store.create_client(&row, ev).map_err(ApiError::from)?;
+            return Ok((
+                true,
+                lang.tf(
+                    "client-secret-once",
+                    &[("id", &row.client_id), ("secret", &secret)],
+                ),
+            ));
+        }
+        let id = v.field("client_id").unwrap_or("").to_owned();
+        let Some(c) = st.store.client(&id).map_err(ApiError::from)? else {
+            return Ok((false, lang.t("error-forbidden")));
+        };
+        if me.role != Role::SuperAdmin && me.entity.as_deref() != Some(c.entity.as_str()) {
+            return Ok((false, lang.t("error-forbidden")));
+        }
+        let mut ev = v.caller().event(&format!("client.{action}"), id.clone());
+        ev.entity = Some(c.entity.clone());
+        match action {
+            "rotate" => {
+                let (secret, hash) =
+                    crate::auth::new_secret().map_err(|e| ApiError::internal(e.0))?;
+                st.store
+                    .change_client(&id, &ClientChange::Rotate { secret_hash: hash }, ev)
+                    .map_err(ApiError::from)?;
+                Ok((
+                    true,
+                    lang.tf("client-secret-once", &[("id", &id), ("secret", &secret)]),
+                ))
+            }
+            "revoke" => {
+                st.store
+                    .change_client(&id, &ClientChange::Revoke, ev)
+                    .map_err(ApiError::from)?;
+                Ok((true, lang.tf("client-revoked", &[("id", &id)])))
+            }
+            _ => Ok((false, lang.t("error-forbidden"))),
+        }
+    })
+    .await?;
+    Ok(render_clients(s, v, Some(note)).await?.into_response())
+}
