@@ -193,3 +193,5 @@ client-rotate = تجديد السر
 client-revoke = إلغاء
 client-secret-once = العميل { $id } — سرّه يظهر الآن فقط: { $secret }
 client-revoked = تم إلغاء العميل { $id }.
+menu-procedures = الإجراءات
+procedures-title = الإجراءات

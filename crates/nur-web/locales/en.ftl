@@ -193,3 +193,5 @@ client-rotate = Rotate secret
 client-revoke = Revoke
 client-secret-once = Client { $id } — its secret, shown only now: { $secret }
 client-revoked = Client { $id } revoked.
+menu-procedures = Procedures
+procedures-title = Procedures

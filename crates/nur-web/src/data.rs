@@ -227,7 +227,7 @@ pub async fn query_run(
     out.respond(&headers)
 }
 
-async fn call_procedure(
+pub(crate) async fn call_procedure(
     s: AppState,
     caller: Caller,
     entity: String,

@@ -72,6 +72,7 @@ pub fn page(
                 nav.menu aria-label=(lang.t("menu")) {
                     a href="/" { (lang.t("menu-home")) }
                     a href="/persons" { (lang.t("menu-persons")) }
+                    a href="/procedures" { (lang.t("menu-procedures")) }
                     @if admin {
                         a href="/queries" { (lang.t("menu-queries")) }
                         a href="/security" { (lang.t("menu-security")) }

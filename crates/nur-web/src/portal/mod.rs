@@ -13,6 +13,7 @@ mod home;
 pub mod i18n;
 mod layout;
 mod login;
+mod procedures;
 mod queries;
 mod records;
 mod security;
@@ -80,6 +81,8 @@ routes!(
     GET "/account" SignedIn,
     POST "/account/totp" SignedIn,
     GET "/persons" SignedIn,
+    GET "/procedures" SignedIn,
+    POST "/procedures" SignedIn,
     GET "/settings/catalog" Admin,
     GET "/settings/users" Admin,
     POST "/settings/users" Admin,
@@ -114,6 +117,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/account") => get(login::account),
         ("POST", "/account/totp") => post(login::enrol_totp),
         ("GET", "/persons") => get(records::persons),
+        ("GET", "/procedures") => get(procedures::page),
+        ("POST", "/procedures") => post(procedures::run),
         ("GET", "/settings/catalog") => get(settings::catalog),
         ("GET", "/settings/users") => get(settings::users),
         ("POST", "/settings/users") => post(settings::users_post),

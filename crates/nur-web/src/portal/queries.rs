@@ -478,16 +478,27 @@ fn outcome_view(lang: Lang, _s: &AppState, entity: &str, b: &Builder, o: &Outcom
                 (lang.tf("procedure-saved", &[("name", name.as_str()), ("version", &lang.number(*version))]))
                 " " code { "/api/v1/procedures/" (entity) "/" (name) }
             },
-            Outcome::Rows(out) => (grid(lang, b, out)),
+            Outcome::Rows(out) => (grid(lang, b.page, out, Some("builder"))),
         }
     }
 }
 
-fn grid(lang: Lang, b: &Builder, out: &data::Output) -> Markup {
+/// A results grid; with `form`, paging buttons that run that form again at another page.
+pub(super) fn grid(lang: Lang, page: usize, out: &data::Output, form: Option<&str>) -> Markup {
     let rows = &out.rows;
-    let pages = rows.len().div_ceil(GRID_PAGE).max(1);
-    let page = b.page.clamp(1, pages);
-    let shown = &rows[(page - 1) * GRID_PAGE..(page * GRID_PAGE).min(rows.len())];
+    let pages = if form.is_some() {
+        rows.len().div_ceil(GRID_PAGE).max(1)
+    } else {
+        1
+    };
+    let page = page.clamp(1, pages);
+    let per_page = if form.is_some() {
+        GRID_PAGE
+    } else {
+        rows.len().max(1)
+    };
+    let shown = &rows[(page - 1) * per_page..(page * per_page).min(rows.len())];
+    let form = form.unwrap_or("");
     html! {
         section #results {
             h2 { (lang.tf("results-count", &[("count", &lang.number(rows.len() as i64))])) }
@@ -503,9 +514,9 @@ fn grid(lang: Lang, b: &Builder, out: &data::Output) -> Markup {
             }
             @if pages > 1 {
                 nav.pager aria-label=(lang.t("paging")) {
-                    @if page > 1 { button type="submit" form="builder" name="action" value={"run:" (page - 1)} { (lang.t("page-prev")) } }
+                    @if page > 1 { button type="submit" form=(form) name="action" value={"run:" (page - 1)} { (lang.t("page-prev")) } }
                     span { (lang.number(page as i64)) " / " (lang.number(pages as i64)) }
-                    @if page < pages { button type="submit" form="builder" name="action" value={"run:" (page + 1)} { (lang.t("page-next")) } }
+                    @if page < pages { button type="submit" form=(form) name="action" value={"run:" (page + 1)} { (lang.t("page-next")) } }
                 }
             }
         }

@@ -562,6 +562,16 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
     );
     assert!(audited(&app, "query.run") >= 1 && audited(&app, "procedure.save") == 1);
 
+    // An Entity User runs the entity's saved procedures.
+    account(&app, "NAFUser", Role::EntityUser, Some("NAF"), PW);
+    let mut user = sign_in(&app, "NAFUser", PW);
+    let page = user.get("/procedures");
+    assert!(page.body.contains("deaths"), "{}", page.body);
+    let r = user.post("/procedures", "/procedures", &[("name", "deaths")]);
+    assert!(r.body.contains("id=\"results\"") && r.body.contains("Death_Place"), "{}", r.body);
+    let r = user.post("/procedures", "/procedures", &[("name", "nope")]);
+    assert!(!r.body.contains("id=\"results\""));
+
     // Person lookup through the same grant filter, audited; bad numbers say why.
     let page = naf.get(&format!("/persons?nn={}", app.person));
     assert!(

@@ -1,0 +1,94 @@
+//! The entity's saved procedures, for everyone of the entity: each with a form for its
+//! parameters and Run. A run is the same call as `POST /api/v1/procedures/{entity}/{name}`
+//! (grants checked again, audited).
+
+use super::{layout, queries, Visit};
+use crate::data::{self, ArgsIn};
+use crate::error::ApiError;
+use crate::{blocking, AppState};
+use axum::extract::State;
+use axum::response::Html;
+use axum::Extension;
+use maud::html;
+use nur_core::query::QuerySpec;
+
+pub async fn page(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Html<String>, ApiError> {
+    render(s, v, None).await
+}
+
+pub async fn run(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Html<String>, ApiError> {
+    let name = v.field("name").unwrap_or("").to_owned();
+    let args: Vec<(String, String)> = v
+        .form
+        .iter()
+        .filter_map(|(k, val)| k.strip_prefix("p_").map(|p| (p.to_owned(), val.clone())))
+        .filter(|(_, val)| !val.is_empty())
+        .collect();
+    let entity = v.caller().entity.to_string();
+    let out = data::call_procedure(
+        s.clone(),
+        v.caller(),
+        entity,
+        name.clone(),
+        ArgsIn::Text(args),
+    )
+    .await;
+    render(s, v, Some((name, out))).await
+}
+
+async fn render(
+    s: AppState,
+    v: Visit,
+    ran: Option<(String, Result<data::Output, ApiError>)>,
+) -> Result<Html<String>, ApiError> {
+    let lang = v.lang;
+    let entity = v.caller().entity.to_string();
+    let st = s.clone();
+    let procs =
+        blocking(move || st.store.procedures(Some(&entity)).map_err(ApiError::from)).await?;
+    let title = lang.t("procedures-title");
+    let body = html! {
+        @if procs.is_empty() { p { (lang.t("no-procedures")) } }
+        @for p in &procs {
+            @let params = QuerySpec::from_json(&p.spec).map(|s| s.parameters).unwrap_or_default();
+            section.procedure {
+                h2 { bdi { (p.name) } " " small { "v" (lang.number(p.version)) } }
+                p { (p.description) }
+                form.card method="post" action="/procedures" {
+                    input type="hidden" name="csrf" value=(v.session.csrf);
+                    input type="hidden" name="name" value=(p.name);
+                    @for param in &params {
+                        label for=(format!("p-{}-{}", p.name, param.name)) { (param.name) " " small { "(" (param.ty.name()) ")" } }
+                        input id=(format!("p-{}-{}", p.name, param.name)) name=(format!("p_{}", param.name)) type="text" required;
+                    }
+                    button type="submit" { (lang.t("run")) }
+                }
+                @if let Some((name, out)) = &ran {
+                    @if *name == p.name {
+                        @match out {
+                            Ok(o) => (queries::grid(lang, 1, o, None)),
+                            Err(e) => p.flash.error role="alert" { (e.message()) },
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Html(
+        layout::page(
+            &s,
+            &v,
+            &title,
+            "/procedures",
+            &[(title.clone(), None)],
+            body,
+        )
+        .into_string(),
+    ))
+}
