@@ -568,7 +568,11 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
     let page = user.get("/procedures");
     assert!(page.body.contains("deaths"), "{}", page.body);
     let r = user.post("/procedures", "/procedures", &[("name", "deaths")]);
-    assert!(r.body.contains("id=\"results\"") && r.body.contains("Death_Place"), "{}", r.body);
+    assert!(
+        r.body.contains("id=\"results\"") && r.body.contains("Death_Place"),
+        "{}",
+        r.body
+    );
     let r = user.post("/procedures", "/procedures", &[("name", "nope")]);
     assert!(!r.body.contains("id=\"results\""));
 
