@@ -80,8 +80,19 @@ async function signIn(page, user) {
   await shot(page, `${user}-home`);
 }
 
+/// Presses Tab from the top of the page until `selector` has the focus (at most 200 times).
+async function tabTo(page, selector) {
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  for (let i = 0; i < 200; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate((s) => document.activeElement === document.querySelector(s), selector)) return;
+  }
+  fail(`${selector} is not reachable with Tab on ${page.url()}`);
+}
+
 async function signOut(page) {
-  await page.click(".signout button");
+  await tabTo(page, ".signout button");
+  await page.keyboard.press("Enter");
   await page.waitForURL("**/login?e=login-signed-out");
 }
 
@@ -120,10 +131,15 @@ try {
   await page.click("text=Filter");
   await page.waitForURL("**group=CSPD_Death_Info**");
   await labelled(page);
-  await page.check("#g-CSPD_Death_Info-Death_Date-NAF");
-  await page.check("#g-CSPD_Death_Info-Death_Place-NAF");
+  // From the keyboard: focus each checkbox and press Space, then Enter on Update.
+  for (const id of ["#g-CSPD_Death_Info-Death_Date-NAF", "#g-CSPD_Death_Info-Death_Place-NAF"]) {
+    await page.focus(id);
+    await page.keyboard.press("Space");
+    check(await page.isChecked(id), `${id} checked from the keyboard`);
+  }
   await shot(page, "columns-privileges");
-  await page.click("#update");
+  await page.focus("#update");
+  await page.keyboard.press("Enter");
   await page.waitForURL("**done=**");
   check((await page.textContent("main")).includes("Saved"), "the update is confirmed");
   check(await page.isChecked("#g-CSPD_Death_Info-Death_Date-NAF"), "the grant is shown after saving");
@@ -143,11 +159,14 @@ try {
   check((await page.$$eval("ul.columns input:checked", (e) => e.length)) === 0, "UnCheck All");
   await page.click("button[data-check]");
   check((await page.$$eval("ul.columns input:checked", (e) => e.length)) === 3, "Check All");
-  await page.click("#generate");
+  // Every control is reachable with Tab, in order, from the top of the page.
+  await tabTo(page, "#generate");
+  await page.keyboard.press("Enter");
   await page.waitForSelector("#sql");
   check((await page.textContent("#sql")).includes("SELECT"), "the SQL is shown");
   await shot(page, "generated-sql");
-  await page.click("#run");
+  await page.focus("#run");
+  await page.keyboard.press("Enter");
   await page.waitForSelector("#results");
   await shot(page, "results");
   await page.fill("#name", "deaths_portal");
