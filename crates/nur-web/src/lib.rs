@@ -56,12 +56,23 @@ impl AppState {
         })
     }
 
-    /// Portal settings; an outbox file, when set, delivers one-time codes.
+    /// Portal settings; one-time codes go to the outbox file (development), else the SMTP
+    /// relay, else the SMS gateway.
     pub fn with_portal(mut self, config: portal::PortalConfig) -> AppState {
-        self.delivery = config
-            .outbox
-            .clone()
-            .map(|p| Arc::new(portal::Outbox(p)) as Arc<dyn portal::Delivery>);
+        self.delivery = match (&config.outbox, &config.smtp, &config.sms_gateway) {
+            (Some(p), _, _) => {
+                Some(Arc::new(portal::Outbox(p.clone())) as Arc<dyn portal::Delivery>)
+            }
+            (None, Some((relay, from)), _) => Some(Arc::new(portal::delivery::Smtp {
+                relay: relay.clone(),
+                from: from.clone(),
+            }) as Arc<dyn portal::Delivery>),
+            (None, None, Some(url)) => {
+                Some(Arc::new(portal::delivery::SmsGateway { url: url.clone() })
+                    as Arc<dyn portal::Delivery>)
+            }
+            _ => None,
+        };
         self.portal = config;
         self
     }

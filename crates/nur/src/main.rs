@@ -280,6 +280,15 @@ struct ApiOptions {
     /// Mark portal cookies Secure (NUR is served behind TLS).
     #[arg(long)]
     secure_cookies: bool,
+    /// Send one-time codes by e-mail through this SMTP relay (host:port) …
+    #[arg(long)]
+    smtp_relay: Option<String>,
+    /// … from this address.
+    #[arg(long, default_value = "nur@localhost")]
+    smtp_from: String,
+    /// Or by SMS through this gateway (http://host:port/path, POST {"to", "text"}).
+    #[arg(long)]
+    sms_gateway: Option<String>,
 }
 
 fn main() -> Result<()> {
@@ -536,6 +545,9 @@ fn main() -> Result<()> {
                     max_rows: 10_000,
                     outbox: Some(data_dir.join("outbox.jsonl")),
                     secure_cookies: false,
+                    smtp_relay: None,
+                    smtp_from: "nur@localhost".into(),
+                    sms_gateway: None,
                 },
                 Some(upstream_at),
             )?;
@@ -579,6 +591,8 @@ fn serve(
         .with_portal(nur_web::portal::PortalConfig {
             secure_cookies: api.secure_cookies,
             outbox: api.outbox.clone(),
+            smtp: api.smtp_relay.clone().map(|r| (r, api.smtp_from.clone())),
+            sms_gateway: api.sms_gateway.clone(),
             ..Default::default()
         });
     // The configured sources are followed beside the APIs and stop with them.

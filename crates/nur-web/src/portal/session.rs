@@ -27,6 +27,9 @@ pub struct PortalConfig {
     pub absolute_ms: i64,
     /// Where one-time codes go in development (one JSON line each).
     pub outbox: Option<PathBuf>,
+    /// Production delivery: an SMTP relay (host:port, sender) or an SMS gateway URL.
+    pub smtp: Option<(String, String)>,
+    pub sms_gateway: Option<String>,
     /// Code lifetime and attempts; resend spacing and count; lockout.
     pub code_ttl_ms: i64,
     pub code_attempts: i64,
@@ -43,6 +46,8 @@ impl Default for PortalConfig {
             idle_ms: 15 * 60_000,
             absolute_ms: 8 * 3_600_000,
             outbox: None,
+            smtp: None,
+            sms_gateway: None,
             code_ttl_ms: 5 * 60_000,
             code_attempts: 5,
             resend_after_ms: 30_000,
