@@ -372,6 +372,44 @@ pub(super) fn portal_sign_in_and_lockout(b: Backend) {
     );
     assert_eq!(r.location(), "/");
 
+    // Idle and absolute timeouts end a signed-in session.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    for (name, created, seen, alive) in [
+        ("fresh", now - 60_000, now - 60_000, true),
+        ("idle", now - 20 * 60_000, now - 16 * 60_000, false),
+        ("old", now - 9 * 3_600_000, now - 1_000, false),
+    ] {
+        app.store
+            .put_session(&nur_store::SessionRow {
+                id_hash: nur_core::audit::sha256_hex(name.as_bytes()),
+                username: Some("NAFAdmin".into()),
+                stage: "signed_in".into(),
+                csrf: "t".into(),
+                created_at_ms: created,
+                seen_at_ms: seen,
+                code_hash: None,
+                code_expires_ms: None,
+                code_attempts: 0,
+                code_sent_at_ms: None,
+                resends: 0,
+                totp_step: None,
+            })
+            .unwrap();
+        let mut b = Browser::new(&app);
+        b.cookies.insert("nur_session".into(), name.into());
+        let r = b.get("/");
+        assert_eq!(
+            r.status == 200,
+            alive,
+            "{name} session: {} {}",
+            r.status,
+            r.location()
+        );
+    }
+
     // Arabic: from the browser's language on the first visit, then as chosen; right to left.
     let mut ar = Browser::new(&app);
     ar.accept_language = Some("ar-JO,ar;q=0.9,en;q=0.5");
