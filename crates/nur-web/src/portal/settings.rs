@@ -26,7 +26,7 @@ fn scope(v: &Visit) -> Option<String> {
 fn tabs(lang: Lang, current: &str) -> Markup {
     html! {
         nav.tabs aria-label=(lang.t("menu-settings")) {
-            @for (href, key) in [("/account", "account-title"), ("/settings/catalog", "catalog-title"), ("/settings/users", "users-title"), ("/settings/clients", "clients-title")] {
+            @for (href, key) in [("/account", "account-title"), ("/settings/entity", "entity-title"), ("/settings/catalog", "catalog-title"), ("/settings/users", "users-title"), ("/settings/clients", "clients-title")] {
                 a href=(href) aria-current=[(href == current).then_some("page")] { (lang.t(key)) }
             }
         }
@@ -447,4 +447,155 @@ pub async fn clients_post(
     })
     .await?;
     Ok(render_clients(s, v, Some(note)).await?.into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct EntityQuery {
+    #[serde(default)]
+    entity: Option<String>,
+}
+
+/// The entity whose settings are shown: the admin's own, or for the Super Admin the one asked.
+fn settings_entity(v: &Visit, asked: Option<&str>, s: &AppState) -> Option<String> {
+    match v.account().role {
+        Role::SuperAdmin => asked
+            .filter(|e| s.catalog.entity(e).is_some())
+            .map(str::to_owned)
+            .or_else(|| s.catalog.entities.first().map(|e| e.code.to_string())),
+        _ => v.account().entity.clone(),
+    }
+}
+
+pub async fn entity(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+    axum::extract::Query(q): axum::extract::Query<EntityQuery>,
+) -> Result<Html<String>, ApiError> {
+    render_entity(
+        s.clone(),
+        v.clone(),
+        settings_entity(&v, q.entity.as_deref(), &s),
+        None,
+    )
+    .await
+}
+
+async fn render_entity(
+    s: AppState,
+    v: Visit,
+    entity: Option<String>,
+    note: Option<String>,
+) -> Result<Html<String>, ApiError> {
+    let lang = v.lang;
+    let Some(entity) = entity else {
+        return Err(ApiError::forbidden("no_entity", "no entity"));
+    };
+    let st = s.clone();
+    let e = entity.clone();
+    let (settings, sources) = blocking(move || {
+        let settings = st.store.entity_settings(&e).map_err(ApiError::from)?;
+        let sources: Vec<_> = st
+            .store
+            .sources()
+            .map_err(ApiError::from)?
+            .into_iter()
+            .filter(|x| x.entity == e)
+            .collect();
+        Ok((settings, sources))
+    })
+    .await?;
+    let super_admin = v.account().role == Role::SuperAdmin;
+    let title = lang.t("entity-title");
+    let now = super::session::now_ms();
+    let body = html! {
+        (tabs(lang, "/settings/entity"))
+        @if super_admin {
+            form.filters method="get" action="/settings/entity" {
+                label for="e-pick" { (lang.t("label-entity")) }
+                select #e-pick name="entity" { @for x in &s.catalog.entities { option value=(x.code) selected[x.code.as_str() == entity] { (x.code) } } }
+                button type="submit" { (lang.t("filter-apply")) }
+            }
+        }
+        @if let Some(n) = &note { (layout::flash(Some(n), false)) }
+        h2 { (entity) }
+        form.card method="post" action="/settings/entity" {
+            input type="hidden" name="csrf" value=(v.session.csrf);
+            input type="hidden" name="entity" value=(entity);
+            label { input type="checkbox" name="purpose_required" value="1" checked[settings.purpose_required]; " " (lang.t("entity-purpose-required")) }
+            label { input type="checkbox" name="access_withheld" value="1" checked[settings.access_withheld] disabled[!super_admin]; " " (lang.t("entity-access-withheld")) }
+            button type="submit" { (lang.t("update")) }
+        }
+        h2 { (lang.t("sources-heading")) }
+        @if sources.is_empty() { p { (lang.t("sources-none")) } }
+        div.grid { table #sources {
+            thead { tr { @for h in ["col-name", "col-type", "source-last-event", "source-lag", "source-counts", "col-status"] { th scope="col" { (lang.t(h)) } } } }
+            tbody { @for x in &sources {
+                tr {
+                    td { bdi { (x.name) } }
+                    td { (x.kind) }
+                    td { (x.last_event_ms.map(|t| lang.datetime(t)).unwrap_or_else(|| "—".into())) }
+                    td { (x.lag_ms.map(|l| format!("{} ms", lang.number(l))).unwrap_or_else(|| "—".into())) }
+                    td { (lang.tf("source-counts-value", &[("events", &lang.number(x.events_total)), ("applied", &lang.number(x.applied_total)), ("dead", &lang.number(x.errors_total))])) }
+                    td {
+                        @match &x.last_error {
+                            Some(err) => span.error { (err) },
+                            None => (x.last_applied_ms.map(|t| lang.tf("source-applied-ago", &[("seconds", &lang.number((now - t) / 1000))])).unwrap_or_else(|| lang.t("source-waiting"))),
+                        }
+                    }
+                }
+            } }
+        } }
+    };
+    Ok(Html(
+        layout::page(
+            &s,
+            &v,
+            &title,
+            "/settings/entity",
+            &[
+                (lang.t("menu-settings"), Some("/account".into())),
+                (title.clone(), None),
+            ],
+            body,
+        )
+        .into_string(),
+    ))
+}
+
+pub async fn entity_post(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Response, ApiError> {
+    let Some(entity) = settings_entity(&v, v.field("entity"), &s) else {
+        return Err(ApiError::forbidden("no_entity", "no entity"));
+    };
+    let st = s.clone();
+    let vv = v.clone();
+    let e = entity.clone();
+    blocking(move || {
+        let current = st.store.entity_settings(&e).map_err(ApiError::from)?;
+        let next = nur_store::EntitySettings {
+            purpose_required: vv.field("purpose_required") == Some("1"),
+            // Hiding an entity's accesses from citizens is for the platform, not the entity.
+            access_withheld: if vv.account().role == Role::SuperAdmin {
+                vv.field("access_withheld") == Some("1")
+            } else {
+                current.access_withheld
+            },
+        };
+        let mut ev = vv.caller().event("entity.settings", format!("entity:{e}"));
+        ev.entity = Some(e.clone());
+        ev.outcome = format!(
+            "ok; purpose_required={}, access_withheld={}",
+            next.purpose_required, next.access_withheld
+        );
+        st.store
+            .set_entity_settings(&e, next, ev)
+            .map_err(ApiError::from)
+    })
+    .await?;
+    let note = v.lang.t("entity-saved");
+    Ok(render_entity(s, v, Some(entity), Some(note))
+        .await?
+        .into_response())
 }

@@ -761,4 +761,37 @@ pub(super) fn portal_settings_users_and_clients(b: Backend) {
         .revoked_at_ms
         .is_some());
     assert!(audited(&app, "client.rotate") == 1 && audited(&app, "account.disable") == 1);
+
+    // Entity settings: purpose required is the entity's choice; hiding its accesses from
+    // citizens is not. The entity's change sources show their freshness.
+    nur_ingest::cdc::SourceDef {
+        name: "naf-feed".into(),
+        kind: nur_ingest::cdc::Kind::Http,
+        entity: "NAF".into(),
+        config: Default::default(),
+    }
+    .add(&app.store, &nur_core::Catalog::jordan())
+    .unwrap();
+    let page = naf.get("/settings/entity");
+    assert!(
+        page.body.contains("naf-feed") && page.body.contains("waiting for changes"),
+        "{}",
+        page.body
+    );
+    let r = naf.post(
+        "/settings/entity",
+        "/settings/entity",
+        &[
+            ("entity", "CSPD"),
+            ("purpose_required", "1"),
+            ("access_withheld", "1"),
+        ],
+    );
+    assert!(r.body.contains("Entity settings saved"));
+    let naf_settings = app.store.entity_settings("NAF").unwrap();
+    assert!(naf_settings.purpose_required && !naf_settings.access_withheld);
+    assert!(
+        !app.store.entity_settings("CSPD").unwrap().purpose_required,
+        "only its own entity"
+    );
 }
