@@ -366,6 +366,18 @@ fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
                 continue;
             }
         }
+        // A snapshot or refresh reads a bad row again each time: record it once.
+        if b.snapshot
+            && tx
+                .row(
+                    "SELECT 1 FROM nur_dead_letter WHERE source = $1 AND reason = $2 AND payload = $3",
+                    &[b.source.as_str().into(), dl.reason.as_str().into(), dl.payload.as_str().into()],
+                )?
+                .is_some()
+        {
+            out.duplicates += 1;
+            continue;
+        }
         errors_total += 1;
         tx.exec(
             "INSERT INTO nur_dead_letter (source, seq, position, reason, payload, at_ms) VALUES ($1, $2, $3, $4, $5, $6)",

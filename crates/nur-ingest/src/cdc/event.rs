@@ -57,6 +57,23 @@ impl Event {
     }
 }
 
+/// A row image as a JSON object (a dead letter's payload: what the source sent).
+pub fn row_json(table: &str, row: &Row) -> String {
+    let m: Map<String, J> = row
+        .iter()
+        .map(|(k, c)| {
+            let v = match c {
+                Cell::Json(j) => j.clone(),
+                Cell::Text(Some(t)) => J::String(t.clone()),
+                Cell::Text(None) => J::Null,
+                Cell::Unchanged => J::String(UNAVAILABLE.into()),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    serde_json::json!({"table": table, "row": m}).to_string()
+}
+
 const UNAVAILABLE: &str = "__debezium_unavailable_value";
 
 /// Parses one event. The error says what is wrong, for the dead-letter table.

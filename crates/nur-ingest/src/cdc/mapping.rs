@@ -125,6 +125,15 @@ impl Mapper {
             .map(|(k, _)| k.as_str())
     }
 
+    /// The key text of an event's row when its table is mapped and its key is valid, even if
+    /// other values are not (a full refresh must not delete a row whose new version is bad).
+    pub fn key_text(&self, e: &Event) -> Option<String> {
+        let t = self.targets.get(&e.table)?;
+        let row = e.after.as_ref().or(e.before.as_ref())?;
+        let key = self.key_of(t, row).ok()?;
+        Some(key_text(&t.table, &key))
+    }
+
     /// The changes one event makes (two for an update that changes the key).
     pub fn changes(&self, e: &Event, position: &str) -> Result<Vec<Change>, String> {
         let t = self.targets.get(&e.table).ok_or_else(|| {

@@ -208,11 +208,13 @@ fn push(
     let (lsn, ts, index) = txn
         .as_mut()
         .ok_or("pgoutput: a change outside a transaction")?;
+    let image = after.as_ref().or(before.as_ref());
     let payload = format!(
-        "{op:?} {}.{} at {}#{index}",
-        rel.namespace,
-        rel.name,
-        pgoutput::format_lsn(*lsn)
+        "{op:?} at {}#{index}: {}",
+        pgoutput::format_lsn(*lsn),
+        image
+            .map(|r| super::event::row_json(&rel.name, r))
+            .unwrap_or_else(|| rel.name.clone())
     );
     positions.push(position::encode(&[*lsn, *index]));
     *index += 1;
@@ -304,10 +306,8 @@ fn snapshot(
                     .enumerate()
                     .map(|(i, c)| (c.name().to_owned(), Cell::Text(r.get(i).map(str::to_owned))))
                     .collect();
-                received.push(Received::event(
-                    Event::read(t, row),
-                    format!("snapshot row of {t}"),
-                ));
+                let payload = super::event::row_json(t, &row);
+                received.push(Received::event(Event::read(t, row), payload));
                 if received.len() == chunk {
                     apply_snapshot(
                         store,

@@ -219,11 +219,9 @@ fn watermark_page(
     }
     let received = rows
         .into_iter()
-        .map(|(w, row)| {
-            Received::event(
-                Event::read(&m.source, row),
-                format!("{} row at watermark {w}", m.source),
-            )
+        .map(|(_, row)| {
+            let payload = super::event::row_json(&m.source, &row);
+            Received::event(Event::read(&m.source, row), payload)
         })
         .collect();
     let batch = mapper.batch(&def.name, &m.source, received, |i| {
@@ -263,10 +261,19 @@ fn full_refresh(
     t: &Table,
 ) -> Result<(), String> {
     let rows = db.rows(&format!("SELECT * FROM {}", db.quote(&m.source)))?;
+    // Every key still at the source, including rows whose new version is invalid (those are
+    // dead-lettered and keep their last good version here, they are not deleted).
+    let present: std::collections::HashSet<String> = rows
+        .iter()
+        .filter_map(|r| mapper.key_text(&Event::read(&m.source, r.clone())))
+        .collect();
     let zero = position::encode(&[0]);
     let received = rows
         .into_iter()
-        .map(|row| Received::event(Event::read(&m.source, row), format!("{} row", m.source)))
+        .map(|row| {
+            let payload = super::event::row_json(&m.source, &row);
+            Received::event(Event::read(&m.source, row), payload)
+        })
         .collect();
     let mut wanted: ChangeBatch =
         mapper.batch(&def.name, &m.source, received, |_| Some(zero.clone()));
@@ -276,22 +283,18 @@ fn full_refresh(
         .into_iter()
         .collect();
     let rules = mapper.rules();
-    let mut seen = std::collections::HashSet::with_capacity(wanted.changes.len());
-    wanted.changes.retain(|c| {
-        seen.insert(c.key.clone());
-        match stored.get(&c.key) {
-            None => true,
-            Some(old) => c.columns.iter().any(|(i, v)| {
-                let col = &t.columns[*i];
-                let was = match &old[*i] {
-                    None => Value::Null,
-                    Some(s) => Value::parse_typed(rules, col.ty, s, None).unwrap_or(Value::Null),
-                };
-                !same(&was, v)
-            }),
-        }
+    wanted.changes.retain(|c| match stored.get(&c.key) {
+        None => true,
+        Some(old) => c.columns.iter().any(|(i, v)| {
+            let col = &t.columns[*i];
+            let was = match &old[*i] {
+                None => Value::Null,
+                Some(s) => Value::parse_typed(rules, col.ty, s, None).unwrap_or(Value::Null),
+            };
+            !same(&was, v)
+        }),
     });
-    for key in stored.keys().filter(|k| !seen.contains(*k)) {
+    for key in stored.keys().filter(|k| !present.contains(*k)) {
         let columns = key_columns(mapper, t, key);
         wanted.changes.push(nur_store::Change {
             position: zero.clone(),

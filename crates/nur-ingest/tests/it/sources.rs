@@ -235,6 +235,30 @@ fn mariadb_full_refresh_applies_differences_with_deletes() {
     // Only the differences were applied: 111 deletes (S1, S10–S19, S100–S199), 111 updates, 1 insert.
     let s = store.source("dvld-full").unwrap();
     assert_eq!(s.applied_total - applied_first, 111 + 111 + 1, "{s:?}");
+    // A row whose new version is invalid is dead-lettered and keeps its last good version.
+    c.query_drop("UPDATE cars SET owner = 'bad' WHERE reg = 'S5'")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.source("dvld-full").unwrap().errors_total == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the bad row was not dead-lettered"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let cars = warehouse_cars(&store, &catalog, "dvld-full");
+    assert_eq!(cars["S5"].0, "9801000005", "the last good version stays");
+    let dead = store.dead_letters("dvld-full", 10).unwrap();
+    assert_eq!(
+        dead.len(),
+        1,
+        "a refresh records a bad row once, not at every pass: {dead:?}"
+    );
+    assert!(
+        dead[0].payload.contains("\"owner\":\"bad\"") && dead[0].reason.contains("National_Number"),
+        "{dead:?}"
+    );
     // Rows of other sources of the same table are never touched by the refresh.
     run.finish();
 }
