@@ -147,12 +147,12 @@ impl Delivery for SmsGateway {
             .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
         let body = serde_json::json!({"to": to, "text": text}).to_string();
         let mut s = connect(host)?;
-        write!(
-            s,
+        let request = format!(
             "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
-        )
-        .map_err(|e| format!("sms gateway: {e}"))?;
+        );
+        s.write_all(request.as_bytes())
+            .map_err(|e| format!("sms gateway: {e}"))?;
         let mut answer = String::new();
         s.read_to_string(&mut answer)
             .map_err(|e| format!("sms gateway: {e}"))?;
@@ -187,14 +187,15 @@ mod tests {
             let mut in_data = false;
             loop {
                 let mut line = String::new();
-                if r.read_line(&mut line).unwrap() == 0 {
+                // The client may hang up at any point (after QUIT, after a refusal).
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
                     break;
                 }
                 log.push_str(&line);
                 if in_data {
                     if line == ".\r\n" {
                         in_data = false;
-                        w.write_all(b"250 queued\r\n").unwrap();
+                        let _ = w.write_all(b"250 queued\r\n");
                     }
                     continue;
                 }
@@ -208,12 +209,12 @@ mod tests {
                         b"354 go on\r\n"
                     }
                     "QUIT" => {
-                        w.write_all(b"221 bye\r\n").unwrap();
+                        let _ = w.write_all(b"221 bye\r\n");
                         break;
                     }
                     _ => b"500 what\r\n",
                 };
-                w.write_all(reply).unwrap();
+                let _ = w.write_all(reply);
             }
             log
         });
@@ -260,11 +261,30 @@ mod tests {
         let url = format!("http://{}/send", l.local_addr().unwrap());
         let h = std::thread::spawn(move || {
             let (mut s, _) = l.accept().unwrap();
+            // Reads the whole request (headers, then Content-Length bytes) before answering.
+            let mut req = Vec::new();
             let mut buf = [0u8; 4096];
-            let n = s.read(&mut buf).unwrap();
+            loop {
+                let n = s.read(&mut buf).unwrap();
+                req.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&req).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Content-Length: "))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if body.len() >= len {
+                        break;
+                    }
+                }
+                if n == 0 {
+                    break;
+                }
+            }
             s.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
                 .unwrap();
-            String::from_utf8_lossy(&buf[..n]).into_owned()
+            String::from_utf8_lossy(&req).into_owned()
         });
         SmsGateway { url }
             .send("u", Some("+962790000000"), "code 1")

@@ -144,7 +144,7 @@ fn spawn_app(b: Backend) -> App {
         .unwrap()
         .with_portal(nur_web::portal::PortalConfig {
             outbox: Some(outbox.clone()),
-            resend_after_ms: 300,
+            resend_after_ms: 2_000,
             ..Default::default()
         });
     rt.spawn(nur_web::serve(listener, state, std::future::pending()));

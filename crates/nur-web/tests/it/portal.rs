@@ -252,7 +252,7 @@ pub(super) fn portal_sign_in_and_lockout(b: Backend) {
     // Resend is rate-limited, then sends a new code that replaces the old one.
     let r = br.post("/login/code", "/login/resend", &[]);
     assert_eq!(r.location(), "/login/code?e=login-code-wait");
-    std::thread::sleep(std::time::Duration::from_millis(350));
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
     let r = br.post("/login/code", "/login/resend", &[]);
     assert_eq!(r.location(), "/login/code?e=login-code-resent");
     let second = last_code(&app);
