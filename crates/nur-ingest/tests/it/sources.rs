@@ -246,7 +246,21 @@ fn mariadb_full_refresh_applies_differences_with_deletes() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    // Two more complete refresh passes, so a second recording would show.
+    for _ in 0..2 {
+        let t = nur_store::now_ms();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while store
+            .source("dvld-full")
+            .unwrap()
+            .last_applied_ms
+            .unwrap_or(0)
+            <= t
+        {
+            assert!(Instant::now() < deadline, "the refresh stopped");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     let cars = warehouse_cars(&store, &catalog, "dvld-full");
     assert_eq!(cars["S5"].0, "9801000005", "the last good version stays");
     let dead = store.dead_letters("dvld-full", 10).unwrap();

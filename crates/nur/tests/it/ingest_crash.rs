@@ -243,6 +243,7 @@ fn nats_survives_kill_9_and_applies_each_event_once() {
         let (events, stream, subject) = (events.clone(), stream.clone(), subject.clone());
         std::thread::spawn(move || {
             // Published in slices while the consumer is being killed; every 10th event twice.
+            let mut published = 0i64;
             for chunk in events.chunks(500) {
                 let mut msgs = Vec::new();
                 for (i, e) in chunk.iter().enumerate() {
@@ -252,12 +253,14 @@ fn nats_survives_kill_9_and_applies_each_event_once() {
                     }
                 }
                 publish(&stream, &format!("{subject}.DVLD_Car_Info"), &msgs);
+                published += msgs.len() as i64;
                 std::thread::sleep(Duration::from_millis(20));
             }
+            published
         })
     };
     kill_trials(&db, "dvld-nats", 0x2545_f491);
-    writer.join().unwrap();
+    let published = writer.join().unwrap();
     let store = settle(&db, "dvld-nats", || want.clone());
     // Wait for the last events to be counted, then check each was applied exactly once.
     let mut child = ingest(&db, "dvld-nats");
@@ -274,7 +277,11 @@ fn nats_survives_kill_9_and_applies_each_event_once() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    // Every message published has been received (redeliveries count again) and committed.
+    while store.source("dvld-nats").unwrap().events_total < published {
+        assert!(std::time::Instant::now() < deadline, "messages left unread");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     let s = store.source("dvld-nats").unwrap();
