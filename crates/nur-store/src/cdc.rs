@@ -145,31 +145,13 @@ impl Store {
     }
 
     pub fn sources(&self) -> Result<Vec<SourceRow>> {
-        self.read(|tx| {
-            let cursors = tx.rows(
-                "SELECT source, stream, position FROM nur_source_cursor ORDER BY source, stream",
-                &[],
-            )?;
-            let rows = tx.rows(&format!("{SOURCE_COLUMNS} ORDER BY name"), &[])?;
-            Ok(rows
-                .into_iter()
-                .map(|r| {
-                    let mut s = source_row(r);
-                    s.cursors = cursors
-                        .iter()
-                        .filter(|c| c[0].text() == s.name)
-                        .map(|c| (c[1].text(), c[2].text()))
-                        .collect();
-                    s
-                })
-                .collect())
-        })
+        self.read(|tx| read_sources(tx, None))
     }
 
+    /// One source with its cursors (runners read it at every page: one source, not all).
     pub fn source(&self, name: &str) -> Result<SourceRow> {
-        self.sources()?
-            .into_iter()
-            .find(|s| s.name == name)
+        self.read(|tx| read_sources(tx, Some(name)))?
+            .pop()
             .ok_or_else(|| StoreError::NotFound(format!("source {name}")))
     }
 
@@ -290,6 +272,30 @@ fn text_expr(d: Dialect, ty: ColumnType, col: &str) -> String {
 }
 
 const SOURCE_COLUMNS: &str = "SELECT name, kind, entity, config, created_at, snapshot_done, last_event_ms, last_applied_ms, lag_ms, events_total, applied_total, duplicates_total, errors_total, last_error FROM nur_source";
+
+/// Sources (all, or the one named) with their cursors.
+fn read_sources(tx: &mut dyn Tx, name: Option<&str>) -> Result<Vec<SourceRow>> {
+    let cursors = tx.rows(
+        "SELECT source, stream, position FROM nur_source_cursor WHERE (CAST($1 AS TEXT) IS NULL OR source = $1) ORDER BY source, stream",
+        &[name.into()],
+    )?;
+    let rows = tx.rows(
+        &format!("{SOURCE_COLUMNS} WHERE (CAST($1 AS TEXT) IS NULL OR name = $1) ORDER BY name"),
+        &[name.into()],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut s = source_row(r);
+            s.cursors = cursors
+                .iter()
+                .filter(|c| c[0].text() == s.name)
+                .map(|c| (c[1].text(), c[2].text()))
+                .collect();
+            s
+        })
+        .collect())
+}
 
 fn source_row(r: Vec<Cell>) -> SourceRow {
     SourceRow {

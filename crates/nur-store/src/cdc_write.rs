@@ -10,6 +10,7 @@
 
 use crate::cdc::{Change, ChangeOp};
 use crate::ddl::{quote, Dialect, LINEAGE};
+use crate::query::pg_type;
 use crate::sql::{Tx, P};
 use crate::Result;
 use nur_core::{ColumnType, Table, Value};
@@ -107,10 +108,7 @@ fn upsert(
         .collect();
     names.extend(LINEAGE.iter().map(|l| l.to_string()));
     let per_row = cols.len() + LINEAGE.len();
-    let texts: Vec<Vec<String>> = rows
-        .iter()
-        .map(|c| c.columns.iter().map(|(_, v)| text_of(v)).collect())
-        .collect();
+    let texts = texts(d, rows);
     let mut params: Vec<P<'_>> = Vec::with_capacity(rows.len() * per_row);
     let mut tuples = Vec::with_capacity(rows.len());
     for (r, c) in rows.iter().enumerate() {
@@ -126,7 +124,7 @@ fn upsert(
             c.columns
                 .iter()
                 .zip(texts[r].iter())
-                .map(|((_, v), s)| param(d, v, s)),
+                .map(|((_, v), t)| param(d, v, t)),
         );
         params.extend([
             P::Text(source),
@@ -156,10 +154,7 @@ fn upsert(
 
 fn delete(tx: &mut dyn Tx, d: Dialect, cols: &[usize], rows: &[&Change]) -> Result<()> {
     let t: &Table = &rows[0].table;
-    let texts: Vec<Vec<String>> = rows
-        .iter()
-        .map(|c| c.columns.iter().map(|(_, v)| text_of(v)).collect())
-        .collect();
+    let texts = texts(d, rows);
     let mut params: Vec<P<'_>> = Vec::with_capacity(rows.len() * cols.len());
     let mut tuples = Vec::with_capacity(rows.len());
     for (r, c) in rows.iter().enumerate() {
@@ -177,7 +172,7 @@ fn delete(tx: &mut dyn Tx, d: Dialect, cols: &[usize], rows: &[&Change]) -> Resu
             c.columns
                 .iter()
                 .zip(texts[r].iter())
-                .map(|((_, v), s)| param(d, v, s)),
+                .map(|((_, v), t)| param(d, v, t)),
         );
     }
     let names: Vec<String> = cols
@@ -204,36 +199,39 @@ fn delete(tx: &mut dyn Tx, d: Dialect, cols: &[usize], rows: &[&Change]) -> Resu
     Ok(())
 }
 
+/// A placeholder of a column's type. On PostgreSQL every value is bound as text and cast, as
+/// the query compiler does (`query::pg_type`); on SQLite values bind natively.
 fn placeholder(d: Dialect, ty: ColumnType, n: usize) -> String {
-    match (d, ty) {
-        (Dialect::Postgres, ColumnType::Date) => format!("CAST(CAST(${n} AS TEXT) AS DATE)"),
-        (Dialect::Postgres, ColumnType::Decimal) => format!("CAST(CAST(${n} AS TEXT) AS NUMERIC)"),
-        (Dialect::Postgres, ColumnType::Boolean) => format!("CAST(CAST(${n} AS TEXT) AS BOOLEAN)"),
-        (Dialect::Postgres, ColumnType::Integer) => format!("CAST(${n} AS BIGINT)"),
-        (Dialect::Postgres, _) => format!("CAST(${n} AS TEXT)"),
-        _ => format!("${n}"),
+    match (d, pg_type(ty)) {
+        (Dialect::Postgres, Some(t)) => format!("CAST(CAST(${n} AS TEXT) AS {t})"),
+        (Dialect::Postgres, None) => format!("CAST(${n} AS TEXT)"),
+        (Dialect::Sqlite, _) => format!("${n}"),
     }
 }
 
-/// The text form of values that are not bound natively (dates; decimals and booleans on
-/// PostgreSQL).
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::Date(d) => d.to_string(),
-        Value::Decimal(x) => x.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
+/// The text of each value that is bound as text: every value on PostgreSQL, dates on SQLite
+/// (the empty string, which does not allocate, stands for the others).
+fn texts(d: Dialect, rows: &[&Change]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|c| {
+            c.columns
+                .iter()
+                .map(|(_, v)| match (d, v) {
+                    (Dialect::Postgres, _) | (Dialect::Sqlite, Value::Date(_)) => v.to_string(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn param<'a>(d: Dialect, v: &'a Value, text: &'a str) -> P<'a> {
-    match (v, d) {
-        (Value::Null, _) => P::Null,
-        (Value::Text(s), _) => P::Text(s),
-        (Value::Int(i), _) => P::Int(*i),
-        (Value::Date(_), _) => P::Text(text),
-        (Value::Decimal(x), Dialect::Sqlite) => P::Real(*x),
-        (Value::Bool(b), Dialect::Sqlite) => P::Int(i64::from(*b)),
-        (Value::Decimal(_) | Value::Bool(_), Dialect::Postgres) => P::Text(text),
+    match (d, v) {
+        (_, Value::Null) => P::Null,
+        (Dialect::Postgres, _) | (Dialect::Sqlite, Value::Date(_)) => P::Text(text),
+        (Dialect::Sqlite, Value::Text(s)) => P::Text(s),
+        (Dialect::Sqlite, Value::Int(i)) => P::Int(*i),
+        (Dialect::Sqlite, Value::Decimal(x)) => P::Real(*x),
+        (Dialect::Sqlite, Value::Bool(b)) => P::Int(i64::from(*b)),
     }
 }

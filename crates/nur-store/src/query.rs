@@ -32,7 +32,8 @@ fn table_alias(i: usize) -> Alias {
     Alias::new(format!("t{i}"))
 }
 
-fn pg_type(ty: ColumnType) -> Option<&'static str> {
+/// The PostgreSQL type a text-bound value is cast to (text columns need none).
+pub(crate) fn pg_type(ty: ColumnType) -> Option<&'static str> {
     match ty {
         ColumnType::Integer => Some("bigint"),
         ColumnType::Decimal => Some("numeric"),

@@ -167,6 +167,17 @@ pub fn new_secret() -> Result<(String, String), CredentialError> {
     Ok((secret, hash))
 }
 
+/// A first password for a person (16 characters from an alphabet without look-alikes).
+pub fn random_password() -> Result<String, CredentialError> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| CredentialError(format!("no randomness: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[*b as usize % ALPHABET.len()]))
+        .collect())
+}
+
 /// Why credentials could not be made (no randomness, a bad allowlist entry).
 #[derive(Debug)]
 pub struct CredentialError(pub String);

@@ -17,6 +17,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use nur_core::grant::Actor;
 use nur_ingest::cdc::{Kind, Received, SourceDef};
+use nur_store::now_ms;
 use serde_json::{json, Value as J};
 
 /// Events per request; larger batches should be split by the sender.
@@ -212,11 +213,4 @@ fn label(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

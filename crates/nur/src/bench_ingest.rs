@@ -6,6 +6,7 @@
 use anyhow::{anyhow, Result};
 use nur_core::Catalog;
 use nur_ingest::cdc::{self, Control, SourceDef};
+use nur_store::now_ms;
 use nur_store::{Applied, ChangeBatch, Store};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -152,11 +153,4 @@ pub fn lag(store: Store, catalog: Arc<Catalog>, source: &str, seconds: u64) -> R
         })
     );
     Ok(())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -80,7 +80,7 @@ fn accounts(store: &Store, dir: &Path) -> Result<String> {
     }
     let mut lines = String::new();
     for (username, display, role, entity) in DEMO_ACCOUNTS {
-        let password = random_password()?;
+        let password = nur_web::auth::random_password().map_err(|e| anyhow::anyhow!(e.0))?;
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
         store.put_account(&NewAccount {
@@ -97,16 +97,6 @@ fn accounts(store: &Store, dir: &Path) -> Result<String> {
     }
     write_private(&file, &lines)?;
     Ok(lines)
-}
-
-fn random_password() -> Result<String> {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 14];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[*b as usize % ALPHABET.len()]))
-        .collect())
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {

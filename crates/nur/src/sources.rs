@@ -5,6 +5,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
 use nur_core::Catalog;
 use nur_ingest::cdc::{self, Control, Kind, Mode, SourceConfig, SourceDef, TableMap};
+use nur_store::now_ms;
 use nur_store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -330,11 +331,4 @@ pub fn on_signal(stop: Control) -> Result<()> {
         stop.stop();
     });
     Ok(())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -19,11 +19,55 @@ pub(crate) fn run(
     mapper: &Mapper,
     stop: &Control,
 ) -> Result<(), String> {
+    // Only the NATS calls run inside the runtime: the store is synchronous (its PostgreSQL
+    // client runs a runtime of its own, which cannot start inside another).
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("tokio runtime: {e}"))?;
-    rt.block_on(follow(store, def, mapper, stop))
+    let c = &def.config;
+    let url = c.url.as_deref().expect("checked");
+    let stream_name = c.stream.as_deref().expect("defaulted");
+    let durable = c.durable.as_deref().expect("defaulted");
+    let consumer = rt.block_on(consumer(url, stream_name, &c.subjects, durable))?;
+    let max = c.batch.unwrap_or(5_000);
+    while !stop.stopped() {
+        let messages = rt.block_on(fetch(&consumer, max))?;
+        let Some(last) = messages.last() else {
+            continue;
+        };
+        let received = messages
+            .iter()
+            .map(|m| Received::from_json_text(&m.payload))
+            .collect();
+        // Dedup is by the event's own source position; the stream sequence is a different
+        // order (a republished event gets a new one), so it is never used in its place.
+        let batch = mapper.batch(&def.name, "", received, |_| None);
+        let applied = store.apply_changes(&batch).map_err(|e| e.to_string())?;
+        stop.committed(&def.name, &batch, &applied);
+        rt.block_on(last.double_ack())
+            .map_err(|e| format!("ack: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Up to `max` messages, waiting at most 250 ms for them.
+async fn fetch(
+    consumer: &consumer::PullConsumer,
+    max: usize,
+) -> Result<Vec<jetstream::Message>, String> {
+    let mut messages = consumer
+        .batch()
+        .max_messages(max)
+        .expires(Duration::from_millis(250))
+        .messages()
+        .await
+        .map_err(|e| format!("fetch: {e}"))?;
+    let mut out = Vec::with_capacity(max);
+    while let Some(m) = messages.next().await {
+        out.push(m.map_err(|e| format!("fetch: {e}"))?);
+    }
+    Ok(out)
 }
 
 /// The stream and durable consumer, created when missing.
@@ -82,48 +126,4 @@ pub async fn consumer(
             .map_err(|e| format!("consumer {durable}: {e}"))?;
     }
     Ok(c)
-}
-
-async fn follow(
-    store: &Store,
-    def: &SourceDef,
-    mapper: &Mapper,
-    stop: &Control,
-) -> Result<(), String> {
-    let c = &def.config;
-    let url = c.url.as_deref().expect("checked");
-    let stream_name = c.stream.as_deref().expect("defaulted");
-    let durable = c.durable.as_deref().expect("defaulted");
-    let consumer = consumer(url, stream_name, &c.subjects, durable).await?;
-    let max = c.batch.unwrap_or(5_000);
-    while !stop.stopped() {
-        let mut messages = consumer
-            .batch()
-            .max_messages(max)
-            .expires(Duration::from_millis(250))
-            .messages()
-            .await
-            .map_err(|e| format!("fetch: {e}"))?;
-        let mut received = Vec::with_capacity(max);
-        let mut last = None;
-        while let Some(m) = messages.next().await {
-            let m = m.map_err(|e| format!("fetch: {e}"))?;
-            received.push(Received::from_json_text(&m.payload));
-            last = Some(m);
-        }
-        let Some(last) = last else {
-            continue;
-        };
-        // Dedup is by the event's own source position; the stream sequence is a different
-        // order (a republished event gets a new one), so it is never used in its place.
-        let batch = mapper.batch(&def.name, "", received, |_| None);
-        // The store's PostgreSQL client runs its own runtime, which cannot start inside this
-        // one: commit on a plain thread.
-        let applied = std::thread::scope(|s| s.spawn(|| store.apply_changes(&batch)).join())
-            .map_err(|_| "the apply thread panicked".to_string())?
-            .map_err(|e| e.to_string())?;
-        stop.committed(&def.name, &batch, &applied);
-        last.double_ack().await.map_err(|e| format!("ack: {e}"))?;
-    }
-    Ok(())
 }

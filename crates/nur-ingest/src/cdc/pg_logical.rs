@@ -239,14 +239,17 @@ fn prepare(
     publication: &str,
     tables: &[String],
 ) -> Result<(), String> {
-    let exists = db
-        .query_opt(
-            "SELECT 1 FROM pg_publication WHERE pubname = $1",
-            &[&publication],
-        )
-        .map_err(|e| pg_err(&e))?
-        .is_some();
-    if !exists {
+    let exists = |db: &mut Client, sql: &str, name: &str| -> Result<bool, String> {
+        Ok(db
+            .query_opt(sql, &[&name])
+            .map_err(|e| pg_err(&e))?
+            .is_some())
+    };
+    if !exists(
+        db,
+        "SELECT 1 FROM pg_publication WHERE pubname = $1",
+        publication,
+    )? {
         let list: Vec<String> = tables.iter().map(|t| quote(t)).collect();
         db.batch_execute(&format!(
             "CREATE PUBLICATION {} FOR TABLE {}",
@@ -255,14 +258,11 @@ fn prepare(
         ))
         .map_err(|e| format!("create publication {publication}: {}", pg_err(&e)))?;
     }
-    let exists = db
-        .query_opt(
-            "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1",
-            &[&slot],
-        )
-        .map_err(|e| pg_err(&e))?
-        .is_some();
-    if !exists {
+    if !exists(
+        db,
+        "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1",
+        slot,
+    )? {
         db.query(
             "SELECT 1 FROM pg_create_logical_replication_slot($1, 'pgoutput')",
             &[&slot],

@@ -111,7 +111,7 @@ pub async fn submit(
         let account = s.store.account(&username).map_err(ApiError::from)?;
         let Some(a) = account.filter(|a| !a.disabled) else {
             // Same work as a real check, so timing does not reveal which usernames exist.
-            let _ = verify_password(&password, DUMMY_HASH);
+            let _ = verify_password(&password, dummy_hash());
             s.store
                 .audit(event(
                     &username,
@@ -159,8 +159,12 @@ pub async fn submit(
     .await
 }
 
-/// An argon2id hash of a random password, verified against when the account is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$4dS1nQm0Vf1xXHJk2n0v7sQJ3m7hC1f0m3t1x0wF0yE";
+/// An argon2id hash with the same parameters as real ones, verified against when the account
+/// is unknown (a hash that did not parse would answer faster and give the username away).
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("no such account", &[0x5a; 16]).unwrap_or_default())
+}
 
 /// Counts a failure; locks the account when there have been too many; audits both.
 fn fail(s: &AppState, a: &AccountRow, ip: std::net::IpAddr, why: &str) -> Result<(), ApiError> {
@@ -285,14 +289,16 @@ pub async fn code_submit(
         let now = now_ms();
         let mut sess = v.session.clone();
         let ok = match &a.totp_secret {
-            Some(secret) => Totp::from_base32(secret)
-                .and_then(|t| t.verify(&code, (now / 1000) as u64))
-                .is_some_and(|step| {
-                    sess.totp_step != Some(step as i64) && {
+            // A code is good once: the step it matched is remembered for this session.
+            Some(secret) => {
+                match Totp::from_base32(secret).and_then(|t| t.verify(&code, (now / 1000) as u64)) {
+                    Some(step) if sess.totp_step != Some(step as i64) => {
                         sess.totp_step = Some(step as i64);
                         true
                     }
-                }),
+                    _ => false,
+                }
+            }
             None => {
                 if sess.code_expires_ms.is_none_or(|t| t < now) {
                     return Ok(Redirect::to("/login/code?e=login-code-expired").into_response());
@@ -566,12 +572,7 @@ pub async fn reset_submit(
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// The account page: second-factor status and TOTP enrolment (key and QR code).

@@ -42,6 +42,8 @@ pub enum Need {
     /// Anyone (sign-in pages, assets); a session (anonymous until sign-in) is still kept for
     /// the CSRF token.
     Public,
+    /// The binary's assets and the language switch: no session is read or made for them.
+    Static,
     SignedIn,
     /// An Entity Admin or the Super Admin.
     Admin,
@@ -71,10 +73,10 @@ routes!(
     POST "/password/forgot" Public,
     GET "/password/reset" Public,
     POST "/password/reset" Public,
-    GET "/lang" Public,
-    GET "/assets/app.css" Public,
-    GET "/assets/app.js" Public,
-    GET "/assets/logo.svg" Public,
+    GET "/lang" Static,
+    GET "/assets/app.css" Static,
+    GET "/assets/app.js" Static,
+    GET "/assets/logo.svg" Static,
     GET "/" SignedIn,
     POST "/logout" SignedIn,
     GET "/contact" SignedIn,
@@ -216,6 +218,9 @@ async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
+    if need == Need::Static {
+        return next.run(req).await;
+    }
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -303,46 +308,10 @@ async fn guard(
     resp
 }
 
+/// `application/x-www-form-urlencoded` pairs (lossy on bad UTF-8 or escapes: a form never
+/// fails to parse, its fields are checked one by one).
 fn form_urlencoded(bytes: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded_pairs(bytes)
-}
-
-/// `application/x-www-form-urlencoded` pairs (`+` is a space, `%XX` a byte).
-fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
-    let decode = |s: &[u8]| -> String {
-        let mut out = Vec::with_capacity(s.len());
-        let mut i = 0;
-        while i < s.len() {
-            match s[i] {
-                b'+' => out.push(b' '),
-                b'%' if i + 2 < s.len() => {
-                    let h = std::str::from_utf8(&s[i + 1..i + 3])
-                        .ok()
-                        .and_then(|h| u8::from_str_radix(h, 16).ok());
-                    match h {
-                        Some(b) => {
-                            out.push(b);
-                            i += 2;
-                        }
-                        None => out.push(b'%'),
-                    }
-                }
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    bytes
-        .split(|b| *b == b'&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut it = p.splitn(2, |b| *b == b'=');
-            let k = decode(it.next().unwrap_or_default());
-            let v = decode(it.next().unwrap_or_default());
-            (k, v)
-        })
-        .collect()
+    form_urlencoded::parse(bytes).into_owned().collect()
 }
 
 /// A small error page in the visitor's language.
@@ -390,7 +359,7 @@ mod tests {
 
     #[test]
     fn forms_decode() {
-        let f = serde_urlencoded_pairs(b"a=1+2&b=%D8%B9%D8%B1%D8%A8%D9%8A&c=&d=%zz&e=50%25");
+        let f = form_urlencoded(b"a=1+2&b=%D8%B9%D8%B1%D8%A8%D9%8A&c=&d=%zz&e=50%25");
         assert_eq!(f[0], ("a".into(), "1 2".into()));
         assert_eq!(f[1].1, "عربي");
         assert_eq!(f[2], ("c".into(), "".into()));

@@ -241,6 +241,24 @@ fn prerequisites(c: &Catalog, t: &Target) -> Vec<Target> {
     }
 }
 
+/// The grants the visitor's rows show, as cell values: an Entity Admin's entity's only.
+fn held(s: &AppState, v: &Visit) -> Result<HashSet<String>, ApiError> {
+    let a = v.account();
+    let custodian = (a.role != Role::SuperAdmin)
+        .then(|| a.entity.clone())
+        .flatten();
+    let f = GrantFilter {
+        custodian,
+        ..Default::default()
+    };
+    Ok(s.store
+        .grants(&f)
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|g| encode(&g.target, &g.consumer))
+        .collect())
+}
+
 /// The custodian entities whose rows the visitor may edit.
 fn custodians(v: &Visit, catalog: &Catalog) -> Vec<String> {
     let a = v.account();
@@ -295,18 +313,8 @@ pub async fn matrix(
             "error-not-found",
         ));
     };
-    let st = s.clone();
-    let held: HashSet<String> = blocking(move || {
-        let rows = st
-            .store
-            .grants(&GrantFilter::default())
-            .map_err(ApiError::from)?;
-        Ok(rows
-            .into_iter()
-            .map(|g| encode(&g.target, &g.consumer))
-            .collect())
-    })
-    .await?;
+    let (st, vv) = (s.clone(), v.clone());
+    let held = blocking(move || held(&st, &vv)).await?;
     let lang = v.lang;
     let mine = custodians(&v, &s.catalog);
     let all: Vec<Row> = rows(&s.catalog, m, lang)
@@ -468,13 +476,7 @@ pub async fn update(
         let actor = super::actor(v.account());
         let mine = custodians(&v, catalog);
         let wanted: HashSet<&str> = v.fields("g").collect();
-        let mut held: HashSet<String> = s
-            .store
-            .grants(&GrantFilter::default())
-            .map_err(ApiError::from)?
-            .into_iter()
-            .map(|g| encode(&g.target, &g.consumer))
-            .collect();
+        let mut held = held(&s, &v)?;
         let mut changes = 0i64;
         for cell in v.fields("cell") {
             let Some((target, consumer)) = decode(cell) else {

@@ -58,12 +58,7 @@ impl Default for PortalConfig {
     }
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use nur_store::now_ms;
 
 /// 32 random bytes, URL-safe base64.
 pub fn random_token() -> Result<String, ApiError> {
@@ -133,8 +128,12 @@ pub fn load(
         state.store.delete_session(&h).map_err(ApiError::from)?;
         return Ok((None, None));
     }
-    s.seen_at_ms = now;
-    state.store.put_session(&s).map_err(ApiError::from)?;
+    // Touching the session costs a write: do it once a minute at most (the idle timeout is
+    // counted in minutes).
+    if now - s.seen_at_ms > 60_000 {
+        s.seen_at_ms = now;
+        state.store.put_session(&s).map_err(ApiError::from)?;
+    }
     let account = match &s.username {
         Some(u) => state.store.account(u).map_err(ApiError::from)?,
         None => None,
@@ -166,6 +165,13 @@ pub fn fresh(username: Option<&str>, stage: &str) -> Result<(SessionRow, String)
 }
 
 pub fn anonymous(state: &AppState) -> Result<(SessionRow, String), ApiError> {
+    // New visitors are where sessions come from: clear the expired ones here.
+    let now = now_ms();
+    let cfg = &state.portal;
+    state
+        .store
+        .expire_sessions(now - cfg.idle_ms, now - cfg.absolute_ms)
+        .map_err(ApiError::from)?;
     let (s, id) = fresh(None, ANONYMOUS)?;
     state.store.put_session(&s).map_err(ApiError::from)?;
     Ok((s, id))

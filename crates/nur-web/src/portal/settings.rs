@@ -181,16 +181,6 @@ async fn render_users(
     ))
 }
 
-fn random_password() -> Result<String, ApiError> {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(format!("no randomness: {e}")))?;
-    Ok(bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[*b as usize % ALPHABET.len()]))
-        .collect())
-}
-
 pub async fn users_post(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
@@ -237,7 +227,7 @@ pub async fn users_post(
             {
                 return Ok((false, lang.t("user-exists")));
             }
-            let password = random_password()?;
+            let password = crate::auth::random_password().map_err(|e| ApiError::internal(e.0))?;
             let mut salt = [0u8; 16];
             getrandom::fill(&mut salt)
                 .map_err(|e| ApiError::internal(format!("no randomness: {e}")))?;

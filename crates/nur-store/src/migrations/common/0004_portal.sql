@@ -20,6 +20,7 @@ CREATE TABLE nur_session (
     totp_step     BIGINT
 );
 CREATE INDEX nur_session_user ON nur_session (username);
+CREATE INDEX nur_session_seen ON nur_session (seen_at);
 
 -- Single-use password-reset codes (hashed), short-lived.
 CREATE TABLE nur_password_reset (
