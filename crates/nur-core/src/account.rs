@@ -51,6 +51,8 @@ pub struct NewAccount {
     pub role: Role,
     pub entity: Option<String>,
     pub password_hash: String,
+    /// Where one-time codes are delivered (an e-mail address or a mobile number).
+    pub contact: Option<String>,
 }
 
 impl fmt::Debug for NewAccount {

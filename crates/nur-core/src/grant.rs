@@ -203,6 +203,18 @@ impl Actor {
             Actor::Operator { .. } => None,
         }
     }
+    /// Whether the actor administers every entity (the operator and the Super Admin).
+    pub fn administers_all(&self) -> bool {
+        matches!(
+            self,
+            Actor::Operator { .. }
+                | Actor::User {
+                    role: Role::SuperAdmin,
+                    ..
+                }
+        )
+    }
+
     /// Whether the actor may administer `entity` (its grants as custodian, its clients and
     /// procedures as consumer).
     pub fn administers(&self, entity: &Ident) -> bool {

@@ -247,20 +247,94 @@ pub enum ClientChange {
     AllowIps(Vec<String>),
 }
 
+fn grants_of(tx: &mut dyn Tx, consumer: &str) -> Result<Vec<Target>> {
+    tx.rows(
+        "SELECT kind, object, item FROM nur_grant WHERE consumer = $1",
+        &[consumer.into()],
+    )?
+    .iter()
+    .map(|r| grant_target(&r[0], &r[1], &r[2]))
+    .collect()
+}
+
+fn procedure(tx: &mut dyn Tx, entity: &str, name: &str) -> Result<Option<ProcedureRow>> {
+    Ok(tx
+        .row(
+            &format!(
+                "SELECT {PROCEDURE_COLUMNS} FROM nur_procedure WHERE entity = $1 AND name = $2"
+            ),
+            &[entity.into(), name.into()],
+        )?
+        .map(|r| procedure_from(&r)))
+}
+
+fn client(tx: &mut dyn Tx, client_id: &str) -> Result<Option<ClientRow>> {
+    Ok(tx
+        .row(
+            &format!("SELECT {CLIENT_COLUMNS} FROM nur_client WHERE client_id = $1"),
+            &[client_id.into()],
+        )?
+        .map(|r| client_from(&r)))
+}
+
+fn entity_settings(tx: &mut dyn Tx, entity: &str) -> Result<EntitySettings> {
+    Ok(tx
+        .row(
+            "SELECT purpose_required, access_withheld FROM nur_entity_setting WHERE entity = $1",
+            &[entity.into()],
+        )?
+        .map(|r| EntitySettings {
+            purpose_required: r[0].int() != 0,
+            access_withheld: r[1].int() != 0,
+        })
+        .unwrap_or_default())
+}
+
+fn upstream(tx: &mut dyn Tx, service: &str) -> Result<Option<Upstream>> {
+    Ok(tx
+        .row(
+            "SELECT service, base_url, timeout_ms FROM nur_upstream WHERE service = $1",
+            &[service.into()],
+        )?
+        .map(|r| Upstream {
+            service: r[0].text(),
+            base_url: r[1].text(),
+            timeout_ms: r[2].int(),
+        }))
+}
+
+/// Reads inside one transaction ([`Store::snapshot`]): the pieces of one access decision.
+pub struct Snapshot<'a> {
+    pub(crate) tx: &'a mut dyn Tx,
+}
+
+impl Snapshot<'_> {
+    pub fn grants_of(&mut self, consumer: &str) -> Result<Vec<Target>> {
+        grants_of(self.tx, consumer)
+    }
+    pub fn procedure(&mut self, entity: &str, name: &str) -> Result<Option<ProcedureRow>> {
+        procedure(self.tx, entity, name)
+    }
+    pub fn client(&mut self, client_id: &str) -> Result<Option<ClientRow>> {
+        client(self.tx, client_id)
+    }
+    pub fn entity_settings(&mut self, entity: &str) -> Result<EntitySettings> {
+        entity_settings(self.tx, entity)
+    }
+    pub fn upstream(&mut self, service: &str) -> Result<Option<Upstream>> {
+        upstream(self.tx, service)
+    }
+    pub fn account(&mut self, username: &str) -> Result<Option<crate::AccountRow>> {
+        crate::portal::account(self.tx, username)
+    }
+}
+
 impl Store {
     // ---- grants ----
 
     /// The grants a consumer entity holds (the input of [`nur_core::grant::Grants`]).
     pub fn grants_of(&self, consumer: &str) -> Result<Vec<Target>> {
-        self.read(|tx| {
-            tx.rows(
-                "SELECT kind, object, item FROM nur_grant WHERE consumer = $1",
-                &[consumer.into()],
-            )?
-            .iter()
-            .map(|r| grant_target(&r[0], &r[1], &r[2]))
-            .collect()
-        })
+        self.read(|tx| grants_of(tx, consumer))
     }
 
     pub fn grants(&self, f: &GrantFilter) -> Result<Vec<GrantRow>> {
@@ -373,14 +447,7 @@ impl Store {
     }
 
     pub fn procedure(&self, entity: &str, name: &str) -> Result<Option<ProcedureRow>> {
-        self.read(|tx| {
-            Ok(tx
-                .row(
-                    &format!("SELECT {PROCEDURE_COLUMNS} FROM nur_procedure WHERE entity = $1 AND name = $2"),
-                    &[entity.into(), name.into()],
-                )?
-                .map(|r| procedure_from(&r)))
-        })
+        self.read(|tx| procedure(tx, entity, name))
     }
 
     pub fn procedures(&self, entity: Option<&str>) -> Result<Vec<ProcedureRow>> {
@@ -455,14 +522,7 @@ impl Store {
     }
 
     pub fn client(&self, client_id: &str) -> Result<Option<ClientRow>> {
-        self.read(|tx| {
-            Ok(tx
-                .row(
-                    &format!("SELECT {CLIENT_COLUMNS} FROM nur_client WHERE client_id = $1"),
-                    &[client_id.into()],
-                )?
-                .map(|r| client_from(&r)))
-        })
+        self.read(|tx| client(tx, client_id))
     }
 
     pub fn clients(&self, entity: Option<&str>) -> Result<Vec<ClientRow>> {
@@ -519,18 +579,7 @@ impl Store {
     // ---- settings ----
 
     pub fn entity_settings(&self, entity: &str) -> Result<EntitySettings> {
-        self.read(|tx| {
-            Ok(tx
-                .row(
-                    "SELECT purpose_required, access_withheld FROM nur_entity_setting WHERE entity = $1",
-                    &[entity.into()],
-                )?
-                .map(|r| EntitySettings {
-                    purpose_required: r[0].int() != 0,
-                    access_withheld: r[1].int() != 0,
-                })
-                .unwrap_or_default())
-        })
+        self.read(|tx| entity_settings(tx, entity))
     }
 
     pub fn set_entity_settings(
@@ -581,18 +630,7 @@ impl Store {
     }
 
     pub fn upstream(&self, service: &str) -> Result<Option<Upstream>> {
-        self.read(|tx| {
-            Ok(tx
-                .row(
-                    "SELECT service, base_url, timeout_ms FROM nur_upstream WHERE service = $1",
-                    &[service.into()],
-                )?
-                .map(|r| Upstream {
-                    service: r[0].text(),
-                    base_url: r[1].text(),
-                    timeout_ms: r[2].int(),
-                }))
-        })
+        self.read(|tx| upstream(tx, service))
     }
 
     // ---- audit ----

@@ -6,9 +6,11 @@
 //! check runs inside the transaction, with the cursor row locked, so two appliers of the same
 //! source (two HTTP requests, a restarted process) cannot both apply a change.
 
+use crate::access::append;
 use crate::ddl::{quote, Dialect};
 use crate::sql::{Cell, Tx};
 use crate::{now_ms, Result, Store, StoreError};
+use nur_core::audit::NewEvent;
 use nur_core::{ColumnType, Table, Value};
 use serde::Serialize;
 
@@ -108,8 +110,15 @@ pub struct Applied {
 }
 
 impl Store {
-    /// Registers a source; its name must be new.
-    pub fn add_source(&self, name: &str, kind: &str, entity: &str, config: &str) -> Result<()> {
+    /// Registers a source (its name must be new), with its audit event.
+    pub fn add_source(
+        &self,
+        name: &str,
+        kind: &str,
+        entity: &str,
+        config: &str,
+        event: NewEvent,
+    ) -> Result<()> {
         self.write(|tx| {
             if tx
                 .row("SELECT 1 FROM nur_source WHERE name = $1", &[name.into()])?
@@ -121,12 +130,14 @@ impl Store {
                 "INSERT INTO nur_source (name, kind, entity, config, created_at) VALUES ($1, $2, $3, $4, $5)",
                 &[name.into(), kind.into(), entity.into(), config.into(), now_ms().into()],
             )?;
+            append(tx, event)?;
             Ok(())
         })
     }
 
-    /// Removes a source with its cursors and dead letters; rows it wrote stay, with lineage.
-    pub fn remove_source(&self, name: &str) -> Result<()> {
+    /// Removes a source with its cursors and dead letters, with its audit event; rows it
+    /// wrote stay, with lineage.
+    pub fn remove_source(&self, name: &str, event: NewEvent) -> Result<()> {
         self.write(|tx| {
             let n = tx.exec("DELETE FROM nur_source WHERE name = $1", &[name.into()])?;
             if n == 0 {
@@ -140,6 +151,7 @@ impl Store {
                 "DELETE FROM nur_dead_letter WHERE source = $1",
                 &[name.into()],
             )?;
+            append(tx, event)?;
             Ok(())
         })
     }

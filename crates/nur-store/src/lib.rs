@@ -10,6 +10,7 @@ mod cdc_write;
 mod ddl;
 mod error;
 mod group;
+mod keys;
 mod lookup;
 mod migrate;
 mod portal;
@@ -23,13 +24,16 @@ mod url;
 
 pub use access::{
     AccessEntry, AuditFilter, ClientChange, ClientRow, EntitySettings, GrantFilter,
-    GrantHistoryRow, GrantRow, NewProcedure, ProcedureRow, ProcedureVersion, Upstream,
+    GrantHistoryRow, GrantRow, NewProcedure, ProcedureRow, ProcedureVersion, Snapshot, Upstream,
 };
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow, SourceRow};
 pub use error::StoreError;
+pub use keys::SigningKeyRow;
 pub use lookup::{Household, PersonRecord};
-pub use portal::{AccountChange, AccountRow, SessionRow};
+pub use portal::{
+    AccountChange, AccountRow, AccountWrite, ResetRow, ResetWrite, SessionRow, SessionWrite,
+};
 pub use query::QueryRows;
 pub use url::{DbUrl, OpenMode};
 
@@ -97,10 +101,6 @@ pub trait Warehouse {
     fn for_each_person(&self, catalog: &Catalog, f: &mut dyn FnMut(&str)) -> Result<()>;
     fn stats(&self, catalog: &Catalog) -> Result<Stats>;
     fn quarantine(&self, limit: u32) -> Result<Vec<QuarantineEntry>>;
-    /// Creates or replaces a portal account.
-    fn put_account(&self, account: &nur_core::account::NewAccount) -> Result<()>;
-    /// Accounts as (username, role, entity), by username.
-    fn accounts(&self) -> Result<Vec<(String, String, Option<String>)>>;
     /// One person with their household and every registry record naming them.
     fn lookup_person(&self, catalog: &Catalog, nn: &NationalNumber)
         -> Result<Option<PersonRecord>>;
@@ -132,10 +132,43 @@ impl Store {
 
     /// Runs `f` in a write transaction.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut dyn sql::Tx) -> Result<T>) -> Result<T> {
+        let flag = match self {
+            Store::Sqlite(s) => &s.fail_next_write,
+            Store::Postgres(s) => &s.fail_next_write,
+        };
+        let fail = flag.swap(false, std::sync::atomic::Ordering::SeqCst);
+        let f = move |tx: &mut dyn sql::Tx| {
+            let out = f(tx)?;
+            if fail {
+                // Everything the transaction wrote is rolled back with it.
+                return Err(StoreError::Failed(
+                    "injected failure after the writes, before the commit".into(),
+                ));
+            }
+            Ok(out)
+        };
         match self {
             Store::Sqlite(s) => s.with_tx(true, f),
             Store::Postgres(s) => s.with_tx(true, f),
         }
+    }
+
+    /// Test support: makes the next write transaction fail after its statements ran and
+    /// before it commits, to show that a change and its audit event stand or fall together.
+    #[cfg(feature = "testing")]
+    pub fn fail_next_write(&self) {
+        let flag = match self {
+            Store::Sqlite(s) => &s.fail_next_write,
+            Store::Postgres(s) => &s.fail_next_write,
+        };
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Runs `f` over one read snapshot: what it reads is consistent with itself (an access
+    /// decision reads the client, the entity's settings, its grants and the procedure at
+    /// one moment).
+    pub fn snapshot<T>(&self, f: impl FnOnce(&mut Snapshot<'_>) -> Result<T>) -> Result<T> {
+        self.read(|tx| f(&mut Snapshot { tx }))
     }
 
     pub fn backend(&self) -> &'static str {
@@ -188,12 +221,6 @@ impl Warehouse for Store {
     }
     fn quarantine(&self, limit: u32) -> Result<Vec<QuarantineEntry>> {
         dispatch!(self, s => s.quarantine(limit))
-    }
-    fn put_account(&self, account: &nur_core::account::NewAccount) -> Result<()> {
-        dispatch!(self, s => s.put_account(account))
-    }
-    fn accounts(&self) -> Result<Vec<(String, String, Option<String>)>> {
-        dispatch!(self, s => s.accounts())
     }
     fn lookup_person(
         &self,

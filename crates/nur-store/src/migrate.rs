@@ -34,9 +34,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/common/0004_portal.sql"),
         postgres: include_str!("migrations/common/0004_portal.sql"),
     },
+    Migration {
+        version: 5,
+        name: "signing keys",
+        sqlite: include_str!("migrations/common/0005_signing_keys.sql"),
+        postgres: include_str!("migrations/common/0005_signing_keys.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 4;
+pub const LATEST: i64 = 5;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

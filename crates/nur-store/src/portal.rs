@@ -1,9 +1,11 @@
 //! Portal accounts and sessions, over [`Tx`] for both backends. Session ids and codes arrive
 //! here already hashed: the store never sees a live secret.
 
+use crate::access::append;
 use crate::sql::{Cell, Tx};
 use crate::{now_ms, Result, Store, StoreError};
-use nur_core::account::Role;
+use nur_core::account::{NewAccount, Role};
+use nur_core::audit::NewEvent;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountRow {
@@ -91,6 +93,161 @@ pub enum AccountChange {
     Contact(Option<String>),
 }
 
+/// How a session changes in a sign-in step.
+#[derive(Debug, Clone)]
+pub enum SessionWrite {
+    /// Stores (or replaces) a session.
+    Put(SessionRow),
+    /// Replaces a session by another (a new id at each change of stage).
+    Replace {
+        old_hash: String,
+        new: SessionRow,
+    },
+    Delete {
+        id_hash: String,
+    },
+    /// Ends every session of an account (locked, disabled, new password).
+    EndAll {
+        username: String,
+    },
+}
+
+/// How a pending password reset changes.
+#[derive(Debug, Clone)]
+pub enum ResetWrite {
+    Put {
+        code_hash: String,
+        expires_at_ms: i64,
+    },
+    /// One more wrong code.
+    Attempt,
+    /// Used, or given up: removed.
+    Done,
+}
+
+/// A pending password reset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResetRow {
+    pub code_hash: String,
+    pub expires_at_ms: i64,
+    pub attempts: i64,
+    pub sent_at_ms: i64,
+}
+
+/// One step of signing in or of managing an account, written in one transaction with its
+/// audit events: nothing about an account changes unrecorded.
+#[derive(Debug, Clone, Default)]
+pub struct AccountWrite {
+    pub username: String,
+    pub change: Vec<AccountChange>,
+    pub sessions: Vec<SessionWrite>,
+    pub reset: Option<ResetWrite>,
+    pub events: Vec<NewEvent>,
+}
+
+pub(crate) fn account(tx: &mut dyn Tx, username: &str) -> Result<Option<AccountRow>> {
+    tx.row(
+        &format!("{ACCOUNT} WHERE username = $1"),
+        &[username.into()],
+    )?
+    .map(account_row)
+    .transpose()
+}
+
+fn change_account(tx: &mut dyn Tx, username: &str, change: &AccountChange) -> Result<()> {
+    let u = username.into();
+    let n = match change {
+        AccountChange::Failed { lock_until_ms } => tx.exec(
+            "UPDATE nur_account SET failed_logins = failed_logins + 1, locked_until = COALESCE(CAST($2 AS BIGINT), locked_until) WHERE username = $1",
+            &[u, (*lock_until_ms).into()],
+        )?,
+        AccountChange::SignedIn => tx.exec(
+            "UPDATE nur_account SET failed_logins = 0, locked_until = NULL WHERE username = $1",
+            &[u],
+        )?,
+        AccountChange::Password { hash } => tx.exec(
+            "UPDATE nur_account SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE username = $1",
+            &[u, hash.as_str().into()],
+        )?,
+        AccountChange::Totp { secret } => tx.exec(
+            "UPDATE nur_account SET totp_secret = $2 WHERE username = $1",
+            &[u, secret.as_deref().into()],
+        )?,
+        AccountChange::Disabled(d) => tx.exec(
+            "UPDATE nur_account SET disabled = (CAST($2 AS BIGINT) = 1) WHERE username = $1",
+            &[u, i64::from(*d).into()],
+        )?,
+        AccountChange::Contact(c) => tx.exec(
+            "UPDATE nur_account SET contact = $2 WHERE username = $1",
+            &[u, c.as_deref().into()],
+        )?,
+    };
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("account {username}")));
+    }
+    if matches!(
+        change,
+        AccountChange::Disabled(true) | AccountChange::Password { .. }
+    ) {
+        // A disabled account or a new password ends every open session.
+        tx.exec("DELETE FROM nur_session WHERE username = $1", &[u])?;
+    }
+    Ok(())
+}
+
+fn write_session(tx: &mut dyn Tx, w: &SessionWrite) -> Result<()> {
+    match w {
+        SessionWrite::Put(s) => put_session(tx, s),
+        SessionWrite::Replace { old_hash, new } => {
+            tx.exec(
+                "DELETE FROM nur_session WHERE id_hash = $1",
+                &[old_hash.as_str().into()],
+            )?;
+            put_session(tx, new)
+        }
+        SessionWrite::Delete { id_hash } => {
+            tx.exec(
+                "DELETE FROM nur_session WHERE id_hash = $1",
+                &[id_hash.as_str().into()],
+            )?;
+            Ok(())
+        }
+        SessionWrite::EndAll { username } => {
+            tx.exec(
+                "DELETE FROM nur_session WHERE username = $1",
+                &[username.as_str().into()],
+            )?;
+            Ok(())
+        }
+    }
+}
+
+fn write_reset(tx: &mut dyn Tx, username: &str, w: &ResetWrite) -> Result<()> {
+    let u = username.into();
+    match w {
+        ResetWrite::Put {
+            code_hash,
+            expires_at_ms,
+        } => {
+            tx.exec("DELETE FROM nur_password_reset WHERE username = $1", &[u])?;
+            tx.exec(
+                "INSERT INTO nur_password_reset (username, code_hash, expires_at, sent_at) VALUES ($1, $2, $3, $4)",
+                &[u, code_hash.as_str().into(), (*expires_at_ms).into(), now_ms().into()],
+            )?;
+        }
+        ResetWrite::Attempt => {
+            tx.exec(
+                "UPDATE nur_password_reset SET attempts = attempts + 1 WHERE username = $1",
+                &[u],
+            )?;
+        }
+        ResetWrite::Done => {
+            tx.exec("DELETE FROM nur_password_reset WHERE username = $1", &[u])?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Rows of the person table (the home page's count).
     pub fn person_count(&self, catalog: &nur_core::Catalog) -> Result<i64> {
@@ -99,14 +256,7 @@ impl Store {
     }
 
     pub fn account(&self, username: &str) -> Result<Option<AccountRow>> {
-        self.read(|tx| {
-            tx.row(
-                &format!("{ACCOUNT} WHERE username = $1"),
-                &[username.into()],
-            )?
-            .map(account_row)
-            .transpose()
-        })
+        self.read(|tx| account(tx, username))
     }
 
     pub fn account_list(&self, entity: Option<&str>) -> Result<Vec<AccountRow>> {
@@ -123,48 +273,70 @@ impl Store {
         })
     }
 
-    pub fn change_account(&self, username: &str, change: &AccountChange) -> Result<()> {
+    /// Accounts as (username, role, entity), by username.
+    pub fn accounts(&self) -> Result<Vec<(String, String, Option<String>)>> {
+        self.read(|tx| {
+            Ok(tx
+                .rows(
+                    "SELECT username, role, entity FROM nur_account ORDER BY username",
+                    &[],
+                )?
+                .into_iter()
+                .map(|r| (r[0].text(), r[1].text(), r[2].opt_text()))
+                .collect())
+        })
+    }
+
+    /// Creates a portal account (or replaces one: `nur demo` resets its demo accounts), with
+    /// its audit event.
+    pub fn put_account(&self, a: &NewAccount, event: NewEvent) -> Result<()> {
         self.write(|tx| {
-            let u = username.into();
-            let n = match change {
-                AccountChange::Failed { lock_until_ms } => tx.exec(
-                    "UPDATE nur_account SET failed_logins = failed_logins + 1, locked_until = COALESCE(CAST($2 AS BIGINT), locked_until) WHERE username = $1",
-                    &[u, (*lock_until_ms).into()],
-                )?,
-                AccountChange::SignedIn => tx.exec(
-                    "UPDATE nur_account SET failed_logins = 0, locked_until = NULL WHERE username = $1",
-                    &[u],
-                )?,
-                AccountChange::Password { hash } => tx.exec(
-                    "UPDATE nur_account SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE username = $1",
-                    &[u, hash.as_str().into()],
-                )?,
-                AccountChange::Totp { secret } => tx.exec(
-                    "UPDATE nur_account SET totp_secret = $2 WHERE username = $1",
-                    &[u, secret.as_deref().into()],
-                )?,
-                AccountChange::Disabled(d) => tx.exec(
-                    "UPDATE nur_account SET disabled = (CAST($2 AS BIGINT) = 1) WHERE username = $1",
-                    &[u, i64::from(*d).into()],
-                )?,
-                AccountChange::Contact(c) => tx.exec(
-                    "UPDATE nur_account SET contact = $2 WHERE username = $1",
-                    &[u, c.as_deref().into()],
-                )?,
-            };
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("account {username}")));
+            tx.exec(
+                "INSERT INTO nur_account (username, display_name, role, entity, password_hash, contact, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, entity = excluded.entity, password_hash = excluded.password_hash, contact = excluded.contact",
+                &[
+                    a.username.as_str().into(),
+                    a.display_name.as_str().into(),
+                    a.role.as_str().into(),
+                    a.entity.as_deref().into(),
+                    a.password_hash.as_str().into(),
+                    a.contact.as_deref().into(),
+                    now_ms().into(),
+                ],
+            )?;
+            append(tx, event)?;
+            Ok(())
+        })
+    }
+
+    /// One step on an account (sign-in, lock, reset, administration) with its sessions and
+    /// audit events, in one transaction.
+    pub fn write_account(&self, w: &AccountWrite) -> Result<()> {
+        self.write(|tx| {
+            for c in &w.change {
+                change_account(tx, &w.username, c)?;
             }
-            if matches!(change, AccountChange::Disabled(true) | AccountChange::Password { .. }) {
-                // A disabled account or a new password ends every open session.
-                tx.exec("DELETE FROM nur_session WHERE username = $1", &[u])?;
+            for s in &w.sessions {
+                write_session(tx, s)?;
+            }
+            if let Some(r) = &w.reset {
+                write_reset(tx, &w.username, r)?;
+            }
+            for e in &w.events {
+                append(tx, e.clone())?;
             }
             Ok(())
         })
     }
 
-    pub fn put_session(&self, s: &SessionRow) -> Result<()> {
-        self.write(|tx| put_session(tx, s))
+    /// Session changes that are no step of an account (a visitor's first page, a touch).
+    pub fn write_sessions(&self, writes: &[SessionWrite]) -> Result<()> {
+        self.write(|tx| {
+            for w in writes {
+                write_session(tx, w)?;
+            }
+            Ok(())
+        })
     }
 
     pub fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
@@ -172,27 +344,6 @@ impl Store {
             Ok(tx
                 .row(&format!("{SESSION} WHERE id_hash = $1"), &[id_hash.into()])?
                 .map(session_row))
-        })
-    }
-
-    /// Replaces a session by another (a new id at each change of stage), atomically.
-    pub fn rotate_session(&self, old_hash: &str, new: &SessionRow) -> Result<()> {
-        self.write(|tx| {
-            tx.exec(
-                "DELETE FROM nur_session WHERE id_hash = $1",
-                &[old_hash.into()],
-            )?;
-            put_session(tx, new)
-        })
-    }
-
-    pub fn delete_session(&self, id_hash: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.exec(
-                "DELETE FROM nur_session WHERE id_hash = $1",
-                &[id_hash.into()],
-            )?;
-            Ok(())
         })
     }
 
@@ -206,39 +357,20 @@ impl Store {
         })
     }
 
-    pub fn put_reset(&self, username: &str, code_hash: &str, expires_at_ms: i64) -> Result<()> {
-        self.write(|tx| {
-            tx.exec("DELETE FROM nur_password_reset WHERE username = $1", &[username.into()])?;
-            tx.exec(
-                "INSERT INTO nur_password_reset (username, code_hash, expires_at, sent_at) VALUES ($1, $2, $3, $4)",
-                &[username.into(), code_hash.into(), expires_at_ms.into(), now_ms().into()],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// The pending reset of an account: (code hash, expires at, attempts, sent at).
-    pub fn reset(&self, username: &str) -> Result<Option<(String, i64, i64, i64)>> {
+    /// The pending reset of an account.
+    pub fn reset(&self, username: &str) -> Result<Option<ResetRow>> {
         self.read(|tx| {
             Ok(tx
                 .row(
                     "SELECT code_hash, expires_at, attempts, sent_at FROM nur_password_reset WHERE username = $1",
                     &[username.into()],
                 )?
-                .map(|r| (r[0].text(), r[1].int(), r[2].int(), r[3].int())))
-        })
-    }
-
-    /// Counts a failed attempt at a reset code, or (with `used`) removes the reset.
-    pub fn finish_reset(&self, username: &str, used: bool) -> Result<()> {
-        self.write(|tx| {
-            let sql = if used {
-                "DELETE FROM nur_password_reset WHERE username = $1"
-            } else {
-                "UPDATE nur_password_reset SET attempts = attempts + 1 WHERE username = $1"
-            };
-            tx.exec(sql, &[username.into()])?;
-            Ok(())
+                .map(|r| ResetRow {
+                    code_hash: r[0].text(),
+                    expires_at_ms: r[1].int(),
+                    attempts: r[2].int(),
+                    sent_at_ms: r[3].int(),
+                }))
         })
     }
 }

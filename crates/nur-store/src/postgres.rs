@@ -24,6 +24,8 @@ pub struct PgStore {
     pool: Mutex<Vec<PgConn>>,
     lookup_sql: ddl::LookupSql,
     pub(crate) audit_group: crate::group::GroupCommit,
+    /// Test support: the next write transaction fails just before its commit.
+    pub(crate) fail_next_write: std::sync::atomic::AtomicBool,
 }
 
 /// A client with the statements prepared on its connection (a prepared statement belongs to
@@ -121,6 +123,7 @@ impl PgStore {
             pool: Mutex::new(Vec::new()),
             lookup_sql: ddl::LookupSql::default(),
             audit_group: Default::default(),
+            fail_next_write: Default::default(),
         };
         let c = store.connect()?;
         store.pool.lock().expect("pool lock").push(PgConn {
@@ -428,28 +431,6 @@ impl PgStore {
                 reason: r.get(4),
                 raw: r.get(5),
             })
-            .collect())
-    }
-
-    pub fn put_account(&self, a: &nur_core::account::NewAccount) -> Result<()> {
-        let mut c = self.conn()?;
-        c.execute(
-            "INSERT INTO nur_account (username, display_name, role, entity, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, entity = excluded.entity, password_hash = excluded.password_hash",
-            &[&a.username, &a.display_name, &a.role.as_str(), &a.entity, &a.password_hash, &now_ms()],
-        )?;
-        Ok(())
-    }
-
-    pub fn accounts(&self) -> Result<Vec<(String, String, Option<String>)>> {
-        let mut c = self.conn()?;
-        let rows = c.query(
-            "SELECT username, role, entity FROM nur_account ORDER BY username",
-            &[],
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect())
     }
 

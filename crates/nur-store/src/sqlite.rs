@@ -24,6 +24,8 @@ pub struct SqliteStore {
     writer: Mutex<()>,
     lookup_sql: ddl::LookupSql,
     pub(crate) audit_group: crate::group::GroupCommit,
+    /// Test support: the next write transaction fails just before its commit.
+    pub(crate) fail_next_write: std::sync::atomic::AtomicBool,
 }
 
 /// A pooled connection, returned to the pool on drop.
@@ -71,6 +73,7 @@ impl SqliteStore {
             writer: Mutex::new(()),
             lookup_sql: ddl::LookupSql::default(),
             audit_group: Default::default(),
+            fail_next_write: Default::default(),
         };
         let c = store.connect()?;
         c.pragma_update(None, "journal_mode", "WAL")?;
@@ -364,26 +367,6 @@ impl SqliteStore {
             }
         }
         Ok(())
-    }
-
-    pub fn put_account(&self, a: &nur_core::account::NewAccount) -> Result<()> {
-        let c = self.conn()?;
-        c.execute(
-            "INSERT INTO nur_account (username, display_name, role, entity, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-             ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, entity = excluded.entity, password_hash = excluded.password_hash",
-            params![a.username, a.display_name, a.role.as_str(), a.entity, a.password_hash, now_ms()],
-        )?;
-        Ok(())
-    }
-
-    pub fn accounts(&self) -> Result<Vec<(String, String, Option<String>)>> {
-        let c = self.conn()?;
-        let mut st =
-            c.prepare("SELECT username, role, entity FROM nur_account ORDER BY username")?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
     }
 
     pub fn lookup_person(

@@ -66,6 +66,9 @@ impl ApiError {
             message: message.into(),
         }
     }
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
     pub fn code(&self) -> &'static str {
         self.code
     }
@@ -82,6 +85,28 @@ impl ApiError {
     }
 }
 
+impl From<nur_app::AppError> for ApiError {
+    fn from(e: nur_app::AppError) -> ApiError {
+        use nur_app::Kind;
+        let status = match e.kind {
+            Kind::Invalid => StatusCode::BAD_REQUEST,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Upstream => StatusCode::BAD_GATEWAY,
+            Kind::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            // The cause was logged where it happened.
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError {
+            status,
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
@@ -94,12 +119,7 @@ impl From<StoreError> for ApiError {
 
 impl From<nur_core::query::QueryError> for ApiError {
     fn from(e: nur_core::query::QueryError) -> ApiError {
-        use nur_core::query::QueryError;
-        match e {
-            QueryError::Invalid(m) => ApiError::invalid("invalid_query", m),
-            QueryError::Forbidden(m) => ApiError::forbidden("not_granted", m),
-            QueryError::Parameter(m) => ApiError::invalid("invalid_parameter", m),
-        }
+        nur_app::AppError::from(e).into()
     }
 }
 

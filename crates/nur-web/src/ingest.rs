@@ -7,7 +7,6 @@
 //! same events again changes nothing: positions at or before the committed one are counted
 //! as duplicates.
 
-use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::body::Bytes;
@@ -15,13 +14,9 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
-use nur_core::grant::Actor;
-use nur_ingest::cdc::{Kind, Received, SourceDef};
+use nur_app::Caller;
 use nur_store::now_ms;
 use serde_json::{json, Value as J};
-
-/// Events per request; larger batches should be split by the sender.
-pub const MAX_EVENTS: usize = 10_000;
 
 pub(crate) async fn events(
     State(s): State<AppState>,
@@ -30,66 +25,13 @@ pub(crate) async fn events(
     body: Bytes,
 ) -> Result<Json<J>, ApiError> {
     blocking(move || {
-        let row = s.store.source(&source).map_err(ApiError::from)?;
-        let def = SourceDef::from_row(&row).map_err(ApiError::internal)?;
-        if !matches!(caller.actor, Actor::Client { .. }) || caller.entity.as_str() != def.entity {
-            return Err(ApiError::forbidden(
-                "not_source_custodian",
-                format!("only clients of {} may send events to {source}", def.entity),
-            ));
-        }
-        if def.kind != Kind::Http {
-            return Err(ApiError::invalid(
-                "not_an_http_source",
-                format!("source {source} is a {} source", def.kind.as_str()),
-            ));
-        }
-        let items: Vec<J> = serde_json::from_slice(&body).map_err(|e| {
-            ApiError::invalid(
-                "malformed_json",
-                format!("the body must be a JSON array of events: {e}"),
-            )
-        })?;
-        if items.is_empty() || items.len() > MAX_EVENTS {
-            return Err(ApiError::invalid(
-                "batch_size",
-                format!("send 1 to {MAX_EVENTS} events per request"),
-            ));
-        }
-        let mut received = Vec::with_capacity(items.len());
-        let mut last: Option<(usize, String)> = None;
-        for (i, item) in items.into_iter().enumerate() {
-            let r = Received::from_value(&item, item.to_string());
-            if let Ok(e) = &r.event {
-                if let Some(p) = &e.position {
-                    if let Some((j, prev)) = &last {
-                        if p <= prev {
-                            return Err(ApiError::invalid(
-                                "out_of_order",
-                                format!("event {i} has position {p}, not after event {j}'s {prev}: send events in source order"),
-                            ));
-                        }
-                    }
-                    last = Some((i, p.clone()));
-                }
-            }
-            received.push(r);
-        }
-        let mapper = def.clone().check(&s.catalog).map_err(ApiError::internal)?;
-        let batch = mapper.batch(&source, "", received, |_| None);
-        let applied = s.store.apply_changes(&batch).map_err(ApiError::from)?;
-        let mut ev = caller.event("ingest.events", format!("source:{source}"));
-        ev.outcome = format!(
-            "ok; received {}, applied {}, duplicates {}, dead letters {}",
-            batch.received, applied.applied, applied.duplicates, applied.dead_lettered
-        );
-        s.store.audit(ev).map_err(ApiError::from)?;
+        let o = s.app.ingest_events(&caller, &source, &body)?;
         Ok(Json(json!({
-            "received": batch.received,
-            "applied": applied.applied,
-            "duplicates": applied.duplicates,
-            "dead_lettered": applied.dead_lettered,
-            "position": applied.position,
+            "received": o.received,
+            "applied": o.applied.applied,
+            "duplicates": o.applied.duplicates,
+            "dead_lettered": o.applied.dead_lettered,
+            "position": o.applied.position,
         })))
     })
     .await
@@ -100,7 +42,7 @@ pub(crate) async fn sources(
     State(s): State<AppState>,
     _caller: Caller,
 ) -> Result<Json<J>, ApiError> {
-    let rows = blocking(move || s.store.sources().map_err(ApiError::from)).await?;
+    let rows = blocking(move || Ok(s.app.source_status()?)).await?;
     let now = now_ms();
     let list: Vec<J> = rows
         .into_iter()
@@ -127,8 +69,30 @@ pub(crate) async fn sources(
 }
 
 /// Prometheus text exposition of the sources' counters and freshness.
-pub(crate) async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let rows = blocking(move || s.store.sources().map_err(ApiError::from)).await?;
+/// Whether a request may read the operational endpoints: anyone when no token is configured,
+/// else only with it (compared in constant time).
+pub(crate) fn ops_allowed(s: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    let Some(want) = &s.metrics_token else {
+        return true;
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    nur_core::totp::constant_time_eq(given.trim().as_bytes(), want.as_bytes())
+}
+
+pub(crate) async fn metrics(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if !ops_allowed(&s, &headers) {
+        return Err(ApiError::unauthorized(
+            "the metrics need the deployment's metrics token",
+        ));
+    }
+    let rows = blocking(move || Ok(s.app.source_status()?)).await?;
     let mut out = String::new();
     let families: [(&str, &str, &str); 8] = [
         (

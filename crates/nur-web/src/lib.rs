@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use error::ApiError;
-use nur_core::query::Limits;
+use nur_app::App;
 use nur_core::Catalog;
 use nur_store::{Store, Warehouse};
 use std::net::SocketAddr;
@@ -23,57 +23,45 @@ use std::sync::Arc;
 
 pub use error::ErrorBody;
 
-/// Everything a request handler needs, shared by all requests.
+/// Everything a request handler needs, shared by all requests: the use cases, and what only
+/// the web needs (the gateway's HTTP client, the portal's settings).
 #[derive(Clone)]
 pub struct AppState {
+    pub app: Arc<App>,
+    /// The app's store and catalog, for reads that need no use case.
     pub store: Arc<Store>,
     pub catalog: Arc<Catalog>,
-    pub keys: auth::TokenKeys,
-    pub limits: Limits,
     pub http: gateway::HttpClient,
     pub portal: portal::PortalConfig,
-    /// Where one-time codes are sent (none: codes cannot be sent, TOTP only).
-    pub delivery: Option<Arc<dyn portal::Delivery>>,
+    /// When set, the operational endpoints (`/metrics`, `/api/v1/sources`) ask for it as a
+    /// bearer token.
+    pub metrics_token: Option<Arc<str>>,
+}
+
+/// Builds the use cases and the web state over one store: one-time codes go to the outbox
+/// file (development), else the SMTP relay, else the SMS gateway.
+pub fn app_state(
+    store: Arc<Store>,
+    catalog: Arc<Catalog>,
+    mut options: nur_app::Options,
+    portal: portal::PortalConfig,
+) -> nur_app::Result<AppState> {
+    options.delivery = portal::delivery::for_config(&portal);
+    let app = Arc::new(App::new(store.clone(), catalog.clone(), options)?);
+    Ok(AppState {
+        app,
+        store,
+        catalog,
+        http: gateway::http_client(),
+        portal,
+        metrics_token: None,
+    })
 }
 
 impl AppState {
-    /// Loads (or creates) the token signing key; tokens live `token_ttl_secs`.
-    pub fn new(
-        store: Arc<Store>,
-        catalog: Arc<Catalog>,
-        token_ttl_secs: u64,
-        limits: Limits,
-    ) -> nur_store::Result<AppState> {
-        let keys = auth::TokenKeys::load(&store, token_ttl_secs)?;
-        Ok(AppState {
-            store,
-            catalog,
-            keys,
-            limits,
-            http: gateway::http_client(),
-            portal: portal::PortalConfig::default(),
-            delivery: None,
-        })
-    }
-
-    /// Portal settings; one-time codes go to the outbox file (development), else the SMTP
-    /// relay, else the SMS gateway.
-    pub fn with_portal(mut self, config: portal::PortalConfig) -> AppState {
-        self.delivery = match (&config.outbox, &config.smtp, &config.sms_gateway) {
-            (Some(p), _, _) => {
-                Some(Arc::new(portal::Outbox(p.clone())) as Arc<dyn portal::Delivery>)
-            }
-            (None, Some((relay, from)), _) => Some(Arc::new(portal::delivery::Smtp {
-                relay: relay.clone(),
-                from: from.clone(),
-            }) as Arc<dyn portal::Delivery>),
-            (None, None, Some(url)) => {
-                Some(Arc::new(portal::delivery::SmsGateway { url: url.clone() })
-                    as Arc<dyn portal::Delivery>)
-            }
-            _ => None,
-        };
-        self.portal = config;
+    /// Puts `/metrics` and `/api/v1/sources` behind a bearer token.
+    pub fn with_metrics_token(mut self, token: Option<&str>) -> AppState {
+        self.metrics_token = token.map(Arc::from);
         self
     }
 }
@@ -83,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/oauth2/client/token", post(auth::token))
+        .route("/.well-known/jwks.json", get(auth::jwks))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/v1/grants", get(data::my_grants))
         .route("/api/v1/queries/sql", post(data::query_sql))

@@ -2,29 +2,20 @@
 //! procedure the caller may call right now (its parameters typed and its response schema
 //! built from the catalog column types), besides the fixed endpoints.
 
-use crate::auth::Caller;
-use crate::data::{grants_now, schema_of};
+use crate::data::schema_of;
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::extract::State;
 use axum::Json as AxJson;
-use nur_core::query::{self, QuerySpec};
+use nur_app::Caller;
+use nur_core::query;
 use serde_json::{json, Map, Value as Json};
 
 pub async fn document(State(s): State<AppState>, caller: Caller) -> Result<AxJson<Json>, ApiError> {
     blocking(move || {
-        let grants = grants_now(&s.store, &caller)?;
-        let procedures = s
-            .store
-            .procedures(Some(caller.entity.as_str()))
-            .map_err(ApiError::from)?;
+        let procedures = s.app.callable_procedures(&caller)?;
         let mut paths = Map::new();
-        for p in &procedures {
-            let Ok(spec) = QuerySpec::from_json(&p.spec) else { continue };
-            // A procedure the caller can no longer run is left out.
-            let Ok(plan) = query::plan(&s.catalog, &grants, &spec, s.limits, p.on_revoke) else {
-                continue;
-            };
+        for (p, plan) in &procedures {
             let param_schema = |p: &query::Parameter| {
                 let one = schema_of(p.ty);
                 if p.list {
@@ -98,7 +89,7 @@ pub async fn document(State(s): State<AppState>, caller: Caller) -> Result<AxJso
         }
         Ok(AxJson(json!({
             "openapi": "3.1.0",
-            "info": {"title": format!("{} — {}", s.catalog.country.platform_en, caller.entity), "version": env!("CARGO_PKG_VERSION")},
+            "info": {"title": format!("{} — {}", s.catalog.country.platform_en, caller.entity().map(|e| e.to_string()).unwrap_or_default()), "version": env!("CARGO_PKG_VERSION")},
             "security": [{"bearer": []}],
             "paths": paths,
             "components": {

@@ -1,34 +1,22 @@
-//! `nur grant|revoke|grants|procedure|client|entity|upstream|audit`: scripting access
-//! control. The command line acts as the platform operator (it holds the database
-//! credentials), and every change is audited under the operator's name.
+//! `nur grant|revoke|grants|procedure|client|entity|upstream|keys`: scripting access control.
+//! The command line acts as the platform operator (it holds the database credentials); each
+//! command is one `nur_app` use case, audited under the operator's name.
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use nur_core::audit::NewEvent;
-use nur_core::grant::{Actor, GrantChange, Grants, Target};
-use nur_core::query::{self, QuerySpec, RevokePolicy};
-use nur_core::{Catalog, Ident};
-use nur_store::{ClientChange, GrantFilter, NewProcedure, Store, Upstream};
+use nur_app::{App, Caller, SaveProcedure, SettingsChange};
+use nur_core::grant::{GrantChange, Target};
+use nur_core::query::RevokePolicy;
+use nur_core::Ident;
+use nur_store::GrantFilter;
 use std::path::PathBuf;
 
 /// Who the command line acts as: `--actor`, else the login name.
-pub fn operator(actor: Option<String>) -> Actor {
+pub fn operator(actor: Option<String>) -> Caller {
     let name = actor
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "operator".into());
-    Actor::Operator { name }
-}
-
-fn event(actor: &Actor, action: &str, entity: Option<&str>, target: String) -> NewEvent {
-    NewEvent {
-        actor_kind: actor.kind().into(),
-        actor: actor.name().into(),
-        entity: entity.map(str::to_owned),
-        action: action.into(),
-        target,
-        outcome: "ok".into(),
-        ..Default::default()
-    }
+    Caller::operator(name)
 }
 
 fn ident(what: &str, s: &str) -> Result<Ident> {
@@ -38,8 +26,6 @@ fn ident(what: &str, s: &str) -> Result<Ident> {
 /// What a grant or revoke names.
 #[derive(clap::Args)]
 pub struct GrantArgs {
-    #[arg(long, env = "NUR_DB")]
-    db: String,
     /// The custodian entity (owner of the table or operation).
     #[arg(long)]
     custodian: String,
@@ -64,10 +50,6 @@ pub struct GrantArgs {
 }
 
 impl GrantArgs {
-    pub fn db(&self) -> &str {
-        &self.db
-    }
-
     /// The targets named: the table (or operation) itself, then each column (or property).
     /// Revoking with --columns revokes only the columns.
     fn targets(&self, grant: bool) -> Result<Vec<Target>> {
@@ -110,42 +92,23 @@ impl GrantArgs {
     }
 }
 
-/// Checks and applies one grant or revoke, with its audit event; returns whether it changed
-/// anything.
-pub fn apply_grant(
-    store: &Store,
-    catalog: &Catalog,
-    actor: &Actor,
-    change: &GrantChange,
-    grant: bool,
-) -> Result<bool> {
-    let custodian = change.check(catalog, actor)?;
-    let (target, consumer) = (&change.target, &change.consumer);
-    let verb = if grant { "grant" } else { "revoke" };
-    let mut ev = event(
-        actor,
-        verb,
-        Some(custodian.as_str()),
-        format!("{target} to {consumer}"),
-    );
-    ev.columns = vec![target.to_string()];
-    Ok(store.change_grant(grant, consumer.as_str(), custodian.as_str(), target, ev)?)
-}
-
 /// Grants or revokes; prints one line per change.
-pub fn change_grants(store: &Store, catalog: &Catalog, a: GrantArgs, grant: bool) -> Result<()> {
-    let actor = operator(a.actor.clone());
+pub fn change_grants(app: &App, a: GrantArgs, grant: bool) -> Result<()> {
+    let caller = operator(a.actor.clone());
     let consumer = ident("consumer", &a.consumer)?;
     for target in a.targets(grant)? {
+        // The custodian named must be the target's: a slip of the operator's is caught here.
+        let custodian = target
+            .custodian(app.catalog())
+            .map_err(|e| anyhow::anyhow!(e))?;
+        if custodian.as_str() != a.custodian {
+            bail!("{target} belongs to {custodian}, not {}", a.custodian);
+        }
         let change = GrantChange {
             consumer: consumer.clone(),
             target: target.clone(),
         };
-        let custodian = change.check(catalog, &actor)?;
-        if custodian.as_str() != a.custodian {
-            bail!("{target} belongs to {custodian}, not {}", a.custodian);
-        }
-        let changed = apply_grant(store, catalog, &actor, &change, grant)?;
+        let changed = app.change_grant(&caller, &change, grant)?;
         let what = match (grant, changed) {
             (true, true) => "granted",
             (false, true) => "revoked",
@@ -158,15 +121,18 @@ pub fn change_grants(store: &Store, catalog: &Catalog, a: GrantArgs, grant: bool
 }
 
 pub fn list_grants(
-    store: &Store,
+    app: &App,
     consumer: Option<String>,
     custodian: Option<String>,
     json: bool,
 ) -> Result<()> {
-    let rows = store.grants(&GrantFilter {
-        consumer,
-        custodian,
-    })?;
+    let rows = app.grants(
+        &operator(None),
+        &GrantFilter {
+            consumer,
+            custodian,
+        },
+    )?;
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
@@ -182,8 +148,6 @@ pub enum ProcedureCmd {
     /// Save a query spec as a named procedure (a new version when it exists); it is then
     /// callable at /api/v1/procedures/ENTITY/NAME.
     Save {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         #[arg(long)]
         entity: String,
         #[arg(long)]
@@ -201,8 +165,6 @@ pub enum ProcedureCmd {
     },
     /// Delete a procedure (its versions are kept).
     Delete {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         #[arg(long)]
         entity: String,
         #[arg(long)]
@@ -212,15 +174,11 @@ pub enum ProcedureCmd {
     },
     /// List procedures (of one entity).
     List {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         #[arg(long)]
         entity: Option<String>,
     },
     /// Show a procedure's versions.
     Show {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         #[arg(long)]
         entity: String,
         #[arg(long)]
@@ -228,57 +186,28 @@ pub enum ProcedureCmd {
     },
 }
 
-impl ProcedureCmd {
-    pub fn db(&self) -> &str {
-        match self {
-            ProcedureCmd::Save { db, .. }
-            | ProcedureCmd::Delete { db, .. }
-            | ProcedureCmd::List { db, .. }
-            | ProcedureCmd::Show { db, .. } => db,
-        }
-    }
-}
-
-/// Saves a spec (JSON text) as procedure `entity/name`, only if the entity may run it today;
-/// every call checks again.
+/// Saves the spec in `text` as `entity/name` (checked like every door's save).
 pub fn save_procedure(
-    store: &Store,
-    catalog: &Catalog,
-    actor: &Actor,
+    app: &App,
+    caller: &Caller,
     (entity, name): (&str, &str),
-    description: String,
-    spec: &str,
+    description: &str,
+    text: &str,
     on_revoke: RevokePolicy,
 ) -> Result<nur_store::ProcedureRow> {
-    let entity = ident("entity", entity)?;
-    let name = ident("procedure name", name)?;
-    if catalog.entity(entity.as_str()).is_none() {
-        bail!("unknown entity {entity}");
-    }
-    let parsed = QuerySpec::from_json(spec)?;
-    let grants = Grants::new(entity.clone(), store.grants_of(entity.as_str())?);
-    query::plan(
-        catalog,
-        &grants,
-        &parsed,
-        Default::default(),
-        RevokePolicy::Refuse,
-    )?;
-    let target = format!("{entity}/{name}");
-    Ok(store.save_procedure(
-        &NewProcedure {
-            entity: entity.to_string(),
-            name: name.to_string(),
+    Ok(app.save_procedure(
+        caller,
+        SaveProcedure {
+            entity,
+            name,
             description,
-            spec: serde_json::to_string(&parsed)?,
+            spec: text,
             on_revoke,
-            saved_by: actor.name().into(),
         },
-        event(actor, "procedure.save", Some(entity.as_str()), target),
     )?)
 }
 
-pub fn procedure(store: &Store, catalog: &Catalog, cmd: ProcedureCmd) -> Result<()> {
+pub fn procedure(app: &App, cmd: ProcedureCmd) -> Result<()> {
     match cmd {
         ProcedureCmd::Save {
             entity,
@@ -287,18 +216,16 @@ pub fn procedure(store: &Store, catalog: &Catalog, cmd: ProcedureCmd) -> Result<
             description,
             on_revoke,
             actor,
-            ..
         } => {
             let text = std::fs::read_to_string(&spec)
                 .with_context(|| format!("cannot read {}", spec.display()))?;
             let policy = RevokePolicy::parse(&on_revoke)
                 .context("--on-revoke takes refuse or drop_columns")?;
             let p = save_procedure(
-                store,
-                catalog,
+                app,
                 &operator(actor),
                 (&entity, &name),
-                description,
+                &description,
                 &text,
                 policy,
             )?;
@@ -311,29 +238,23 @@ pub fn procedure(store: &Store, catalog: &Catalog, cmd: ProcedureCmd) -> Result<
             entity,
             name,
             actor,
-            ..
         } => {
-            let actor = operator(actor);
-            let ev = event(
-                &actor,
-                "procedure.delete",
-                Some(&entity),
-                format!("{entity}/{name}"),
-            );
-            if !store.delete_procedure(&entity, &name, ev)? {
-                bail!("no procedure {entity}/{name}");
-            }
+            app.delete_procedure(&operator(actor), &entity, &name)?;
             println!("deleted {entity}/{name}");
         }
-        ProcedureCmd::List { entity, .. } => {
-            for p in store.procedures(entity.as_deref())? {
+        ProcedureCmd::List { entity } => {
+            for p in app.procedures(&operator(None), entity.as_deref())? {
                 println!("{}/{} v{} — {}", p.entity, p.name, p.version, p.description);
             }
         }
-        ProcedureCmd::Show { entity, name, .. } => {
+        ProcedureCmd::Show { entity, name } => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&store.procedure_versions(&entity, &name)?)?
+                serde_json::to_string_pretty(&app.procedure_versions(
+                    &operator(None),
+                    &entity,
+                    &name
+                )?)?
             );
         }
     }
@@ -344,8 +265,6 @@ pub fn procedure(store: &Store, catalog: &Catalog, cmd: ProcedureCmd) -> Result<
 pub enum ClientCmd {
     /// Create an API client of an entity; prints its id and secret (shown only once) as JSON.
     Create {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         #[arg(long)]
         entity: String,
         #[arg(long, default_value = "")]
@@ -358,147 +277,66 @@ pub enum ClientCmd {
     },
     /// Issue a new secret (older tokens stop working at once).
     Rotate {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         client_id: String,
         #[arg(long)]
         actor: Option<String>,
     },
     /// Revoke a client for good.
     Revoke {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         client_id: String,
         #[arg(long)]
         actor: Option<String>,
     },
     /// List clients (of one entity).
     List {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         #[arg(long)]
         entity: Option<String>,
     },
 }
 
-impl ClientCmd {
-    pub fn db(&self) -> &str {
-        match self {
-            ClientCmd::Create { db, .. }
-            | ClientCmd::Rotate { db, .. }
-            | ClientCmd::Revoke { db, .. }
-            | ClientCmd::List { db, .. } => db,
-        }
-    }
-}
-
-/// Creates a client; returns (client id, secret).
-pub fn create_client(
-    store: &Store,
-    catalog: &Catalog,
-    entity: &str,
-    name: &str,
-    ips: Vec<String>,
-    actor: &Actor,
-) -> Result<(String, String)> {
-    let entity = ident("entity", entity)?;
-    if catalog.entity(entity.as_str()).is_none() {
-        bail!("unknown entity {entity}");
-    }
-    let (row, secret) = nur_web::auth::new_client(&entity, name, ips)?;
-    let id = row.client_id.clone();
-    store.create_client(
-        &row,
-        event(actor, "client.create", Some(entity.as_str()), id.clone()),
-    )?;
-    Ok((id, secret))
-}
-
-pub fn client(store: &Store, catalog: &Catalog, cmd: ClientCmd) -> Result<()> {
+pub fn client(app: &App, cmd: ClientCmd) -> Result<()> {
     match cmd {
         ClientCmd::Create {
             entity,
             name,
             allow_ip,
             actor,
-            ..
         } => {
-            let (id, secret) =
-                create_client(store, catalog, &entity, &name, allow_ip, &operator(actor))?;
+            let c = app.create_client(&operator(actor), &entity, &name, allow_ip)?;
             println!(
                 "{}",
-                serde_json::json!({"client_id": id, "client_secret": secret})
+                serde_json::json!({"client_id": c.client.client_id, "client_secret": c.secret})
             );
         }
-        ClientCmd::Rotate {
-            client_id, actor, ..
-        } => {
-            let (secret, hash) = nur_web::auth::new_secret()?;
-            let c = store
-                .client(&client_id)?
-                .with_context(|| format!("no client {client_id}"))?;
-            let ev = event(
-                &operator(actor),
-                "client.rotate",
-                Some(&c.entity),
-                client_id.clone(),
-            );
-            store.change_client(&client_id, &ClientChange::Rotate { secret_hash: hash }, ev)?;
+        ClientCmd::Rotate { client_id, actor } => {
+            let c = app.rotate_client(&operator(actor), &client_id)?;
             println!(
                 "{}",
-                serde_json::json!({"client_id": client_id, "client_secret": secret})
+                serde_json::json!({"client_id": client_id, "client_secret": c.secret})
             );
         }
-        ClientCmd::Revoke {
-            client_id, actor, ..
-        } => {
-            let c = store
-                .client(&client_id)?
-                .with_context(|| format!("no client {client_id}"))?;
-            let ev = event(
-                &operator(actor),
-                "client.revoke",
-                Some(&c.entity),
-                client_id.clone(),
-            );
-            store.change_client(&client_id, &ClientChange::Revoke, ev)?;
+        ClientCmd::Revoke { client_id, actor } => {
+            app.revoke_client(&operator(actor), &client_id)?;
             println!("revoked {client_id}");
         }
-        ClientCmd::List { entity, .. } => {
+        ClientCmd::List { entity } => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&store.clients(entity.as_deref())?)?
+                serde_json::to_string_pretty(&app.clients(&operator(None), entity.as_deref())?)?
             );
         }
     }
     Ok(())
 }
 
-/// `nur entity set`: per-entity settings.
+/// `nur entity E`: per-entity settings.
 pub fn entity_settings(
-    store: &Store,
-    catalog: &Catalog,
+    app: &App,
     entity: &str,
-    purpose_required: Option<bool>,
-    withheld: Option<bool>,
+    change: SettingsChange,
     actor: Option<String>,
 ) -> Result<()> {
-    if catalog.entity(entity).is_none() {
-        bail!("unknown entity {entity}");
-    }
-    let mut s = store.entity_settings(entity)?;
-    if let Some(p) = purpose_required {
-        s.purpose_required = p;
-    }
-    if let Some(w) = withheld {
-        s.access_withheld = w;
-    }
-    let actor = operator(actor);
-    store.set_entity_settings(
-        entity,
-        s,
-        event(&actor, "entity.settings", Some(entity), format!("{s:?}")),
-    )?;
+    let s = app.set_entity_settings(&operator(actor), entity, change)?;
     println!(
         "{entity}: purpose required {}, withheld from access reports {}",
         s.purpose_required, s.access_withheld
@@ -506,38 +344,19 @@ pub fn entity_settings(
     Ok(())
 }
 
-/// `nur upstream register`: where a service's live operations answer.
-pub fn register_upstream(
-    store: &Store,
-    catalog: &Catalog,
-    service: &str,
-    url: &str,
-    timeout_ms: i64,
-    actor: &Actor,
-) -> Result<()> {
-    if !catalog
-        .services
-        .iter()
-        .any(|s| s.service.as_str() == service)
-    {
-        bail!("the catalog has no service {service}");
+/// `nur keys rotate|list`.
+pub fn keys(app: &App, cmd: crate::cli::KeysCmd) -> Result<()> {
+    match cmd {
+        crate::cli::KeysCmd::Rotate { actor } => {
+            let kid = app.rotate_signing_key(&operator(actor))?;
+            println!(
+                "new signing key {kid}; the previous key verifies its tokens for {} s more",
+                app.token_ttl_secs()
+            );
+        }
+        crate::cli::KeysCmd::List => {
+            println!("{}", serde_json::to_string_pretty(&app.jwks()?)?);
+        }
     }
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        bail!("upstream URL {url:?} must start with http:// or https://");
-    }
-    let u = Upstream {
-        service: service.into(),
-        base_url: url.into(),
-        timeout_ms,
-    };
-    store.put_upstream(
-        &u,
-        event(
-            actor,
-            "upstream.register",
-            None,
-            format!("{service} at {url}"),
-        ),
-    )?;
     Ok(())
 }

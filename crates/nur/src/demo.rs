@@ -2,7 +2,8 @@
 //! run, reused on later runs; demo accounts; then the server.
 
 use anyhow::{Context, Result};
-use nur_core::account::{hash_password, NewAccount, Role};
+use nur_app::{App, Caller, NewUser};
+use nur_core::account::Role;
 use nur_core::Catalog;
 use nur_store::{OpenMode, PersonRecord, Store, Warehouse};
 use std::path::Path;
@@ -56,7 +57,12 @@ pub fn prepare(catalog: &Catalog, dir: &Path, persons: u64, seed: u64) -> Result
     } else {
         println!("reusing {url} ({person_rows} persons)");
     }
-    let logins = accounts(&store, dir)?;
+    Ok(store)
+}
+
+/// Creates the demo accounts when needed and prints them.
+pub fn print_accounts(app: &App, dir: &Path) -> Result<()> {
+    let logins = accounts(app, dir)?;
     println!(
         "\ndemo accounts (also in {}):",
         dir.join(ACCOUNTS_FILE).display()
@@ -67,29 +73,31 @@ pub fn prepare(catalog: &Catalog, dir: &Path, persons: u64, seed: u64) -> Result
     println!(
         "\ntry: curl http://ADDR/api/v1/persons/<national number from nur lookup or the CSV files>"
     );
-    Ok(store)
+    Ok(())
 }
 
 /// Creates the demo accounts once (random passwords, kept in a file readable only by the
 /// owner) and returns the login lines.
-fn accounts(store: &Store, dir: &Path) -> Result<String> {
+fn accounts(app: &App, dir: &Path) -> Result<String> {
     let file = dir.join(ACCOUNTS_FILE);
-    let existing = store.accounts()?;
+    let existing = app.store().accounts()?;
     if file.exists() && existing.len() >= DEMO_ACCOUNTS.len() {
         return Ok(std::fs::read_to_string(&file)?);
     }
     let mut lines = String::new();
     for (username, display, role, entity) in DEMO_ACCOUNTS {
-        let password = nur_web::auth::random_password().map_err(|e| anyhow::anyhow!(e.0))?;
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        store.put_account(&NewAccount {
-            username: (*username).into(),
-            display_name: (*display).into(),
-            role: *role,
-            entity: entity.map(str::to_owned),
-            password_hash: hash_password(&password, &salt)?,
-        })?;
+        let password = app.create_user(
+            &demo(),
+            NewUser {
+                username: (*username).into(),
+                display_name: (*display).into(),
+                role: *role,
+                entity: entity.map(str::to_owned),
+                contact: None,
+                password: None,
+                replace: true,
+            },
+        )?;
         lines.push_str(&format!(
             "{username:<11} password {password}  ({role}{})\n",
             entity.map(|e| format!(", {e}")).unwrap_or_default()
@@ -140,21 +148,24 @@ pub fn print_person(p: &PersonRecord) {
     }
 }
 
+/// The demo acts as the operator named "demo".
+fn demo() -> Caller {
+    Caller::operator("demo")
+}
+
 /// The demo's access set-up, idempotent: NAF (the National Aid Fund) is granted what a
 /// social-assistance agency needs, owns a client and a procedure, and every catalog service
 /// answers at the simulated upstream.
 pub fn access(
-    store: &Store,
-    catalog: &Catalog,
+    app: &App,
     dir: &Path,
     api_at: std::net::SocketAddr,
     upstream_at: std::net::SocketAddr,
 ) -> Result<()> {
-    use nur_core::grant::{Actor, GrantChange, Target};
+    use nur_core::grant::{GrantChange, Target};
     use nur_core::Ident;
-    let actor = Actor::Operator {
-        name: "demo".into(),
-    };
+    let catalog = app.catalog();
+    let actor = demo();
     let naf = Ident::parse("NAF").map_err(anyhow::Error::msg)?;
     let mut targets = Vec::new();
     for (table, columns) in [
@@ -218,7 +229,7 @@ pub fn access(
             consumer: naf.clone(),
             target,
         };
-        crate::access::apply_grant(store, catalog, &actor, &change, true)?;
+        app.change_grant(&actor, &change, true)?;
     }
     let mut services: Vec<&str> = catalog
         .services
@@ -227,16 +238,9 @@ pub fn access(
         .collect();
     services.dedup();
     for s in services {
-        crate::access::register_upstream(
-            store,
-            catalog,
-            s,
-            &format!("http://{upstream_at}"),
-            5000,
-            &actor,
-        )?;
+        app.register_upstream(&actor, s, &format!("http://{upstream_at}"), 5000)?;
     }
-    if store.procedure("NAF", "person_vehicles")?.is_none() {
+    if app.procedure(&actor, "NAF", "person_vehicles")?.is_none() {
         let spec = serde_json::json!({
             "version": 1,
             "tables": [
@@ -248,28 +252,21 @@ pub fn access(
             "limit": 100
         });
         crate::access::save_procedure(
-            store,
-            catalog,
+            app,
             &actor,
             ("NAF", "person_vehicles"),
-            "A person and the vehicles registered to them".into(),
+            "A person and the vehicles registered to them",
             &spec.to_string(),
             nur_core::query::RevokePolicy::Refuse,
         )?;
     }
     let client_file = dir.join("demo-client.json");
     if !client_file.exists() {
-        let (id, secret) = crate::access::create_client(
-            store,
-            catalog,
-            "NAF",
-            "demo case system",
-            vec![],
-            &actor,
-        )?;
+        let c = app.create_client(&actor, "NAF", "demo case system", vec![])?;
         write_private(
             &client_file,
-            &serde_json::json!({"client_id": id, "client_secret": secret}).to_string(),
+            &serde_json::json!({"client_id": c.client.client_id, "client_secret": c.secret})
+                .to_string(),
         )?;
     }
     let creds: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&client_file)?)?;
@@ -287,16 +284,11 @@ pub fn access(
 
 /// Two change sources for DVLD: events over HTTP (with a DVLD client to post them) and a
 /// watched folder. `nur serve` follows the folder; the events arrive by themselves.
-pub fn sources(
-    store: &Store,
-    catalog: &Catalog,
-    dir: &Path,
-    api_at: std::net::SocketAddr,
-) -> Result<()> {
+pub fn sources(app: &App, dir: &Path, api_at: std::net::SocketAddr) -> Result<()> {
     use nur_ingest::cdc::{Kind, SourceConfig, SourceDef};
     let drop_dir = dir.join("drop");
     std::fs::create_dir_all(&drop_dir)?;
-    let existing: Vec<String> = store.sources()?.into_iter().map(|s| s.name).collect();
+    let existing: Vec<String> = app.source_status()?.into_iter().map(|s| s.name).collect();
     for (name, kind, config) in [
         ("dvld-events", Kind::Http, SourceConfig::default()),
         (
@@ -309,32 +301,24 @@ pub fn sources(
         ),
     ] {
         if !existing.iter().any(|e| e == name) {
-            SourceDef {
-                name: name.into(),
-                kind,
-                entity: "DVLD".into(),
-                config,
-            }
-            .add(store, catalog)
-            .map_err(anyhow::Error::msg)?;
+            app.add_source(
+                &demo(),
+                SourceDef {
+                    name: name.into(),
+                    kind,
+                    entity: "DVLD".into(),
+                    config,
+                },
+            )?;
         }
     }
     let client_file = dir.join("demo-dvld-client.json");
     if !client_file.exists() {
-        let actor = nur_core::grant::Actor::Operator {
-            name: "demo".into(),
-        };
-        let (id, secret) = crate::access::create_client(
-            store,
-            catalog,
-            "DVLD",
-            "demo change feed",
-            vec![],
-            &actor,
-        )?;
+        let c = app.create_client(&demo(), "DVLD", "demo change feed", vec![])?;
         write_private(
             &client_file,
-            &serde_json::json!({"client_id": id, "client_secret": secret}).to_string(),
+            &serde_json::json!({"client_id": c.client.client_id, "client_secret": c.secret})
+                .to_string(),
         )?;
     }
     println!(

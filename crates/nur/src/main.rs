@@ -1,295 +1,26 @@
-//! `nur`: the National Unified Registry command line. Each subcommand wires the library crates
-//! together; none holds domain logic of its own.
+//! `nur`: the National Unified Registry command line. The commands are defined in `cli`, the
+//! configuration in `config`; this file wires each command to the library crates — the use
+//! cases of `nur_app` above all — and holds no rules of its own.
 
 mod access;
 mod bench;
 mod bench_ingest;
+mod cli;
+mod config;
 mod demo;
 mod progress;
 mod sources;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use cli::{AuditCmd, Cli, Command, ConfigCmd, IngestCmd};
+use config::Config;
+use nur_app::App;
 use nur_core::{Catalog, NationalNumber};
 use nur_store::{OpenMode, Store, Warehouse};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-
-#[derive(Parser)]
-#[command(
-    name = "nur",
-    version,
-    about = "NUR — the National Unified Registry platform"
-)]
-struct Cli {
-    /// A country catalog file (JSON); Jordan's built-in catalog when absent.
-    #[arg(long, global = true, env = "NUR_CATALOG")]
-    catalog: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Generate a deterministic synthetic population: one CSV file per warehouse table.
-    Synth {
-        /// Number of persons (households are added until at least this many exist).
-        #[arg(long, default_value_t = 100_000)]
-        persons: u64,
-        /// Random seed; the same seed gives the same files.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Output directory (created if missing).
-        #[arg(long)]
-        out: PathBuf,
-    },
-    /// Create a database (SQLite file or PostgreSQL schema) and its warehouse tables.
-    Init {
-        /// Database URL: sqlite:PATH or postgres://HOST/DB.
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-    },
-    /// Load the CSV / JSON-lines files of a directory into the warehouse.
-    ///
-    /// Each file maps to the catalog table it is named after. Invalid rows go to the
-    /// quarantine with file, line and reason. Loading the same file twice changes nothing; a
-    /// killed load resumes where it stopped. Exits non-zero only when nothing could be loaded.
-    Load {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        /// Directory holding TABLE.csv / TABLE.jsonl files.
-        dir: PathBuf,
-        /// Source name recorded in lineage (default: each table's custodian).
-        #[arg(long)]
-        source: Option<String>,
-        /// Accept registry rows whose national number has no person record.
-        #[arg(long)]
-        allow_orphans: bool,
-        /// Print the load report as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Rows per transaction (default 50000).
-        #[arg(long, default_value_t = 0, hide = true)]
-        chunk_rows: usize,
-    },
-    /// Row counts per table and quarantine counts.
-    Stats {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// List quarantined rows (file, line, reason).
-    Quarantine {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-        #[arg(long)]
-        json: bool,
-    },
-    /// One person with their household and every registry record.
-    Lookup {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        national_number: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Serve the HTTP APIs.
-    Serve {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        #[command(flatten)]
-        api: ApiOptions,
-    },
-    /// Grant a consumer entity a table (and columns) or an operation (and output properties).
-    Grant(access::GrantArgs),
-    /// Revoke a grant; with --columns or --properties, only those.
-    Revoke(access::GrantArgs),
-    /// List grants.
-    Grants {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long)]
-        consumer: Option<String>,
-        #[arg(long)]
-        custodian: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Save, delete, list and show procedures (saved query specs served as APIs).
-    Procedure {
-        #[command(subcommand)]
-        cmd: access::ProcedureCmd,
-    },
-    /// Create, rotate, revoke and list API clients of an entity.
-    Client {
-        #[command(subcommand)]
-        cmd: access::ClientCmd,
-    },
-    /// Change an entity's settings.
-    Entity {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        entity: String,
-        /// Require X-NUR-Purpose on every data request of this entity's clients.
-        #[arg(long)]
-        purpose_required: Option<bool>,
-        /// Leave this entity's accesses out of citizens' access reports.
-        #[arg(long)]
-        withhold_from_access_report: Option<bool>,
-        #[arg(long)]
-        actor: Option<String>,
-    },
-    /// Register where a service's live operations answer (the gateway calls them there).
-    Upstream {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long)]
-        service: String,
-        #[arg(long)]
-        url: String,
-        #[arg(long, default_value_t = 5000)]
-        timeout_ms: i64,
-        #[arg(long)]
-        actor: Option<String>,
-    },
-    /// Configure change sources (CDC streams, scheduled pulls, file drops); read their
-    /// freshness and dead letters.
-    Source {
-        #[command(subcommand)]
-        cmd: sources::SourceCmd,
-    },
-    /// Follow the configured sources.
-    Ingest {
-        #[command(subcommand)]
-        cmd: IngestCmd,
-    },
-    /// Verify or list the audit trail.
-    Audit {
-        #[command(subcommand)]
-        cmd: AuditCmd,
-    },
-    /// Time person lookups in process over random national numbers (benchmarks).
-    #[command(hide = true)]
-    BenchLookup {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long, default_value_t = 100_000)]
-        samples: usize,
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-    },
-    /// Publish Debezium car events to a JetStream stream (benchmarks).
-    #[command(hide = true)]
-    BenchNatsPublish {
-        #[arg(long, default_value = "nats://127.0.0.1:4222")]
-        url: String,
-        #[arg(long)]
-        stream: String,
-        #[arg(long)]
-        subject: String,
-        #[arg(long, default_value_t = 500_000)]
-        events: u64,
-        #[arg(long, default_value_t = 100_000)]
-        keys: u64,
-    },
-    /// Follow a source in process until EVENTS events are received; print the rate.
-    #[command(hide = true)]
-    BenchIngest {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long)]
-        source: String,
-        #[arg(long)]
-        events: u64,
-    },
-    /// Follow a source in process for SECONDS; print source-commit-to-NUR-commit lag.
-    #[command(hide = true)]
-    BenchLag {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long)]
-        source: String,
-        #[arg(long, default_value_t = 60)]
-        seconds: u64,
-    },
-    /// Generate, load and serve a demo population in the embedded store (reused when present).
-    Demo {
-        #[arg(long, default_value_t = 100_000)]
-        persons: u64,
-        #[arg(long, default_value = "nur-data")]
-        data_dir: PathBuf,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
-}
-
-#[derive(Subcommand)]
-enum IngestCmd {
-    /// Run the configured sources (or one) until stopped; exactly-once whatever the stop.
-    Run {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long)]
-        source: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum AuditCmd {
-    /// Walk the hash chain; report the first broken link (exit status 1) or the count.
-    Verify {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-    },
-    /// List events, newest first.
-    List {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        #[arg(long)]
-        entity: Option<String>,
-        #[arg(long)]
-        actor: Option<String>,
-        /// Only events that returned this national number.
-        #[arg(long)]
-        person: Option<String>,
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
-}
-
-/// Options of the HTTP APIs.
-#[derive(clap::Args, Clone)]
-struct ApiOptions {
-    /// Lifetime of access tokens, in seconds.
-    #[arg(long, default_value_t = 300)]
-    token_ttl: u64,
-    /// The most rows one query or procedure call returns.
-    #[arg(long, default_value_t = 10_000)]
-    max_rows: u32,
-    /// Development delivery of portal one-time codes: append them to this file.
-    #[arg(long)]
-    outbox: Option<PathBuf>,
-    /// Mark portal cookies Secure (NUR is served behind TLS).
-    #[arg(long)]
-    secure_cookies: bool,
-    /// Send one-time codes by e-mail through this SMTP relay (host:port) …
-    #[arg(long)]
-    smtp_relay: Option<String>,
-    /// … from this address.
-    #[arg(long, default_value = "nur@localhost")]
-    smtp_from: String,
-    /// Or by SMS through this gateway (http://host:port/path, POST {"to", "text"}).
-    #[arg(long)]
-    sms_gateway: Option<String>,
-}
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
@@ -300,8 +31,17 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let catalog = Arc::new(load_catalog(cli.catalog.as_deref())?);
+    let cfg = configuration(&cli)?;
+    tracing::debug!(config = ?cfg, "configuration");
+    let catalog = Arc::new(load_catalog(cfg.catalog.as_deref())?);
     match cli.command {
+        Command::Config {
+            cmd: ConfigCmd::Show,
+        } => print!("{}", cfg.show()),
+        Command::Keys { cmd } => {
+            let app = app(&cfg, &catalog)?;
+            access::keys(&app, cmd)?;
+        }
         Command::Synth { persons, seed, out } => {
             let started = std::time::Instant::now();
             let m =
@@ -316,24 +56,27 @@ fn main() -> Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::Init { db } => {
-            let store = Store::open(&db, OpenMode::Create)?;
+        Command::Init {} => {
+            let db = cfg.db()?;
+            let store = Store::open(db, OpenMode::Create)?;
             store.migrate(&catalog)?;
+            // The first key that signs access tokens is made with the database.
+            let app = App::new(Arc::new(store), catalog.clone(), options(&cfg))?;
             println!(
-                "initialised {db} (schema version {}, {} warehouse tables)",
-                store.schema_version()?,
+                "initialised {} (schema version {}, {} warehouse tables)",
+                cfg.db.as_ref().map(|d| d.redacted()).unwrap_or_default(),
+                app.store().schema_version()?,
                 catalog.tables.len()
             );
         }
         Command::Load {
-            db,
             dir,
             source,
             allow_orphans,
             json,
             chunk_rows,
         } => {
-            let store = open(&db, &catalog)?;
+            let store = open(&cfg, &catalog)?;
             let opts = nur_ingest::LoadOptions {
                 source,
                 allow_orphans,
@@ -351,8 +94,8 @@ fn main() -> Result<()> {
                 bail!("nothing could be loaded from {}", dir.display());
             }
         }
-        Command::Stats { db, json } => {
-            let store = open(&db, &catalog)?;
+        Command::Stats { json } => {
+            let store = open(&cfg, &catalog)?;
             let stats = store.stats(&catalog)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&stats)?);
@@ -378,8 +121,8 @@ fn main() -> Result<()> {
                 );
             }
         }
-        Command::Quarantine { db, limit, json } => {
-            let store = open(&db, &catalog)?;
+        Command::Quarantine { limit, json } => {
+            let store = open(&cfg, &catalog)?;
             let rows = store.quarantine(limit)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -390,12 +133,11 @@ fn main() -> Result<()> {
             }
         }
         Command::Lookup {
-            db,
             national_number,
             json,
         } => {
             let nn = NationalNumber::parse(&catalog.identity, &national_number)?;
-            let store = open(&db, &catalog)?;
+            let store = open(&cfg, &catalog)?;
             match store.lookup_person(&catalog, &nn)? {
                 Some(p) if json => println!("{}", serde_json::to_string_pretty(&p)?),
                 Some(p) => demo::print_person(&p),
@@ -409,151 +151,199 @@ fn main() -> Result<()> {
             events,
             keys,
         } => bench_ingest::publish(&url, &stream, &subject, events, keys)?,
-        Command::BenchIngest { db, source, events } => {
-            let store = open(&db, &catalog)?;
+        Command::BenchIngest { source, events } => {
+            let store = open(&cfg, &catalog)?;
             bench_ingest::throughput(store, catalog, &source, events)?;
         }
-        Command::BenchLag {
-            db,
-            source,
-            seconds,
-        } => {
-            let store = open(&db, &catalog)?;
+        Command::BenchLag { source, seconds } => {
+            let store = open(&cfg, &catalog)?;
             bench_ingest::lag(store, catalog, &source, seconds)?;
         }
-        Command::BenchLookup { db, samples, seed } => {
-            let store = open(&db, &catalog)?;
+        Command::BenchLookup { samples, seed } => {
+            let store = open(&cfg, &catalog)?;
             bench::lookup(&store, &catalog, samples, seed)?;
         }
-        Command::Serve { db, listen, api } => {
-            let store = open(&db, &catalog)?;
-            serve(store, catalog, listen, api, None)?;
+        Command::Serve { .. } => {
+            let store = open(&cfg, &catalog)?;
+            serve(&cfg, store, catalog, None)?;
         }
-        Command::Source { cmd } => {
-            let db = match &cmd {
-                sources::SourceCmd::Add(a) => a.db.clone(),
-                sources::SourceCmd::List { db, .. }
-                | sources::SourceCmd::Remove { db, .. }
-                | sources::SourceCmd::Status { db, .. }
-                | sources::SourceCmd::DeadLetters { db, .. } => db.clone(),
-            };
-            let store = open(&db, &catalog)?;
-            sources::command(&store, &catalog, cmd)?;
-        }
+        Command::Source { cmd } => sources::command(&app(&cfg, &catalog)?, cmd)?,
         Command::Ingest {
-            cmd: IngestCmd::Run { db, source },
+            cmd: IngestCmd::Run { source },
         } => {
-            let store = open(&db, &catalog)?;
+            let store = open(&cfg, &catalog)?;
             sources::run(store, catalog, source)?;
         }
-        Command::Grant(a) => {
-            let store = open(a.db(), &catalog)?;
-            access::change_grants(&store, &catalog, a, true)?;
-        }
-        Command::Revoke(a) => {
-            let store = open(a.db(), &catalog)?;
-            access::change_grants(&store, &catalog, a, false)?;
-        }
+        Command::Grant(a) => access::change_grants(&app(&cfg, &catalog)?, a, true)?,
+        Command::Revoke(a) => access::change_grants(&app(&cfg, &catalog)?, a, false)?,
         Command::Grants {
-            db,
             consumer,
             custodian,
             json,
-        } => {
-            let store = open(&db, &catalog)?;
-            access::list_grants(&store, consumer, custodian, json)?;
-        }
-        Command::Procedure { cmd } => {
-            let store = open(cmd.db(), &catalog)?;
-            access::procedure(&store, &catalog, cmd)?;
-        }
-        Command::Client { cmd } => {
-            let store = open(cmd.db(), &catalog)?;
-            access::client(&store, &catalog, cmd)?;
-        }
+        } => access::list_grants(&app(&cfg, &catalog)?, consumer, custodian, json)?,
+        Command::Procedure { cmd } => access::procedure(&app(&cfg, &catalog)?, cmd)?,
+        Command::Client { cmd } => access::client(&app(&cfg, &catalog)?, cmd)?,
         Command::Entity {
-            db,
             entity,
             purpose_required,
             withhold_from_access_report,
             actor,
-        } => {
-            let store = open(&db, &catalog)?;
-            access::entity_settings(
-                &store,
-                &catalog,
-                &entity,
+        } => access::entity_settings(
+            &app(&cfg, &catalog)?,
+            &entity,
+            nur_app::SettingsChange {
                 purpose_required,
-                withhold_from_access_report,
-                actor,
-            )?;
-        }
+                access_withheld: withhold_from_access_report,
+            },
+            actor,
+        )?,
         Command::Upstream {
-            db,
             service,
             url,
             timeout_ms,
             actor,
         } => {
-            let store = open(&db, &catalog)?;
-            let actor = access::operator(actor);
-            access::register_upstream(&store, &catalog, &service, &url, timeout_ms, &actor)?;
+            app(&cfg, &catalog)?.register_upstream(
+                &access::operator(actor),
+                &service,
+                &url,
+                timeout_ms,
+            )?;
             println!("{service} answers at {url}");
         }
         Command::Audit { cmd } => match cmd {
-            AuditCmd::Verify { db } => {
-                let store = open(&db, &catalog)?;
-                match store.verify_audit()? {
+            AuditCmd::Verify {} => {
+                let app = app(&cfg, &catalog)?;
+                match app.verify_audit(&access::operator(None))? {
                     Ok(n) => println!("audit chain intact: {n} events"),
                     Err(b) => bail!("audit chain broken at event {}: {}", b.seq, b.reason),
                 }
             }
             AuditCmd::List {
-                db,
                 entity,
                 actor,
                 person,
                 limit,
             } => {
-                let store = open(&db, &catalog)?;
-                let events = store.audit_events(&nur_store::AuditFilter {
-                    entity,
-                    actor,
-                    person,
-                    limit,
-                    ..Default::default()
-                })?;
+                let app = app(&cfg, &catalog)?;
+                let events = app.audit_events(
+                    &access::operator(None),
+                    &nur_store::AuditFilter {
+                        entity,
+                        actor,
+                        person,
+                        limit,
+                        ..Default::default()
+                    },
+                )?;
                 println!("{}", serde_json::to_string_pretty(&events)?);
             }
         },
-        Command::Demo {
-            persons,
-            data_dir,
-            listen,
-            seed,
-        } => {
-            let store = demo::prepare(&catalog, &data_dir, persons, seed)?;
+        Command::Demo { persons, seed, .. } => {
+            let data_dir = cfg.data_dir.clone();
+            let listen = cfg.server.listen;
+            let store = Arc::new(demo::prepare(&catalog, &data_dir, persons, seed)?);
+            let app = App::new(store.clone(), catalog.clone(), options(&cfg))?;
+            demo::print_accounts(&app, &data_dir)?;
             let upstream_at = SocketAddr::new(listen.ip(), listen.port().wrapping_add(1));
-            demo::access(&store, &catalog, &data_dir, listen, upstream_at)?;
-            demo::sources(&store, &catalog, &data_dir, listen)?;
-            serve(
-                store,
-                catalog,
-                listen,
-                ApiOptions {
-                    token_ttl: 300,
-                    max_rows: 10_000,
-                    outbox: Some(data_dir.join("outbox.jsonl")),
-                    secure_cookies: false,
-                    smtp_relay: None,
-                    smtp_from: "nur@localhost".into(),
-                    sms_gateway: None,
-                },
-                Some(upstream_at),
-            )?;
+            demo::access(&app, &data_dir, listen, upstream_at)?;
+            demo::sources(&app, &data_dir, listen)?;
+            drop(app);
+            let mut cfg = cfg;
+            if cfg.delivery.outbox.is_none() {
+                cfg.delivery.outbox = Some(data_dir.join("outbox.jsonl"));
+            }
+            let store = Arc::try_unwrap(store)
+                .map_err(|_| anyhow::anyhow!("the demo store is still shared"))?;
+            serve(&cfg, store, catalog, Some(upstream_at))?;
         }
     }
     Ok(())
+}
+
+/// The configuration of this run: defaults, the file, the `NUR_*` environment, the flags.
+fn configuration(cli: &Cli) -> Result<Config> {
+    let env: BTreeMap<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("NUR_"))
+        .collect();
+    let file = cli
+        .config
+        .clone()
+        .or_else(|| env.get("NUR_CONFIG").map(Into::into));
+    let mut flags: Vec<(&'static str, &'static str, String)> = Vec::new();
+    let mut flag = |key: &'static str, name: &'static str, v: Option<String>| {
+        if let Some(v) = v {
+            flags.push((key, name, v));
+        }
+    };
+    flag("db", "db", cli.db.clone());
+    flag(
+        "catalog",
+        "catalog",
+        cli.catalog.as_ref().map(|p| p.display().to_string()),
+    );
+    match &cli.command {
+        Command::Serve { listen, api: a } => {
+            flag("server.listen", "listen", listen.map(|l| l.to_string()));
+            flag(
+                "server.token_ttl_secs",
+                "token-ttl",
+                a.token_ttl.map(|v| v.to_string()),
+            );
+            flag(
+                "server.max_rows",
+                "max-rows",
+                a.max_rows.map(|v| v.to_string()),
+            );
+            flag(
+                "delivery.outbox",
+                "outbox",
+                a.outbox.as_ref().map(|p| p.display().to_string()),
+            );
+            flag(
+                "server.secure_cookies",
+                "secure-cookies",
+                a.secure_cookies.then(|| "true".into()),
+            );
+            flag("delivery.smtp_relay", "smtp-relay", a.smtp_relay.clone());
+            flag("delivery.smtp_from", "smtp-from", a.smtp_from.clone());
+            flag("delivery.sms_gateway", "sms-gateway", a.sms_gateway.clone());
+        }
+        Command::Demo {
+            data_dir, listen, ..
+        } => {
+            flag("server.listen", "listen", listen.map(|l| l.to_string()));
+            flag(
+                "data_dir",
+                "data-dir",
+                data_dir.as_ref().map(|p| p.display().to_string()),
+            );
+        }
+        _ => {}
+    }
+    Ok(config::load(config::Layers {
+        file: file.as_deref(),
+        env: &env,
+        flags,
+    })?)
+}
+
+/// The use cases' options from the configuration.
+fn options(cfg: &Config) -> nur_app::Options {
+    nur_app::Options {
+        limits: nur_core::query::Limits {
+            max_rows: cfg.server.max_rows,
+        },
+        token_ttl_secs: cfg.server.token_ttl_secs,
+        signin: cfg.signin_policy(),
+        delivery: None,
+    }
+}
+
+/// The use cases over the configured database.
+fn app(cfg: &Config, catalog: &Arc<Catalog>) -> Result<App> {
+    let store = open(cfg, catalog)?;
+    Ok(App::new(Arc::new(store), catalog.clone(), options(cfg))?)
 }
 
 fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog> {
@@ -567,34 +357,36 @@ fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog> {
     }
 }
 
-/// Opens an existing database and brings its schema up to date.
-fn open(db: &str, catalog: &Catalog) -> Result<Store> {
-    let store = Store::open(db, OpenMode::MustExist)?;
+/// Opens the configured database (which must exist) and brings its schema up to date.
+fn open(cfg: &Config, catalog: &Catalog) -> Result<Store> {
+    let store = Store::open(cfg.db()?, OpenMode::MustExist)?;
     store.migrate(catalog)?;
     Ok(store)
 }
 
 /// Serves the APIs; with `upstream`, also the simulated upstream operations there.
 fn serve(
+    cfg: &Config,
     store: Store,
     catalog: Arc<Catalog>,
-    listen: SocketAddr,
-    api: ApiOptions,
     upstream: Option<SocketAddr>,
 ) -> Result<()> {
     let store = Arc::new(store);
-    // Store calls are synchronous: load the signing key before entering the runtime.
-    let limits = nur_core::query::Limits {
-        max_rows: api.max_rows,
-    };
-    let state = nur_web::AppState::new(store.clone(), catalog.clone(), api.token_ttl, limits)?
-        .with_portal(nur_web::portal::PortalConfig {
-            secure_cookies: api.secure_cookies,
-            outbox: api.outbox.clone(),
-            smtp: api.smtp_relay.clone().map(|r| (r, api.smtp_from.clone())),
-            sms_gateway: api.sms_gateway.clone(),
-            ..Default::default()
-        });
+    let listen = cfg.server.listen;
+    // Store calls are synchronous: load the signing keys before entering the runtime.
+    let d = &cfg.delivery;
+    let state = nur_web::app_state(
+        store.clone(),
+        catalog.clone(),
+        options(cfg),
+        nur_web::portal::PortalConfig {
+            secure_cookies: cfg.server.secure_cookies,
+            outbox: d.outbox.clone(),
+            smtp: d.smtp_relay.clone().map(|r| (r, d.smtp_from.clone())),
+            sms_gateway: d.sms_gateway.clone(),
+        },
+    )?
+    .with_metrics_token(cfg.server.metrics_token.as_ref().map(|t| t.expose()));
     // The configured sources are followed beside the APIs and stop with them.
     let stop = nur_ingest::cdc::Control::default();
     let ingest = {

@@ -3,6 +3,7 @@
 
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
+use nur_app::App;
 use nur_core::Catalog;
 use nur_ingest::cdc::{self, Control, Kind, Mode, SourceConfig, SourceDef, TableMap};
 use nur_store::now_ms;
@@ -16,29 +17,19 @@ pub enum SourceCmd {
     Add(Box<AddArgs>),
     /// List sources with their configuration (passwords hidden).
     List {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         #[arg(long)]
         json: bool,
     },
     /// Remove a source (the rows it wrote stay, with their lineage).
-    Remove {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
-        name: String,
-    },
+    Remove { name: String },
     /// Freshness: last position, last event time, lag, counts.
     Status {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         name: Option<String>,
         #[arg(long)]
         json: bool,
     },
     /// The newest dead letters of a source, with reason and payload.
     DeadLetters {
-        #[arg(long, env = "NUR_DB")]
-        db: String,
         name: String,
         #[arg(long, default_value_t = 20)]
         limit: u32,
@@ -47,8 +38,6 @@ pub enum SourceCmd {
 
 #[derive(Args)]
 pub struct AddArgs {
-    #[arg(long, env = "NUR_DB")]
-    pub db: String,
     /// A JSON file holding {"name", "kind", "entity", and the settings below}.
     #[arg(long, conflicts_with_all = ["name", "kind", "entity"])]
     from_file: Option<PathBuf>,
@@ -101,7 +90,7 @@ fn pair<'a>(s: &'a str, what: &str) -> Result<(&'a str, &'a str)> {
 }
 
 impl AddArgs {
-    fn definition(self) -> Result<SourceDef> {
+    pub fn definition(self) -> Result<SourceDef> {
         if let Some(path) = &self.from_file {
             let text =
                 std::fs::read_to_string(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
@@ -180,13 +169,11 @@ impl AddArgs {
     }
 }
 
-pub fn command(store: &Store, catalog: &Catalog, cmd: SourceCmd) -> Result<()> {
+pub fn command(app: &App, cmd: SourceCmd) -> Result<()> {
+    let caller = crate::access::operator(None);
     match cmd {
         SourceCmd::Add(a) => {
-            let def = a
-                .definition()?
-                .add(store, catalog)
-                .map_err(|e| anyhow!(e))?;
+            let def = app.add_source(&caller, a.definition()?)?;
             println!(
                 "source {} ({}) added for {}",
                 def.name,
@@ -200,26 +187,18 @@ pub fn command(store: &Store, catalog: &Catalog, cmd: SourceCmd) -> Result<()> {
                 );
             }
         }
-        SourceCmd::List { json, .. } => {
-            let rows = store.sources()?;
-            let mut out = Vec::new();
-            for r in rows {
-                let mut def = SourceDef::from_row(&r).map_err(|e| anyhow!(e))?;
-                if let Some(u) = &def.config.url {
-                    def.config.url = Some(cdc::source::redact(u));
-                }
-                out.push((def, r.created_at_ms));
-            }
+        SourceCmd::List { json } => {
+            let defs = app.source_defs(&caller)?;
             if json {
-                let list: Vec<_> = out
+                let list: Vec<_> = defs
                     .iter()
-                    .map(|(d, _)| {
+                    .map(|d| {
                         serde_json::json!({"name": d.name, "kind": d.kind, "entity": d.entity, "config": d.config})
                     })
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
-                for (d, _) in out {
+                for d in defs {
                     println!(
                         "{:<20} {:<9} {:<8} {}",
                         d.name,
@@ -230,19 +209,15 @@ pub fn command(store: &Store, catalog: &Catalog, cmd: SourceCmd) -> Result<()> {
                 }
             }
         }
-        SourceCmd::Remove { name, .. } => {
-            let def = SourceDef::from_row(&store.source(&name)?).map_err(|e| anyhow!(e))?;
-            if def.kind == Kind::Postgres && def.config.mode == Some(Mode::Cdc) {
-                if let Err(e) = cdc::pg_logical::release(&def) {
-                    eprintln!("warning: {e}; drop the slot at the source by hand, or it keeps WAL");
-                }
+        SourceCmd::Remove { name } => {
+            if let Some(w) = app.remove_source(&caller, &name)? {
+                eprintln!("warning: {w}");
             }
-            store.remove_source(&name)?;
             println!("source {name} removed");
         }
-        SourceCmd::Status { name, json, .. } => {
-            let rows: Vec<_> = store
-                .sources()?
+        SourceCmd::Status { name, json } => {
+            let rows: Vec<_> = app
+                .source_status()?
                 .into_iter()
                 .filter(|r| name.as_ref().is_none_or(|n| *n == r.name))
                 .collect();
@@ -286,8 +261,8 @@ pub fn command(store: &Store, catalog: &Catalog, cmd: SourceCmd) -> Result<()> {
                 }
             }
         }
-        SourceCmd::DeadLetters { name, limit, .. } => {
-            for d in store.dead_letters(&name, limit)? {
+        SourceCmd::DeadLetters { name, limit } => {
+            for d in app.dead_letters(&caller, &name, limit)? {
                 println!(
                     "#{} at {} position {}: {}\n  {}",
                     d.seq,

@@ -103,12 +103,18 @@ impl SourceDef {
         })
     }
 
-    /// Checks the definition and stores it.
-    pub fn add(mut self, store: &nur_store::Store, catalog: &Catalog) -> Result<SourceDef, String> {
+    /// Checks the definition and stores it with its audit event (built by the use case that
+    /// authorised the change).
+    pub fn add(
+        mut self,
+        store: &nur_store::Store,
+        catalog: &Catalog,
+        event: nur_core::audit::NewEvent,
+    ) -> Result<SourceDef, String> {
         self.check(catalog)?;
         let config = serde_json::to_string(&self.config).expect("config serialises");
         store
-            .add_source(&self.name, self.kind.as_str(), &self.entity, &config)
+            .add_source(&self.name, self.kind.as_str(), &self.entity, &config, event)
             .map_err(|e| e.to_string())?;
         Ok(self)
     }

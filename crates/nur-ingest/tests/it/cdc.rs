@@ -32,7 +32,7 @@ impl Http {
             entity: "DVLD".into(),
             config: SourceConfig::default(),
         };
-        let def = def.add(&store, &catalog).unwrap();
+        let def = def.add(&store, &catalog, Default::default()).unwrap();
         let mapper = def.clone().check(&catalog).unwrap();
         Http {
             store,

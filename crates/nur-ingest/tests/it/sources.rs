@@ -78,7 +78,7 @@ fn postgres_source_snapshot_and_stream_give_the_source_state() {
             ..SourceConfig::default()
         },
     };
-    let def = def.add(&store, &catalog).unwrap();
+    let def = def.add(&store, &catalog, Default::default()).unwrap();
     let run = Running::start(&store, &catalog, &def);
     // Change the source while the snapshot and the stream run.
     for i in 0..200u64 {
@@ -169,7 +169,7 @@ fn mariadb_watermark_pull_follows_inserts_and_updates() {
     // Many rows share a watermark: pages must never split them.
     c.query_drop("INSERT INTO cars SELECT CONCAT('S', seq), CONCAT('98010', LPAD(seq, 5, '0')), 'Kia', 2000, '2020-01-01', seq DIV 100 FROM seq_1_to_500").unwrap();
     let def = mariadb_def("dvld-my", &my, Mode::Pull)
-        .add(&store, &catalog)
+        .add(&store, &catalog, Default::default())
         .unwrap();
     let run = Running::start(&store, &catalog, &def);
     let mut version = 1000;
@@ -209,7 +209,7 @@ fn mariadb_full_refresh_applies_differences_with_deletes() {
     let mut c = my.conn();
     c.query_drop("INSERT INTO cars SELECT CONCAT('S', seq), CONCAT('98010', LPAD(seq, 5, '0')), 'Kia', 2000, '2020-01-01', 0 FROM seq_1_to_400").unwrap();
     let def = mariadb_def("dvld-full", &my, Mode::Full)
-        .add(&store, &catalog)
+        .add(&store, &catalog, Default::default())
         .unwrap();
     let run = Running::start(&store, &catalog, &def);
     converge(
@@ -295,7 +295,7 @@ fn nats_events_apply_once_and_bad_ones_are_dead_lettered() {
             ..SourceConfig::default()
         },
     }
-    .add(&store, &catalog)
+    .add(&store, &catalog, Default::default())
     .unwrap();
     let events = nats_events(500);
     let mut want = Cars::new();
@@ -377,7 +377,7 @@ fn dropped_files_load_once_and_strays_are_dead_lettered() {
             ..SourceConfig::default()
         },
     }
-    .add(&store, &catalog)
+    .add(&store, &catalog, Default::default())
     .unwrap();
     let run = Running::start(&store, &catalog, &def);
     let csv = "National_Number,Registration_Number,Make,Model_Year\n9801000001,F1,Kia,2001\n9801000002,F2,Fiat,2002\n12,F3,Bad,2003\n";

@@ -289,9 +289,10 @@ fn accounts(b: Backend) {
         role: Role::EntityAdmin,
         entity: Some("NAF".into()),
         password_hash: "$argon2id$x".into(),
+        contact: None,
     };
-    s.put_account(&a).unwrap();
-    s.put_account(&a).unwrap();
+    s.put_account(&a, Default::default()).unwrap();
+    s.put_account(&a, Default::default()).unwrap();
     assert_eq!(
         s.accounts().unwrap(),
         vec![(

@@ -4,9 +4,20 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-pub trait Delivery: Send + Sync {
-    /// Sends `text` to the account's contact (phone or e-mail).
-    fn send(&self, username: &str, contact: Option<&str>, text: &str) -> Result<(), String>;
+pub use nur_app::Delivery;
+
+/// The delivery a portal configuration names: the outbox file (development), else the SMTP
+/// relay, else the SMS gateway; none when nothing is configured (TOTP only).
+pub fn for_config(config: &super::PortalConfig) -> Option<std::sync::Arc<dyn Delivery>> {
+    match (&config.outbox, &config.smtp, &config.sms_gateway) {
+        (Some(p), _, _) => Some(std::sync::Arc::new(Outbox(p.clone()))),
+        (None, Some((relay, from)), _) => Some(std::sync::Arc::new(Smtp {
+            relay: relay.clone(),
+            from: from.clone(),
+        })),
+        (None, None, Some(url)) => Some(std::sync::Arc::new(SmsGateway { url: url.clone() })),
+        _ => None,
+    }
 }
 
 /// Appends one JSON line per message to a file (mode 0600).
@@ -25,7 +36,7 @@ impl Delivery for Outbox {
             .open(&self.0)
             .map_err(|e| format!("outbox {}: {e}", self.0.display()))?;
         let line = serde_json::json!({
-            "at_ms": super::session::now_ms(), "to": username, "contact": contact, "text": text,
+            "at_ms": nur_store::now_ms(), "to": username, "contact": contact, "text": text,
         });
         writeln!(f, "{line}").map_err(|e| format!("outbox {}: {e}", self.0.display()))
     }

@@ -13,14 +13,9 @@ pub async fn page(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
 ) -> Result<Html<String>, ApiError> {
-    let st = s.clone();
-    let entity = v.caller().entity.to_string();
+    let (st, caller) = (s.clone(), v.caller());
     let (procedures, persons) = blocking(move || {
-        let procs = st
-            .store
-            .procedures(Some(&entity))
-            .map_err(ApiError::from)?
-            .len();
+        let procs = st.app.procedures_of(&caller)?.len();
         let persons = st.store.person_count(&st.catalog).map_err(ApiError::from)?;
         Ok((procs, persons))
     })

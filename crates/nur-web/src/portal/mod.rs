@@ -181,20 +181,13 @@ impl Visit {
     pub fn account(&self) -> &AccountRow {
         self.account.as_ref().expect("guarded route")
     }
-    /// The signed-in person as the grant and query code knows them.
-    pub fn caller(&self) -> crate::auth::Caller {
-        let a = self.account();
-        let entity = a
-            .entity
-            .as_deref()
-            .and_then(|e| nur_core::Ident::parse(e).ok())
-            .unwrap_or_else(|| nur_core::Ident::parse("NUR").expect("valid"));
-        crate::auth::Caller {
-            actor: actor(a),
-            entity,
+    /// The signed-in person as the use cases know them.
+    pub fn caller(&self) -> nur_app::Caller {
+        nur_app::Caller {
+            actor: actor(self.account()),
             on_behalf_of: None,
             purpose: Some("portal".into()),
-            ip: self.ip,
+            ip: Some(self.ip),
         }
     }
 }
@@ -230,7 +223,7 @@ async fn guard(
     let lang = session::lang_of(&parts.headers);
     let cookie = session::cookie(&parts.headers, session::SESSION_COOKIE);
     let st = state.clone();
-    let found = crate::blocking(move || session::load(&st, cookie.as_deref())).await;
+    let found = crate::blocking(move || Ok(st.app.session(cookie.as_deref())?)).await;
     let (session, account) = match found {
         Ok(f) => f,
         Err(e) => return e.into_response(),
@@ -240,8 +233,8 @@ async fn guard(
         (Some(s), _) => (s, None, account),
         (None, Need::Public) => {
             let st = state.clone();
-            match crate::blocking(move || session::anonymous(&st)).await {
-                Ok((s, c)) => (s, Some(c), None),
+            match crate::blocking(move || Ok(st.app.anonymous_session()?)).await {
+                Ok(n) => (n.session, Some(n.cookie), None),
                 Err(e) => return e.into_response(),
             }
         }

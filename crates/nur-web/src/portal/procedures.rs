@@ -3,13 +3,14 @@
 //! (grants checked again, audited).
 
 use super::{layout, queries, Visit};
-use crate::data::{self, ArgsIn};
+use crate::data;
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::extract::State;
 use axum::response::Html;
 use axum::Extension;
 use maud::html;
+use nur_app::{Args, Output};
 use nur_core::query::QuerySpec;
 
 pub async fn page(
@@ -30,13 +31,13 @@ pub async fn run(
         .filter_map(|(k, val)| k.strip_prefix("p_").map(|p| (p.to_owned(), val.clone())))
         .filter(|(_, val)| !val.is_empty())
         .collect();
-    let entity = v.caller().entity.to_string();
+    let entity = v.account().entity.clone().unwrap_or_default();
     let out = data::call_procedure(
         s.clone(),
         v.caller(),
         entity,
         name.clone(),
-        ArgsIn::Text(args),
+        Args::Text(args),
     )
     .await;
     render(s, v, Some((name, out))).await
@@ -45,13 +46,11 @@ pub async fn run(
 async fn render(
     s: AppState,
     v: Visit,
-    ran: Option<(String, Result<data::Output, ApiError>)>,
+    ran: Option<(String, Result<Output, ApiError>)>,
 ) -> Result<Html<String>, ApiError> {
     let lang = v.lang;
-    let entity = v.caller().entity.to_string();
-    let st = s.clone();
-    let procs =
-        blocking(move || st.store.procedures(Some(&entity)).map_err(ApiError::from)).await?;
+    let (st, caller) = (s.clone(), v.caller());
+    let procs = blocking(move || Ok(st.app.procedures_of(&caller)?)).await?;
     let title = lang.t("procedures-title");
     let body = html! {
         @if procs.is_empty() { p { (lang.t("no-procedures")) } }

@@ -3,23 +3,21 @@
 //! Run (a results grid with paging); Save Query / Update Query as a procedure; the list of
 //! saved procedures with their API URL and an example call.
 //!
-//! The form becomes a query spec, and the spec goes through the same plan, grant check, run
-//! and audit as `POST /api/v1/queries/run` (`data::execute`). A condition with a value is a
-//! fixed test; one left empty becomes a parameter of the saved procedure's API.
+//! The form becomes a query spec, and the spec goes through the same use case as `POST
+//! /api/v1/queries/run` (`App::run_query`: plan, grant check, run, audit). A condition with a
+//! value is a fixed test; one left empty becomes a parameter of the saved procedure's API.
 
 use super::i18n::Lang;
 use super::{layout, Visit};
-use crate::data::{self, ArgsIn};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use maud::{html, Markup};
-use nur_core::audit::NewEvent;
-use nur_core::query::{self, QuerySpec, RevokePolicy};
-use nur_core::{Ident, Table};
-use nur_store::NewProcedure;
+use nur_app::{Args, Output, SaveProcedure};
+use nur_core::query::{QuerySpec, RevokePolicy};
+use nur_core::Table;
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
@@ -169,28 +167,28 @@ pub struct Params {
 
 /// Tables the entity may query: its own and those granted to it.
 fn granted_tables<'c>(s: &'c AppState, v: &Visit) -> Result<Vec<&'c Table>, ApiError> {
-    let grants = data::grants_now(&s.store, &v.caller())?;
+    let queryable = s.app.queryable_tables(&v.caller())?;
     Ok(s.catalog
         .tables
         .iter()
-        .filter(|t| grants.table(&s.catalog, &t.name))
+        .filter(|t| queryable.iter().any(|q| q.table == t.name))
         .collect())
 }
 
 fn granted_columns(s: &AppState, v: &Visit, t: &Table) -> Result<Vec<String>, ApiError> {
-    let grants = data::grants_now(&s.store, &v.caller())?;
-    Ok(t.columns
-        .iter()
-        .filter(|c| grants.column(&s.catalog, &t.name, &c.name))
-        .map(|c| c.name.to_string())
-        .collect())
+    Ok(s.app
+        .queryable_tables(&v.caller())?
+        .into_iter()
+        .find(|q| q.table == t.name)
+        .map(|q| q.columns.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default())
 }
 
 /// What happened on submit, shown under the form.
 enum Outcome {
     None,
     Sql(String),
-    Rows(Box<data::Output>),
+    Rows(Box<Output>),
     Saved(String, i64),
     Error(String),
 }
@@ -209,8 +207,8 @@ pub async fn page(
             ..Builder::default()
         };
         if let Some(name) = &p.procedure {
-            let entity = vv.caller().entity.to_string();
-            if let Some(row) = st.store.procedure(&entity, name).map_err(ApiError::from)? {
+            let entity = vv.account().entity.clone().unwrap_or_default();
+            if let Some(row) = st.app.procedure(&vv.caller(), &entity, name)? {
                 let spec = QuerySpec::from_json(&row.spec).map_err(ApiError::from)?;
                 b = Builder::from_spec(&spec, &row.name, &row.description);
             }
@@ -258,8 +256,11 @@ pub async fn submit(
                 b.conditions.push((first, "=".into(), String::new()));
                 Outcome::None
             }
-            ("sql", Some(t)) => match plan(&s, &v, &b, t) {
-                Ok(p) => Outcome::Sql(s.store.query_sql(&p)),
+            ("sql", Some(t)) => match b
+                .spec(t)
+                .and_then(|spec| Ok(s.app.query_sql(&v.caller(), &spec)?))
+            {
+                Ok(q) => Outcome::Sql(q.sql),
                 Err(e) => Outcome::Error(e.message().to_owned()),
             },
             ("run", Some(t)) => match b.spec(t) {
@@ -267,20 +268,14 @@ pub async fn submit(
                 Ok(spec) if !spec.parameters.is_empty() => {
                     Outcome::Error(v.lang.t("query-run-needs-values"))
                 }
-                Ok(spec) => match data::execute(
-                    &s.store,
-                    &s.catalog,
-                    s.limits,
+                Ok(spec) => match s.app.run_query(
                     &v.caller(),
                     &spec,
-                    RevokePolicy::Refuse,
-                    ArgsIn::Text(Vec::new()),
-                    "query.run",
+                    Args::Text(Vec::new()),
                     "portal query builder",
-                    None,
                 ) {
                     Ok(out) => Outcome::Rows(Box::new(out)),
-                    Err(e) => Outcome::Error(e.message().to_owned()),
+                    Err(e) => Outcome::Error(e.message),
                 },
             },
             ("save", Some(t)) => match save(&s, &v, &b, t) {
@@ -294,46 +289,19 @@ pub async fn submit(
     .await
 }
 
-fn plan(s: &AppState, v: &Visit, b: &Builder, t: &Table) -> Result<query::Plan, ApiError> {
-    let spec = b.spec(t)?;
-    let grants = data::grants_now(&s.store, &v.caller())?;
-    Ok(query::plan(
-        &s.catalog,
-        &grants,
-        &spec,
-        s.limits,
-        RevokePolicy::Refuse,
-    )?)
-}
-
 fn save(s: &AppState, v: &Visit, b: &Builder, t: &Table) -> Result<i64, ApiError> {
-    let name = Ident::parse(&b.name)
-        .map_err(|e| ApiError::invalid("invalid_name", format!("procedure name: {e}")))?;
-    let spec = b.spec(t)?;
-    plan(s, v, b, t)?;
-    let caller = v.caller();
-    let entity = caller.entity.to_string();
-    let mut ev: NewEvent = caller.event("procedure.save", format!("{entity}/{name}"));
-    ev.columns = b
-        .columns
-        .iter()
-        .map(|c| format!("{}.{c}", b.table))
-        .collect();
-    let row = s
-        .store
-        .save_procedure(
-            &NewProcedure {
-                entity,
-                name: name.to_string(),
-                description: b.description.clone(),
-                spec: serde_json::to_string(&spec)
-                    .map_err(|e| ApiError::internal(e.to_string()))?,
-                on_revoke: RevokePolicy::Refuse,
-                saved_by: v.account().username.clone(),
-            },
-            ev,
-        )
-        .map_err(ApiError::from)?;
+    let spec = serde_json::to_string(&b.spec(t)?).map_err(|e| ApiError::internal(e.to_string()))?;
+    let entity = v.account().entity.clone().unwrap_or_default();
+    let row = s.app.save_procedure(
+        &v.caller(),
+        SaveProcedure {
+            entity: &entity,
+            name: &b.name,
+            description: &b.description,
+            spec: &spec,
+            on_revoke: RevokePolicy::Refuse,
+        },
+    )?;
     Ok(row.version)
 }
 
@@ -350,8 +318,8 @@ fn render(
         Some(t) => granted_columns(s, v, t)?,
         None => Vec::new(),
     };
-    let entity = v.caller().entity.to_string();
-    let procedures = s.store.procedures(Some(&entity)).map_err(ApiError::from)?;
+    let entity = v.account().entity.clone().unwrap_or_default();
+    let procedures = s.app.procedures_of(&v.caller())?;
     let title = lang.t("queries-title");
     let body = html! {
         div.builder {
@@ -402,7 +370,7 @@ fn render(
                         button type="submit" name="action" value="add_condition" { (lang.t("add-parameter")) }
                     }
                     label for="limit" { (lang.t("rows-limit")) }
-                    input #limit name="limit" type="number" min="1" max=(s.limits.max_rows) value=(b.limit);
+                    input #limit name="limit" type="number" min="1" max=(s.app.limits().max_rows) value=(b.limit);
                     div.actions {
                         button #generate type="submit" name="action" value="sql" { (lang.t("generate-sql")) }
                         button #run type="submit" name="action" value="run" { (lang.t("run")) }
@@ -484,7 +452,7 @@ fn outcome_view(lang: Lang, _s: &AppState, entity: &str, b: &Builder, o: &Outcom
 }
 
 /// A results grid; with `form`, paging buttons that run that form again at another page.
-pub(super) fn grid(lang: Lang, page: usize, out: &data::Output, form: Option<&str>) -> Markup {
+pub(super) fn grid(lang: Lang, page: usize, out: &Output, form: Option<&str>) -> Markup {
     let rows = &out.rows;
     let pages = if form.is_some() {
         rows.len().div_ceil(GRID_PAGE).max(1)

@@ -4,7 +4,6 @@
 
 use super::i18n::Lang;
 use super::{layout, Visit};
-use crate::data;
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::extract::{Query, State};
@@ -63,11 +62,11 @@ pub async fn persons(
     } else {
         Some(
             blocking(move || {
-                let parsed = match data::parse_nn(&st.catalog, &nn) {
+                let parsed = match st.app.national_number(&nn) {
                     Ok(p) => p,
-                    Err(e) => return Ok(Err(e.message().to_owned())),
+                    Err(e) => return Ok(Err(e.message)),
                 };
-                Ok(Ok(data::lookup_for(&st, &caller, &parsed)?))
+                Ok(Ok(st.app.lookup_person(&caller, &parsed)?))
             })
             .await?,
         )
@@ -165,14 +164,12 @@ pub async fn audit(
         before_seq: q.before,
         limit: 50,
     };
-    let st = s.clone();
+    let (st, caller) = (s.clone(), v.caller());
     let (events, report) = blocking(move || {
-        let events = st.store.audit_events(&filter).map_err(ApiError::from)?;
+        let events = st.app.audit_events(&caller, &filter)?;
         // With a person filter, the citizen access report (what the person would be told).
-        let report = match &filter.person {
-            Some(p) if data::parse_nn(&st.catalog, p).is_ok() => {
-                Some(st.store.access_log(p, 100, 0).map_err(ApiError::from)?)
-            }
+        let report = match filter.person.as_deref().map(|p| st.app.national_number(p)) {
+            Some(Ok(nn)) => Some(st.app.access_report(&caller, &nn, 100, 0)?.entries),
             _ => None,
         };
         Ok((events, report))

@@ -17,7 +17,6 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use maud::html;
-use nur_core::account::Role;
 use nur_core::grant::{GrantChange, Target};
 use nur_core::{Catalog, Ident};
 use nur_store::GrantFilter;
@@ -214,63 +213,22 @@ fn decode(s: &str) -> Option<(Target, &str)> {
     Some((t, consumer))
 }
 
-/// Grants a target needs before it means anything.
-fn prerequisites(c: &Catalog, t: &Target) -> Vec<Target> {
-    match t {
-        Target::Column { table, .. } => {
-            let mut v = vec![Target::Table {
-                table: table.clone(),
-            }];
-            if let Some(tab) = c.table(table.as_str()) {
-                v.extend(tab.key.iter().map(|k| Target::Column {
-                    table: table.clone(),
-                    column: k.clone(),
-                }));
-            }
-            v
-        }
-        Target::Property {
-            service, operation, ..
-        } => {
-            vec![Target::Operation {
-                service: service.clone(),
-                operation: operation.clone(),
-            }]
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// The grants the visitor's rows show, as cell values: an Entity Admin's entity's only.
 fn held(s: &AppState, v: &Visit) -> Result<HashSet<String>, ApiError> {
-    let a = v.account();
-    let custodian = (a.role != Role::SuperAdmin)
-        .then(|| a.entity.clone())
-        .flatten();
-    let f = GrantFilter {
-        custodian,
-        ..Default::default()
-    };
-    Ok(s.store
-        .grants(&f)
-        .map_err(ApiError::from)?
+    Ok(s.app
+        .grants(&v.caller(), &GrantFilter::default())?
         .into_iter()
         .map(|g| encode(&g.target, &g.consumer))
         .collect())
 }
 
 /// The custodian entities whose rows the visitor may edit.
-fn custodians(v: &Visit, catalog: &Catalog) -> Vec<String> {
-    let a = v.account();
-    match (a.role, &a.entity) {
-        (Role::SuperAdmin, _) => catalog
-            .entities
-            .iter()
-            .map(|e| e.code.to_string())
-            .collect(),
-        (_, Some(e)) => vec![e.clone()],
-        _ => Vec::new(),
-    }
+fn custodians(s: &AppState, v: &Visit) -> Vec<String> {
+    s.app
+        .administered_custodians(&v.caller())
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -316,7 +274,7 @@ pub async fn matrix(
     let (st, vv) = (s.clone(), v.clone());
     let held = blocking(move || held(&st, &vv)).await?;
     let lang = v.lang;
-    let mine = custodians(&v, &s.catalog);
+    let mine = custodians(&s, &v);
     let all: Vec<Row> = rows(&s.catalog, m, lang)
         .into_iter()
         .filter(|r| mine.contains(&r.custodian))
@@ -473,11 +431,9 @@ pub async fn update(
     };
     blocking(move || {
         let catalog = &s.catalog;
-        let actor = super::actor(v.account());
-        let mine = custodians(&v, catalog);
+        let mine = custodians(&s, &v);
         let wanted: HashSet<&str> = v.fields("g").collect();
-        let mut held = held(&s, &v)?;
-        let mut changes = 0i64;
+        let mut cells = Vec::new();
         for cell in v.fields("cell") {
             let Some((target, consumer)) = decode(cell) else {
                 continue;
@@ -488,28 +444,11 @@ pub async fn update(
             if !mine.iter().any(|c| c == custodian.as_str()) || custodian.as_str() == consumer {
                 continue;
             }
-            let want = wanted.contains(cell);
-            if want == held.contains(cell) {
-                continue;
-            }
-            let consumer_id =
+            let consumer =
                 Ident::parse(consumer).map_err(|e| ApiError::invalid("invalid_name", e))?;
-            if want {
-                for pre in prerequisites(catalog, &target) {
-                    let key = encode(&pre, consumer);
-                    if !held.contains(&key) {
-                        changes += apply(&s, &actor, &consumer_id, pre, true, &v)?;
-                        held.insert(key);
-                    }
-                }
-            }
-            changes += apply(&s, &actor, &consumer_id, target, want, &v)?;
-            if want {
-                held.insert(cell.to_owned());
-            } else {
-                held.remove(cell);
-            }
+            cells.push((GrantChange { consumer, target }, wanted.contains(cell)));
         }
+        let changes = s.app.set_grants(&v.caller(), &cells)?;
         let base = format!("/security/{}", m.slug());
         let back = v
             .field("back")
@@ -520,34 +459,6 @@ pub async fn update(
         Ok(Redirect::to(&format!("{back}{sep}done={changes}")).into_response())
     })
     .await
-}
-
-fn apply(
-    s: &AppState,
-    actor: &nur_core::grant::Actor,
-    consumer: &Ident,
-    target: Target,
-    grant: bool,
-    v: &Visit,
-) -> Result<i64, ApiError> {
-    let change = GrantChange {
-        consumer: consumer.clone(),
-        target: target.clone(),
-    };
-    let custodian = change
-        .check(&s.catalog, actor)
-        .map_err(|e| ApiError::forbidden("not_custodian_admin", e.to_string()))?;
-    let mut ev = v.caller().event(
-        if grant { "grant" } else { "revoke" },
-        format!("{target} to {consumer}"),
-    );
-    ev.entity = Some(custodian.to_string());
-    ev.columns = vec![target.to_string()];
-    let changed = s
-        .store
-        .change_grant(grant, consumer.as_str(), custodian.as_str(), &target, ev)
-        .map_err(ApiError::from)?;
-    Ok(i64::from(changed))
 }
 
 #[cfg(test)]
@@ -576,7 +487,7 @@ mod tests {
             table: Ident::parse("CSPD_Death_Info").unwrap(),
             column: Ident::parse("Death_Place").unwrap(),
         };
-        let pre: Vec<String> = prerequisites(&c, &col)
+        let pre: Vec<String> = nur_app::prerequisites(&c, &col)
             .iter()
             .map(|t| t.to_string())
             .collect();

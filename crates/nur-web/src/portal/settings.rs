@@ -11,15 +11,15 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use maud::{html, Markup};
-use nur_core::account::{hash_password, NewAccount, Role};
-use nur_core::Ident;
-use nur_store::{AccountChange, ClientChange, Warehouse};
+use nur_app::{NewUser, SettingsChange, UserChange};
+use nur_core::account::Role;
 
-fn scope(v: &Visit) -> Option<String> {
-    let a = v.account();
-    match a.role {
-        Role::SuperAdmin => None,
-        _ => a.entity.clone(),
+/// The message key a refused change shows.
+fn refusal_key(e: &nur_app::AppError) -> &'static str {
+    match e.code {
+        "invalid_username" | "unknown_entity" | "account_not_found" => "user-invalid",
+        "account_exists" => "user-exists",
+        _ => "error-forbidden",
     }
 }
 
@@ -103,10 +103,8 @@ async fn render_users(
     note: Option<(bool, String)>,
 ) -> Result<Html<String>, ApiError> {
     let lang = v.lang;
-    let st = s.clone();
-    let sc = scope(&v);
-    let list =
-        blocking(move || st.store.account_list(sc.as_deref()).map_err(ApiError::from)).await?;
+    let (st, caller) = (s.clone(), v.caller());
+    let list = blocking(move || Ok(st.app.users(&caller)?)).await?;
     let title = lang.t("users-title");
     let super_admin = v.account().role == Role::SuperAdmin;
     let body = html! {
@@ -190,95 +188,50 @@ pub async fn users_post(
     let note = blocking(move || {
         let v = vv;
         let lang = v.lang;
-        let me = v.account().clone();
+        let caller = v.caller();
         let action = v.field("action").unwrap_or("");
         let username = v.field("username").unwrap_or("").trim().to_owned();
-        let mut ev = v
-            .caller()
-            .event(&format!("account.{action}"), format!("account:{username}"));
         if action == "create" {
-            let role = match (v.field("role"), me.role) {
-                (Some("super_admin"), Role::SuperAdmin) => Role::SuperAdmin,
-                (Some("entity_admin"), _) => Role::EntityAdmin,
-                (Some("entity_user"), _) => Role::EntityUser,
+            let role = match v.field("role") {
+                Some("super_admin") => Role::SuperAdmin,
+                Some("entity_admin") => Role::EntityAdmin,
+                Some("entity_user") => Role::EntityUser,
                 _ => return Ok((false, lang.t("error-forbidden"))),
             };
-            let entity = match (role, me.role) {
-                (Role::SuperAdmin, _) => None,
-                (_, Role::SuperAdmin) => v
-                    .field("entity")
-                    .map(str::to_owned)
-                    .filter(|e| st.catalog.entity(e).is_some()),
-                _ => me.entity.clone(),
-            };
-            let valid = username.len() >= 3
-                && username.len() <= 40
-                && username
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-            if !valid || (role != Role::SuperAdmin && entity.is_none()) {
-                return Ok((false, lang.t("user-invalid")));
-            }
-            if st
-                .store
-                .account(&username)
-                .map_err(ApiError::from)?
-                .is_some()
-            {
-                return Ok((false, lang.t("user-exists")));
-            }
-            let password = crate::auth::random_password().map_err(|e| ApiError::internal(e.0))?;
-            let mut salt = [0u8; 16];
-            getrandom::fill(&mut salt)
-                .map_err(|e| ApiError::internal(format!("no randomness: {e}")))?;
-            st.store
-                .put_account(&NewAccount {
+            let created = st.app.create_user(
+                &caller,
+                NewUser {
                     username: username.clone(),
-                    display_name: v.field("display_name").unwrap_or("").trim().to_owned(),
+                    display_name: v.field("display_name").unwrap_or("").to_owned(),
                     role,
-                    entity: entity.clone(),
-                    password_hash: hash_password(&password, &salt)
-                        .map_err(|e| ApiError::internal(e.to_string()))?,
-                })
-                .map_err(ApiError::from)?;
-            if let Some(c) = v.field("contact").map(str::trim).filter(|c| !c.is_empty()) {
-                st.store
-                    .change_account(&username, &AccountChange::Contact(Some(c.to_owned())))
-                    .map_err(ApiError::from)?;
-            }
-            ev.entity = entity;
-            st.store.audit(ev).map_err(ApiError::from)?;
-            return Ok((
-                true,
-                lang.tf(
-                    "user-created",
-                    &[("username", &username), ("password", &password)],
+                    // Only the Super Admin's form names an entity; an Entity Admin's users
+                    // are of the admin's own entity.
+                    entity: (v.account().role == Role::SuperAdmin)
+                        .then(|| v.field("entity").map(str::to_owned))
+                        .flatten(),
+                    contact: v.field("contact").map(str::to_owned),
+                    password: None,
+                    replace: false,
+                },
+            );
+            return Ok(match created {
+                Ok(password) => (
+                    true,
+                    lang.tf(
+                        "user-created",
+                        &[("username", &username), ("password", &password)],
+                    ),
                 ),
-            ));
+                Err(e) => (false, lang.t(refusal_key(&e))),
+            });
         }
-        let Some(target) = st.store.account(&username).map_err(ApiError::from)? else {
-            return Ok((false, lang.t("user-invalid")));
-        };
-        let allowed = target.username != me.username
-            && match me.role {
-                Role::SuperAdmin => true,
-                _ => target.role != Role::SuperAdmin && target.entity == me.entity,
-            };
-        if !allowed {
+        let Some(change) = UserChange::parse(action) else {
             return Ok((false, lang.t("error-forbidden")));
-        }
-        let change = match action {
-            "disable" => AccountChange::Disabled(true),
-            "enable" => AccountChange::Disabled(false),
-            "reset_factor" => AccountChange::Totp { secret: None },
-            _ => return Ok((false, lang.t("error-forbidden"))),
         };
-        st.store
-            .change_account(&username, &change)
-            .map_err(ApiError::from)?;
-        ev.entity = target.entity.clone();
-        st.store.audit(ev).map_err(ApiError::from)?;
-        Ok((true, lang.tf("user-changed", &[("username", &username)])))
+        Ok(match st.app.change_user(&caller, &username, change) {
+            Ok(()) => (true, lang.tf("user-changed", &[("username", &username)])),
+            Err(e) => (false, lang.t(refusal_key(&e))),
+        })
     })
     .await?;
     Ok(render_users(s, v, Some(note)).await?.into_response())
@@ -297,9 +250,8 @@ async fn render_clients(
     note: Option<(bool, String)>,
 ) -> Result<Html<String>, ApiError> {
     let lang = v.lang;
-    let st = s.clone();
-    let sc = scope(&v);
-    let list = blocking(move || st.store.clients(sc.as_deref()).map_err(ApiError::from)).await?;
+    let (st, caller) = (s.clone(), v.caller());
+    let list = blocking(move || Ok(st.app.clients(&caller, None)?)).await?;
     let title = lang.t("clients-title");
     let super_admin = v.account().role == Role::SuperAdmin;
     let body = html! {
@@ -368,19 +320,13 @@ pub async fn clients_post(
     let note = blocking(move || {
         let v = vv;
         let lang = v.lang;
-        let me = v.account().clone();
+        let caller = v.caller();
         let action = v.field("action").unwrap_or("");
         if action == "create" {
-            let entity = match me.role {
+            let entity = match v.account().role {
                 Role::SuperAdmin => v.field("entity").unwrap_or("").to_owned(),
-                _ => me.entity.clone().unwrap_or_default(),
+                _ => v.account().entity.clone().unwrap_or_default(),
             };
-            let Ok(entity) = Ident::parse(&entity) else {
-                return Ok((false, lang.t("error-forbidden")));
-            };
-            if st.catalog.entity(entity.as_str()).is_none() {
-                return Ok((false, lang.t("error-forbidden")));
-            }
             let allow: Vec<String> = v
                 .field("allow")
                 .unwrap_or("")
@@ -388,52 +334,34 @@ pub async fn clients_post(
                 .map(|x| x.trim().to_owned())
                 .filter(|x| !x.is_empty())
                 .collect();
-            let (row, secret) =
-                match crate::auth::new_client(&entity, v.field("name").unwrap_or("").trim(), allow)
-                {
-                    Ok(x) => x,
-                    Err(e) => return Ok((false, e.0)),
-                };
-            let mut ev = v.caller().event("client.create", row.client_id.clone());
-            ev.entity = Some(entity.to_string());
-            st.store.create_client(&row, ev).map_err(ApiError::from)?;
-            return Ok((
-                true,
-                lang.tf(
-                    "client-secret-once",
-                    &[("id", &row.client_id), ("secret", &secret)],
+            let name = v.field("name").unwrap_or("");
+            return Ok(match st.app.create_client(&caller, &entity, name, allow) {
+                Ok(c) => (
+                    true,
+                    lang.tf(
+                        "client-secret-once",
+                        &[("id", &c.client.client_id), ("secret", &c.secret)],
+                    ),
                 ),
-            ));
+                Err(e) if e.code == "invalid_allowlist" => (false, e.message),
+                Err(_) => (false, lang.t("error-forbidden")),
+            });
         }
         let id = v.field("client_id").unwrap_or("").to_owned();
-        let Some(c) = st.store.client(&id).map_err(ApiError::from)? else {
-            return Ok((false, lang.t("error-forbidden")));
-        };
-        if me.role != Role::SuperAdmin && me.entity.as_deref() != Some(c.entity.as_str()) {
-            return Ok((false, lang.t("error-forbidden")));
-        }
-        let mut ev = v.caller().event(&format!("client.{action}"), id.clone());
-        ev.entity = Some(c.entity.clone());
-        match action {
-            "rotate" => {
-                let (secret, hash) =
-                    crate::auth::new_secret().map_err(|e| ApiError::internal(e.0))?;
-                st.store
-                    .change_client(&id, &ClientChange::Rotate { secret_hash: hash }, ev)
-                    .map_err(ApiError::from)?;
-                Ok((
+        Ok(match action {
+            "rotate" => match st.app.rotate_client(&caller, &id) {
+                Ok(c) => (
                     true,
-                    lang.tf("client-secret-once", &[("id", &id), ("secret", &secret)]),
-                ))
-            }
-            "revoke" => {
-                st.store
-                    .change_client(&id, &ClientChange::Revoke, ev)
-                    .map_err(ApiError::from)?;
-                Ok((true, lang.tf("client-revoked", &[("id", &id)])))
-            }
-            _ => Ok((false, lang.t("error-forbidden"))),
-        }
+                    lang.tf("client-secret-once", &[("id", &id), ("secret", &c.secret)]),
+                ),
+                Err(_) => (false, lang.t("error-forbidden")),
+            },
+            "revoke" => match st.app.revoke_client(&caller, &id) {
+                Ok(_) => (true, lang.tf("client-revoked", &[("id", &id)])),
+                Err(_) => (false, lang.t("error-forbidden")),
+            },
+            _ => (false, lang.t("error-forbidden")),
+        })
     })
     .await?;
     Ok(render_clients(s, v, Some(note)).await?.into_response())
@@ -480,18 +408,13 @@ async fn render_entity(
     let Some(entity) = entity else {
         return Err(ApiError::forbidden("no_entity", "no entity"));
     };
-    let st = s.clone();
+    let (st, caller) = (s.clone(), v.caller());
     let e = entity.clone();
     let (settings, sources) = blocking(move || {
-        let settings = st.store.entity_settings(&e).map_err(ApiError::from)?;
-        let sources: Vec<_> = st
-            .store
-            .sources()
-            .map_err(ApiError::from)?
-            .into_iter()
-            .filter(|x| x.entity == e)
-            .collect();
-        Ok((settings, sources))
+        Ok((
+            st.app.entity_settings(&caller, &e)?,
+            st.app.entity_sources(&caller, &e)?,
+        ))
     })
     .await?;
     let super_admin = v.account().role == Role::SuperAdmin;
@@ -563,25 +486,14 @@ pub async fn entity_post(
     let vv = v.clone();
     let e = entity.clone();
     blocking(move || {
-        let current = st.store.entity_settings(&e).map_err(ApiError::from)?;
-        let next = nur_store::EntitySettings {
-            purpose_required: vv.field("purpose_required") == Some("1"),
-            // Hiding an entity's accesses from citizens is for the platform, not the entity.
-            access_withheld: if vv.account().role == Role::SuperAdmin {
-                vv.field("access_withheld") == Some("1")
-            } else {
-                current.access_withheld
-            },
+        let super_admin = vv.account().role == Role::SuperAdmin;
+        let change = SettingsChange {
+            purpose_required: Some(vv.field("purpose_required") == Some("1")),
+            // The checkbox is the Super Admin's alone (disabled for everyone else).
+            access_withheld: super_admin.then(|| vv.field("access_withheld") == Some("1")),
         };
-        let mut ev = vv.caller().event("entity.settings", format!("entity:{e}"));
-        ev.entity = Some(e.clone());
-        ev.outcome = format!(
-            "ok; purpose_required={}, access_withheld={}",
-            next.purpose_required, next.access_withheld
-        );
-        st.store
-            .set_entity_settings(&e, next, ev)
-            .map_err(ApiError::from)
+        st.app.set_entity_settings(&vv.caller(), &e, change)?;
+        Ok(())
     })
     .await?;
     let note = v.lang.t("entity-saved");

@@ -14,7 +14,7 @@ fn car(lsn: u64, reg: &str) -> Value {
 
 fn client_token(app: &App, entity: &str) -> String {
     let (row, secret) =
-        nur_web::auth::new_client(&Ident::parse(entity).unwrap(), "feeds", vec![]).unwrap();
+        nur_app::new_client(&Ident::parse(entity).unwrap(), "feeds", vec![]).unwrap();
     app.store
         .create_client(&row, super::ev("client.create"))
         .unwrap();
@@ -43,7 +43,7 @@ pub(super) fn events_metrics_and_freshness(b: Backend) {
             entity: "DVLD".into(),
             config,
         }
-        .add(&app.store, &c)
+        .add(&app.store, &c, Default::default())
         .unwrap();
     }
     let dvld = client_token(&app, "DVLD");

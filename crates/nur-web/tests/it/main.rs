@@ -105,7 +105,7 @@ fn spawn_app(b: Backend) -> App {
     }
     grant(&store, &c, table("CSPD_Birth_Info"));
     grant(&store, &c, column("CSPD_Birth_Info", "National_Number"));
-    let (row, secret) = nur_web::auth::new_client(&id("NAF"), "tests", vec![]).unwrap();
+    let (row, secret) = nur_app::new_client(&id("NAF"), "tests", vec![]).unwrap();
     let client_id = row.client_id.clone();
     store.create_client(&row, ev("client.create")).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -140,13 +140,23 @@ fn spawn_app(b: Backend) -> App {
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let outbox = data.path().join("outbox.jsonl");
-    let state = nur_web::AppState::new(store.clone(), catalog, 300, Default::default())
-        .unwrap()
-        .with_portal(nur_web::portal::PortalConfig {
-            outbox: Some(outbox.clone()),
-            resend_after_ms: 2_000,
+    let state = nur_web::app_state(
+        store.clone(),
+        catalog,
+        nur_app::Options {
+            token_ttl_secs: 300,
+            signin: nur_app::SignInPolicy {
+                resend_after_ms: 2_000,
+                ..Default::default()
+            },
             ..Default::default()
-        });
+        },
+        nur_web::portal::PortalConfig {
+            outbox: Some(outbox.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     rt.spawn(nur_web::serve(listener, state, std::future::pending()));
     App {
         addr,
@@ -397,7 +407,7 @@ fn tokens_rotation_revocation_and_allowlists(b: Backend) {
     let tok = token(&app);
     assert_eq!(call(&app, &tok, "GET", "/api/v1/procedures", "").0, 200);
     // Rotation ends older tokens at once.
-    let (_, hash) = nur_web::auth::new_secret().unwrap();
+    let (_, hash) = nur_app::new_secret().unwrap();
     app.store
         .change_client(
             &app.client_id,
@@ -408,13 +418,13 @@ fn tokens_rotation_revocation_and_allowlists(b: Backend) {
     assert_eq!(call(&app, &tok, "GET", "/api/v1/procedures", "").0, 401);
     // An allowlist that excludes the test's address.
     let (row, secret) =
-        nur_web::auth::new_client(&id("NAF"), "far away", vec!["10.9.0.0/16".into()]).unwrap();
+        nur_app::new_client(&id("NAF"), "far away", vec!["10.9.0.0/16".into()]).unwrap();
     app.store.create_client(&row, ev("client.create")).unwrap();
     let (st, v) = token_for(&app, &row.client_id, &secret);
     assert_eq!(st, 401, "{v}");
     // Revocation.
     let (row, secret) =
-        nur_web::auth::new_client(&id("NAF"), "short lived", vec!["127.0.0.1".into()]).unwrap();
+        nur_app::new_client(&id("NAF"), "short lived", vec!["127.0.0.1".into()]).unwrap();
     app.store.create_client(&row, ev("client.create")).unwrap();
     let (st, v) = token_for(&app, &row.client_id, &secret);
     assert_eq!(st, 200, "{v}");

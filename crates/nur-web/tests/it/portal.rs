@@ -6,7 +6,6 @@ use super::{call, token, App};
 use nur_core::account::{hash_password, NewAccount, Role};
 use nur_core::totp::Totp;
 use nur_store::testing::Backend;
-use nur_store::Warehouse;
 use nur_web::portal::{Need, ROUTES};
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -146,13 +145,17 @@ fn last_code(app: &App) -> String {
 
 fn account(app: &App, username: &str, role: Role, entity: Option<&str>, password: &str) {
     app.store
-        .put_account(&NewAccount {
-            username: username.into(),
-            display_name: format!("{username} (تجربة)"),
-            role,
-            entity: entity.map(str::to_owned),
-            password_hash: hash_password(password, &[7u8; 16]).unwrap(),
-        })
+        .put_account(
+            &NewAccount {
+                username: username.into(),
+                display_name: format!("{username} (تجربة)"),
+                role,
+                entity: entity.map(str::to_owned),
+                password_hash: hash_password(password, &[7u8; 16]).unwrap(),
+                contact: None,
+            },
+            super::ev("account.create"),
+        )
         .unwrap();
 }
 
@@ -394,7 +397,7 @@ pub(super) fn portal_sign_in_and_lockout(b: Backend) {
         ("old", now - 9 * 3_600_000, now - 1_000, false),
     ] {
         app.store
-            .put_session(&nur_store::SessionRow {
+            .write_sessions(&[nur_store::SessionWrite::Put(nur_store::SessionRow {
                 id_hash: nur_core::audit::sha256_hex(name.as_bytes()),
                 username: Some("NAFAdmin".into()),
                 stage: "signed_in".into(),
@@ -407,7 +410,7 @@ pub(super) fn portal_sign_in_and_lockout(b: Backend) {
                 code_sent_at_ms: None,
                 resends: 0,
                 totp_step: None,
-            })
+            })])
             .unwrap();
         let mut b = Browser::new(&app);
         b.cookies.insert("nur_session".into(), name.into());
@@ -781,7 +784,7 @@ pub(super) fn portal_settings_users_and_clients(b: Backend) {
         entity: "NAF".into(),
         config: Default::default(),
     }
-    .add(&app.store, &nur_core::Catalog::jordan())
+    .add(&app.store, &nur_core::Catalog::jordan(), Default::default())
     .unwrap();
     let page = naf.get("/settings/entity");
     assert!(

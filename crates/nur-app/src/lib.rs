@@ -1,0 +1,108 @@
+//! NUR's use cases, each written once. The command line, the portal, the JSON API (and the
+//! social-registry and DCI doors to come) translate their requests into calls of [`App`] and
+//! its answers into their responses; none of them evaluates a grant, builds an audit event or
+//! writes to the store itself.
+//!
+//! Every use case takes the [`Caller`] (the actor, the officer it acts for, the purpose and
+//! the address), authorises it, does the work and records its audit event: an administrative
+//! change in the same transaction as the change; a data access before any data is handed
+//! back, with the reads of its access decision taken in one snapshot.
+
+mod accounts;
+mod audit;
+mod caller;
+mod clients;
+mod data;
+mod error;
+mod gateway;
+mod grants;
+mod persons;
+mod procedures;
+mod settings;
+pub mod signin;
+mod sources;
+mod tokens;
+
+pub use accounts::{random_password, NewUser, UserChange};
+pub use caller::Caller;
+pub use clients::{new_client, new_secret, Credentials};
+pub use data::{Args, Output, ProcedureRef, QuerySql, QueryableTable};
+pub use error::{AppError, Kind, Result};
+pub use gateway::{OperationResult, PreparedCall};
+pub use grants::prerequisites;
+pub use persons::AccessReport;
+pub use procedures::SaveProcedure;
+pub use settings::SettingsChange;
+pub use signin::{Delivery, SignInPolicy};
+pub use sources::{IngestOutcome, MAX_EVENTS};
+pub use tokens::{jwk_x, IssuedToken, TokenKeys, MAX_HEADER_TEXT};
+
+use nur_core::query::Limits;
+use nur_core::Catalog;
+use nur_store::Store;
+use std::sync::Arc;
+
+/// How a deployment runs its use cases.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// The most rows one query or procedure call returns.
+    pub limits: Limits,
+    /// Lifetime of access tokens.
+    pub token_ttl_secs: u64,
+    pub signin: SignInPolicy,
+    /// Where one-time codes go (none: codes cannot be sent; TOTP only).
+    pub delivery: Option<Arc<dyn Delivery>>,
+}
+
+/// The rooms every door leads into.
+pub struct App {
+    store: Arc<Store>,
+    catalog: Arc<Catalog>,
+    limits: Limits,
+    signin: SignInPolicy,
+    tokens: TokenKeys,
+    delivery: Option<Arc<dyn Delivery>>,
+}
+
+impl App {
+    /// Loads (or creates) the token signing key; store calls are synchronous, so call this
+    /// outside an async runtime or on a blocking thread.
+    pub fn new(store: Arc<Store>, catalog: Arc<Catalog>, options: Options) -> Result<App> {
+        let ttl = if options.token_ttl_secs == 0 {
+            300
+        } else {
+            options.token_ttl_secs
+        };
+        let tokens = TokenKeys::load(&store, ttl)?;
+        Ok(App {
+            store,
+            catalog,
+            limits: options.limits,
+            signin: options.signin,
+            tokens,
+            delivery: options.delivery,
+        })
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The store, for reads that need no authorisation (probes, statistics, the catalog's
+    /// data of the portal's public pages). Writes go through the use cases.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub fn signin_policy(&self) -> &SignInPolicy {
+        &self.signin
+    }
+
+    pub fn token_ttl_secs(&self) -> u64 {
+        self.tokens.ttl_secs
+    }
+}
