@@ -304,8 +304,10 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Synth { persons, seed, out } => {
             let started = std::time::Instant::now();
-            let m =
-                nur_synth::generate(&catalog, &nur_synth::SynthOptions::new(persons, seed), &out)?;
+            let mut bar = progress::SynthBar::new(persons);
+            let opts = nur_synth::SynthOptions::new(persons, seed);
+            let m = nur_synth::generate_with_progress(&catalog, &opts, &out, &mut bar)?;
+            drop(bar);
             let rows: u64 = m.tables.values().map(|t| t.good_rows + t.bad_rows).sum();
             println!(
                 "wrote {} persons in {} households, {rows} rows in {} files to {} in {:.1}s",
