@@ -63,10 +63,7 @@ impl AppState {
             (Some(p), _, _) => {
                 Some(Arc::new(portal::Outbox(p.clone())) as Arc<dyn portal::Delivery>)
             }
-            (None, Some((relay, from)), _) => Some(Arc::new(portal::delivery::Smtp {
-                relay: relay.clone(),
-                from: from.clone(),
-            }) as Arc<dyn portal::Delivery>),
+            (None, Some(smtp), _) => Some(Arc::new(smtp.clone()) as Arc<dyn portal::Delivery>),
             (None, None, Some(url)) => {
                 Some(Arc::new(portal::delivery::SmsGateway { url: url.clone() })
                     as Arc<dyn portal::Delivery>)

@@ -286,6 +286,14 @@ struct ApiOptions {
     /// … from this address.
     #[arg(long, default_value = "nur@localhost")]
     smtp_from: String,
+    /// Require STARTTLS with the relay (its certificate checked for the relay's host name);
+    /// without it, plain SMTP.
+    #[arg(long, requires = "smtp_relay")]
+    smtp_starttls: bool,
+    /// Trust only the CA certificates of this PEM file for the relay (an internal CA);
+    /// without it, the system's store.
+    #[arg(long, requires = "smtp_starttls")]
+    smtp_ca_file: Option<PathBuf>,
     /// Or by SMS through this gateway (http://host:port/path, POST {"to", "text"}).
     #[arg(long)]
     sms_gateway: Option<String>,
@@ -549,6 +557,8 @@ fn main() -> Result<()> {
                     secure_cookies: false,
                     smtp_relay: None,
                     smtp_from: "nur@localhost".into(),
+                    smtp_starttls: false,
+                    smtp_ca_file: None,
                     sms_gateway: None,
                 },
                 Some(upstream_at),
@@ -584,6 +594,21 @@ fn serve(
     api: ApiOptions,
     upstream: Option<SocketAddr>,
 ) -> Result<()> {
+    let smtp = api.smtp_relay.clone().map(|relay| nur_web::portal::Smtp {
+        relay,
+        from: api.smtp_from.clone(),
+        tls: if api.smtp_starttls {
+            nur_web::portal::SmtpTls::StartTls
+        } else {
+            nur_web::portal::SmtpTls::Plain
+        },
+        ca_file: api.smtp_ca_file.clone(),
+    });
+    if let Some(smtp) = &smtp {
+        smtp.check()
+            .map_err(anyhow::Error::msg)
+            .context("--smtp-relay")?;
+    }
     let store = Arc::new(store);
     // Store calls are synchronous: load the signing key before entering the runtime.
     let limits = nur_core::query::Limits {
@@ -593,7 +618,7 @@ fn serve(
         .with_portal(nur_web::portal::PortalConfig {
             secure_cookies: api.secure_cookies,
             outbox: api.outbox.clone(),
-            smtp: api.smtp_relay.clone().map(|r| (r, api.smtp_from.clone())),
+            smtp,
             sms_gateway: api.sms_gateway.clone(),
             ..Default::default()
         });
