@@ -2,22 +2,26 @@
 //!
 //! Pure functions only: the caller supplies the secret bytes (from a CSPRNG)
 //! and the current Unix time, and stores the step returned by [`Totp::verify`]
-//! to refuse a second use of the same code.
+//! to refuse a second use of the same code. The HOTP arithmetic is `totp-rs`
+//! (built without its clock, QR and secret-generation features, so it does no
+//! IO); base32 is `data-encoding`; what stays here is the portal's contract:
+//! lenient secret input, the verification window and the `otpauth` URI.
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha1::Sha1;
+use data_encoding::{Encoding, BASE32_NOPAD};
 use std::fmt;
+use std::sync::LazyLock;
+use subtle::ConstantTimeEq;
 
 /// Seconds per time step (RFC 6238 `X`).
 pub const PERIOD: u64 = 30;
 /// Number of digits in a code.
 pub const DIGITS: usize = 6;
 
-const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
 /// A TOTP generator/verifier. `Debug` never shows the secret.
 pub struct Totp {
-    secret: Vec<u8>,
+    /// Built with no skew: [`Totp::verify`] walks the window itself so that
+    /// the current step wins and every candidate is computed.
+    inner: totp_rs::Totp,
 }
 
 impl fmt::Debug for Totp {
@@ -31,7 +35,9 @@ impl fmt::Debug for Totp {
 impl Totp {
     /// `secret`: 20 random bytes, drawn by the caller from a CSPRNG.
     pub fn new(secret: Vec<u8>) -> Totp {
-        Totp { secret }
+        Totp {
+            inner: generator(secret, DIGITS as u8),
+        }
     }
 
     /// Parses a base32 secret (case-insensitive, spaces and trailing `=`
@@ -41,36 +47,33 @@ impl Totp {
         if secret.is_empty() {
             return None;
         }
-        Some(Totp { secret })
+        Some(Totp::new(secret))
     }
 
     /// The secret as unpadded upper-case base32.
     pub fn secret_base32(&self) -> String {
-        base32_encode(&self.secret)
+        base32_encode(self.inner.secret().as_bytes())
     }
 
     /// The 6-digit, zero-padded code for the step containing `unix_secs`.
     pub fn code_at(&self, unix_secs: u64) -> String {
-        format!("{:06}", self.hotp(unix_secs / PERIOD, 1_000_000))
+        self.inner.generate(unix_secs).to_string()
     }
 
     /// Accepts a code for `unix_secs` or one step before/after (clock drift);
     /// returns the matched time step so callers can refuse reuse of the same
-    /// step. All candidate codes are computed and compared in full, with no
-    /// early exit, whatever the input.
+    /// step. All candidate codes are computed and compared in full (totp-rs
+    /// compares tokens in constant time), with no early exit, whatever the
+    /// input. Anything but exactly six ASCII digits matches nothing.
     pub fn verify(&self, code: &str, unix_secs: u64) -> Option<u64> {
-        let code = code.as_bytes();
-        // Length and charset are public facts about the input, not the secret.
-        if code.len() != DIGITS || !code.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
         let now = unix_secs / PERIOD;
         // Current step first, so it wins if two steps share a code.
         let candidates = [Some(now), now.checked_sub(1), now.checked_add(1)];
         let mut matched = None;
         for step in candidates.into_iter().flatten() {
-            let expected = format!("{:06}", self.hotp(step, 1_000_000));
-            let ok = constant_time_eq(expected.as_bytes(), code);
+            let ok = step
+                .checked_mul(PERIOD)
+                .is_some_and(|t| self.inner.check(code, t).is_some());
             if ok && matched.is_none() {
                 matched = Some(step);
             }
@@ -80,6 +83,8 @@ impl Totp {
 
     /// `otpauth://totp/{issuer}:{account}?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30`
     /// with issuer and account percent-encoded (UTF-8, RFC 3986 unreserved kept).
+    /// Written here rather than with totp-rs's `otpauth` feature, which would
+    /// bring the `url` crate for one format string and refuses `:` in names.
     pub fn uri(&self, issuer: &str, account: &str) -> String {
         let issuer = percent_encode(issuer);
         format!(
@@ -88,46 +93,40 @@ impl Totp {
             self.secret_base32(),
         )
     }
+}
 
-    /// RFC 4226 HOTP value modulo `modulus` (10^digits).
-    fn hotp(&self, counter: u64, modulus: u32) -> u32 {
-        let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(&self.secret)
-            .expect("HMAC accepts keys of any length");
-        mac.update(&counter.to_be_bytes());
-        let h = mac.finalize().into_bytes();
-        let offset = usize::from(h[h.len() - 1] & 0x0f);
-        let bin = u32::from_be_bytes([h[offset], h[offset + 1], h[offset + 2], h[offset + 3]])
-            & 0x7fff_ffff;
-        bin % modulus
-    }
+/// A SHA-1 generator of `digits` digits with the RFC's 30 s step and no skew.
+/// `build_noncompliant` because the RFC's 128-bit minimum is the caller's
+/// choice of secret (the portal draws 160 bits), not a reason to fail here.
+fn generator(secret: Vec<u8>, digits: u8) -> totp_rs::Totp {
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(digits)
+        .with_step_duration(PERIOD)
+        .with_skew(0)
+        .with_secret(secret)
+        .build_noncompliant()
 }
 
 /// Compares two byte strings in time that depends only on their lengths:
 /// every byte is examined, with no early exit. Unequal lengths return `false`.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
+    bool::from(a.ct_eq(b))
 }
+
+/// Decodes upper- or lower-case base32 without padding, ignoring the unused
+/// low bits of the last symbol as the hand-written decoder before it did.
+static LENIENT_BASE32: LazyLock<Encoding> = LazyLock::new(|| {
+    let mut spec = BASE32_NOPAD.specification();
+    spec.translate.from.push_str("abcdefghijklmnopqrstuvwxyz");
+    spec.translate.to.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    spec.check_trailing_bits = false;
+    spec.encoding().expect("a valid base32 specification")
+});
 
 /// RFC 4648 base32, upper case, no padding.
 pub fn base32_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(5) * 8);
-    let (mut buf, mut bits) = (0u32, 0u32);
-    for &byte in data {
-        buf = (buf << 8) | u32::from(byte);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((buf >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(ALPHABET[((buf << (5 - bits)) & 31) as usize]));
-    }
-    out
+    BASE32_NOPAD.encode(data)
 }
 
 /// RFC 4648 base32 decoding. Accepts lower case, ASCII whitespace anywhere and
@@ -137,25 +136,10 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
     let chars: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
     let data_len = chars.iter().rposition(|&c| c != b'=').map_or(0, |i| i + 1);
     let (data, padding) = chars.split_at(data_len);
-    if padding.len() > 6 || matches!(data.len() % 8, 1 | 3 | 6) {
+    if padding.len() > 6 {
         return None;
     }
-    let mut out = Vec::with_capacity(data.len() * 5 / 8);
-    let (mut buf, mut bits) = (0u32, 0u32);
-    for &c in data {
-        let v = match c.to_ascii_uppercase() {
-            c @ b'A'..=b'Z' => c - b'A',
-            c @ b'2'..=b'7' => c - b'2' + 26,
-            _ => return None,
-        };
-        buf = (buf << 5) | u32::from(v);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-        }
-    }
-    Some(out)
+    LENIENT_BASE32.decode(data).ok()
 }
 
 fn percent_encode(s: &str) -> String {
@@ -191,7 +175,7 @@ mod tests {
     #[test]
     fn rfc6238_sha1_vectors_8_digits() {
         for (t, want) in RFC_VECTORS {
-            let got = format!("{:08}", rfc().hotp(t / PERIOD, 100_000_000));
+            let got = generator(RFC_SECRET.to_vec(), 8).generate(t).to_string();
             assert_eq!(got, want, "t={t}");
         }
     }
@@ -233,13 +217,16 @@ mod tests {
         let t = rfc();
         assert_eq!(t.secret_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
         let back = Totp::from_base32(&t.secret_base32()).unwrap();
-        assert_eq!(back.secret, RFC_SECRET);
+        assert_eq!(back.inner.secret().as_bytes(), RFC_SECRET);
     }
 
     #[test]
     fn base32_lenient_input_and_rejections() {
         let spaced = "gezd gnbv gy3t qojq gezd gnbv gy3t qojq";
-        assert_eq!(Totp::from_base32(spaced).unwrap().secret, RFC_SECRET);
+        assert_eq!(
+            Totp::from_base32(spaced).unwrap().inner.secret().as_bytes(),
+            RFC_SECRET
+        );
         assert_eq!(base32_decode("MZXW 6YQ=").unwrap(), b"foob");
         assert!(base32_decode("MZXW6YQ1").is_none()); // '1' not in alphabet
         assert!(base32_decode("MZ=XW6YQ").is_none()); // '=' before data

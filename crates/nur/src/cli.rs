@@ -276,6 +276,14 @@ pub struct ApiOptions {
     /// … from this address.
     #[arg(long)]
     pub smtp_from: Option<String>,
+    /// Require STARTTLS with the relay (its certificate checked for the relay's host name);
+    /// without it, plain SMTP.
+    #[arg(long, requires = "smtp_relay")]
+    pub smtp_starttls: bool,
+    /// Trust only the CA certificates of this PEM file for the relay (an internal CA);
+    /// without it, the system's store.
+    #[arg(long, requires = "smtp_starttls")]
+    pub smtp_ca_file: Option<PathBuf>,
     /// Or by SMS through this gateway (http://host:port/path, POST {"to", "text"}).
     #[arg(long)]
     pub sms_gateway: Option<String>,

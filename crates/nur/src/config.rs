@@ -110,6 +110,10 @@ pub struct Delivery {
     pub smtp_relay: Option<String>,
     /// … and the sender address.
     pub smtp_from: String,
+    /// Require STARTTLS with the relay.
+    pub smtp_starttls: bool,
+    /// Trust only the CA certificates of this PEM file for the relay.
+    pub smtp_ca_file: Option<PathBuf>,
     /// Or an HTTP SMS gateway (POST {"to", "text"}).
     pub sms_gateway: Option<String>,
 }
@@ -161,6 +165,8 @@ impl Default for Delivery {
             outbox: None,
             smtp_relay: None,
             smtp_from: "nur@localhost".into(),
+            smtp_starttls: false,
+            smtp_ca_file: None,
             sms_gateway: None,
         }
     }
@@ -286,6 +292,16 @@ pub const KEYS: &[(&str, Kind, &str)] = &[
         "delivery.smtp_from",
         Kind::Text,
         "sender address of code e-mails",
+    ),
+    (
+        "delivery.smtp_starttls",
+        Kind::Bool,
+        "require STARTTLS with the relay",
+    ),
+    (
+        "delivery.smtp_ca_file",
+        Kind::Path,
+        "PEM file of the CAs trusted for the relay (else the system's store)",
     ),
     (
         "delivery.sms_gateway",
@@ -588,6 +604,7 @@ mod tests {
         full.server.metrics_token = Some(Secret("t".into()));
         full.delivery.outbox = Some("o".into());
         full.delivery.smtp_relay = Some("h:25".into());
+        full.delivery.smtp_ca_file = Some("ca.pem".into());
         full.delivery.sms_gateway = Some("http://g".into());
         let mut values = Vec::new();
         flatten("", &toml::Table::try_from(&full).unwrap(), &mut values);

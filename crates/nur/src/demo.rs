@@ -38,10 +38,12 @@ pub fn prepare(catalog: &Catalog, dir: &Path, persons: u64, seed: u64) -> Result
                 "generating {persons} synthetic persons in {} …",
                 synth_dir.display()
             );
-            nur_synth::generate(
+            let mut bar = crate::progress::SynthBar::new(persons);
+            nur_synth::generate_with_progress(
                 catalog,
                 &nur_synth::SynthOptions::new(persons, seed),
                 &synth_dir,
+                &mut bar,
             )?;
         }
         println!("loading {} into {url} …", synth_dir.display());

@@ -44,8 +44,10 @@ fn main() -> Result<()> {
         }
         Command::Synth { persons, seed, out } => {
             let started = std::time::Instant::now();
-            let m =
-                nur_synth::generate(&catalog, &nur_synth::SynthOptions::new(persons, seed), &out)?;
+            let mut bar = progress::SynthBar::new(persons);
+            let opts = nur_synth::SynthOptions::new(persons, seed);
+            let m = nur_synth::generate_with_progress(&catalog, &opts, &out, &mut bar)?;
+            drop(bar);
             let rows: u64 = m.tables.values().map(|t| t.good_rows + t.bad_rows).sum();
             println!(
                 "wrote {} persons in {} households, {rows} rows in {} files to {} in {:.1}s",
@@ -307,6 +309,16 @@ fn configuration(cli: &Cli) -> Result<Config> {
             );
             flag("delivery.smtp_relay", "smtp-relay", a.smtp_relay.clone());
             flag("delivery.smtp_from", "smtp-from", a.smtp_from.clone());
+            flag(
+                "delivery.smtp_starttls",
+                "smtp-starttls",
+                a.smtp_starttls.then(|| "true".into()),
+            );
+            flag(
+                "delivery.smtp_ca_file",
+                "smtp-ca-file",
+                a.smtp_ca_file.as_ref().map(|p| p.display().to_string()),
+            );
             flag("delivery.sms_gateway", "sms-gateway", a.sms_gateway.clone());
         }
         Command::Demo {
@@ -371,10 +383,25 @@ fn serve(
     catalog: Arc<Catalog>,
     upstream: Option<SocketAddr>,
 ) -> Result<()> {
+    let d = &cfg.delivery;
+    let smtp = d.smtp_relay.clone().map(|relay| nur_web::portal::Smtp {
+        relay,
+        from: d.smtp_from.clone(),
+        tls: if d.smtp_starttls {
+            nur_web::portal::SmtpTls::StartTls
+        } else {
+            nur_web::portal::SmtpTls::Plain
+        },
+        ca_file: d.smtp_ca_file.clone(),
+    });
+    if let Some(smtp) = &smtp {
+        smtp.check()
+            .map_err(anyhow::Error::msg)
+            .context("configuration: delivery.smtp_relay")?;
+    }
     let store = Arc::new(store);
     let listen = cfg.server.listen;
     // Store calls are synchronous: load the signing keys before entering the runtime.
-    let d = &cfg.delivery;
     let state = nur_web::app_state(
         store.clone(),
         catalog.clone(),
@@ -382,7 +409,7 @@ fn serve(
         nur_web::portal::PortalConfig {
             secure_cookies: cfg.server.secure_cookies,
             outbox: d.outbox.clone(),
-            smtp: d.smtp_relay.clone().map(|r| (r, d.smtp_from.clone())),
+            smtp,
             sms_gateway: d.sms_gateway.clone(),
         },
     )?

@@ -1,66 +1,66 @@
-//! A terminal progress line for `nur load` (rows, rows/s, share of the file read), drawn on
-//! stderr only when stderr is a terminal.
+//! Terminal progress for `nur load` and `nur synth` (rows, rows/s, ETA), drawn with
+//! indicatif on stderr. indicatif draws nothing when stderr is not a terminal, so tests, CI
+//! and pipes see only the report lines, and stdout never carries a bar.
 
+use indicatif::{ProgressBar, ProgressStyle};
 use nur_ingest::{FileOutcome, FileReport, LoadReport, Progress};
-use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
+/// The bar of one file of a load: its share of the file's bytes (which gives the ETA), with
+/// rows and rows/s beside it.
 pub struct Bar {
-    enabled: bool,
-    file: String,
-    bytes: u64,
+    wanted: bool,
+    bar: ProgressBar,
     started: Instant,
-    last_draw: Instant,
 }
 
 impl Bar {
+    /// `wanted`: false keeps the bar away even on a terminal (e.g. with `--json`); the
+    /// per-file report lines are written either way, as before.
     pub fn new(wanted: bool) -> Bar {
         Bar {
-            enabled: wanted && std::io::stderr().is_terminal(),
-            file: String::new(),
-            bytes: 0,
+            wanted,
+            bar: ProgressBar::hidden(),
             started: Instant::now(),
-            last_draw: Instant::now(),
         }
     }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .expect("a valid progress template")
+        .progress_chars("#>-")
+}
+
+fn rate(rows: u64, since: Instant) -> f64 {
+    rows as f64 / since.elapsed().as_secs_f64().max(1e-3)
 }
 
 impl Progress for Bar {
     fn file_started(&mut self, file: &str, bytes: u64) {
-        self.file = file.rsplit('/').next().unwrap_or(file).to_owned();
-        self.bytes = bytes;
+        let name = file.rsplit('/').next().unwrap_or(file).to_owned();
         self.started = Instant::now();
+        self.bar = if self.wanted {
+            ProgressBar::new(bytes)
+        } else {
+            ProgressBar::hidden()
+        };
+        self.bar.set_style(style(
+            "{prefix:<28!} [{bar:30}] {percent:>3}% {msg} ETA {eta}",
+        ));
+        self.bar.set_prefix(name);
     }
 
     fn advanced(&mut self, rows: u64, bytes_done: u64) {
-        if !self.enabled || self.last_draw.elapsed().as_millis() < 100 {
-            return;
-        }
-        self.last_draw = Instant::now();
-        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
-        let pct = if self.bytes > 0 {
-            100.0 * bytes_done as f64 / self.bytes as f64
-        } else {
-            100.0
-        };
-        let width = 30;
-        let filled = ((pct / 100.0) * width as f64) as usize;
-        eprint!(
-            "\r{:<28} [{}{}] {:>5.1}% {:>11} rows {:>9.0} rows/s",
-            truncate(&self.file, 28),
-            "#".repeat(filled.min(width)),
-            " ".repeat(width - filled.min(width)),
-            pct,
-            rows,
-            rows as f64 / secs
-        );
-        let _ = std::io::stderr().flush();
+        self.bar.set_message(format!(
+            "{rows:>11} rows {:>9.0} rows/s",
+            rate(rows, self.started)
+        ));
+        self.bar.set_position(bytes_done);
     }
 
     fn file_finished(&mut self, r: &FileReport) {
-        if self.enabled {
-            eprint!("\r{}\r", " ".repeat(100));
-        }
+        self.bar.finish_and_clear();
         let what = match r.outcome {
             FileOutcome::Loaded => "loaded",
             FileOutcome::Resumed => "resumed",
@@ -81,10 +81,6 @@ impl Progress for Bar {
     }
 }
 
-fn truncate(s: &str, n: usize) -> String {
-    s.chars().take(n).collect()
-}
-
 pub fn print_report(r: &LoadReport) {
     println!(
         "{} rows loaded, {} rows quarantined, {} files in {:.1}s ({:.0} rows/s)",
@@ -94,4 +90,41 @@ pub fn print_report(r: &LoadReport) {
         r.seconds,
         (r.rows_loaded + r.rows_quarantined) as f64 / r.seconds.max(1e-3)
     );
+}
+
+/// The bar of `nur synth`: persons generated of those asked for (which gives the ETA), with
+/// rows written and rows/s beside it. Cleared before the final report line.
+pub struct SynthBar {
+    bar: ProgressBar,
+    started: Instant,
+}
+
+impl SynthBar {
+    pub fn new(persons: u64) -> SynthBar {
+        let bar = ProgressBar::new(persons);
+        bar.set_style(style(
+            "generating [{bar:30}] {percent:>3}% {human_pos}/{human_len} persons {msg} ETA {eta}",
+        ));
+        SynthBar {
+            bar,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl nur_synth::Progress for SynthBar {
+    fn advanced(&mut self, persons: u64, _target: u64, rows: u64) {
+        self.bar.set_message(format!(
+            "{rows:>11} rows {:>9.0} rows/s",
+            rate(rows, self.started)
+        ));
+        self.bar.set_position(persons);
+    }
+}
+
+impl Drop for SynthBar {
+    /// Whether generation succeeded or failed, the bar leaves no line behind.
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
 }

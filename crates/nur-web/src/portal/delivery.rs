@@ -1,5 +1,6 @@
 //! Delivering one-time codes. Production deployments plug in their SMS gateway or SMTP
-//! relay behind [`Delivery`]; development writes an outbox file under the data directory.
+//! relay (lettre; plain or STARTTLS) behind [`Delivery`]; development writes an outbox file
+//! under the data directory.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,10 +12,7 @@ pub use nur_app::Delivery;
 pub fn for_config(config: &super::PortalConfig) -> Option<std::sync::Arc<dyn Delivery>> {
     match (&config.outbox, &config.smtp, &config.sms_gateway) {
         (Some(p), _, _) => Some(std::sync::Arc::new(Outbox(p.clone()))),
-        (None, Some((relay, from)), _) => Some(std::sync::Arc::new(Smtp {
-            relay: relay.clone(),
-            from: from.clone(),
-        })),
+        (None, Some(smtp), _) => Some(std::sync::Arc::new(smtp.clone())),
         (None, None, Some(url)) => Some(std::sync::Arc::new(SmsGateway { url: url.clone() })),
         _ => None,
     }
@@ -42,19 +40,146 @@ impl Delivery for Outbox {
     }
 }
 
-/// Plain SMTP to the deployment's mail relay (on a closed network the relay does TLS and
-/// authentication onwards). The account's contact must be an e-mail address.
+/// How the connection to the SMTP relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmtpTls {
+    /// Plain SMTP, for a relay on the same host or a trusted segment that does TLS onwards.
+    #[default]
+    Plain,
+    /// STARTTLS is required: a relay that does not offer it, or whose certificate does not
+    /// chain to a trusted CA for the relay's host name, gets nothing (no fallback to plain).
+    StartTls,
+}
+
+/// SMTP to the deployment's mail relay, through lettre. The account's contact must be an
+/// e-mail address. A transport is built for each message: codes are rare, and a CA bundle
+/// replaced on disk is picked up without a restart.
+#[derive(Debug, Clone)]
 pub struct Smtp {
-    /// host:port of the relay.
+    /// host:port of the relay (also the name its certificate must carry under STARTTLS).
     pub relay: String,
     pub from: String,
+    pub tls: SmtpTls,
+    /// PEM file of the CA certificates that sign the relay's certificate (on a closed network,
+    /// the internal CA): then only these are trusted. Without it, STARTTLS trusts the
+    /// system's store (`/etc/ssl/certs`), never a bundle compiled into the binary.
+    pub ca_file: Option<PathBuf>,
 }
+
+/// The greeting name NUR gives the relay (`EHLO nur`), as before lettre.
+const HELLO_NAME: &str = "nur";
+/// Connect, read and write timeout for one exchange with the relay.
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn clean(s: &str, what: &str) -> Result<(), String> {
     if s.is_empty() || s.chars().any(|c| c.is_control()) {
         return Err(format!("{what} is empty or holds control characters"));
     }
     Ok(())
+}
+
+impl Smtp {
+    /// Checks what can be checked before the first message (relay address, sender, CA file),
+    /// so that a deployment's mistakes show at start-up rather than at someone's sign-in.
+    pub fn check(&self) -> Result<(), String> {
+        self.sender()?;
+        self.transport().map(|_| ())
+    }
+
+    fn sender(&self) -> Result<lettre::message::Mailbox, String> {
+        clean(&self.from, "the sender")?;
+        self.from
+            .parse()
+            .map_err(|e| format!("the sender {:?}: {e}", self.from))
+    }
+
+    /// Splits `host:port` (an IPv6 host in brackets).
+    fn host_port(&self) -> Result<(String, u16), String> {
+        let bad = || format!("the SMTP relay {:?} is not host:port", self.relay);
+        let (host, port) = self.relay.rsplit_once(':').ok_or_else(bad)?;
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let port = port.parse::<u16>().map_err(|_| bad())?;
+        if host.is_empty() {
+            return Err(bad());
+        }
+        Ok((host.to_owned(), port))
+    }
+
+    fn transport(&self) -> Result<lettre::SmtpTransport, String> {
+        use lettre::transport::smtp::client::Tls;
+        use lettre::transport::smtp::extension::ClientId;
+        let (host, port) = self.host_port()?;
+        let tls = match self.tls {
+            SmtpTls::Plain => Tls::None,
+            SmtpTls::StartTls => Tls::Required(self.tls_parameters(&host)?),
+        };
+        Ok(lettre::SmtpTransport::builder_dangerous(host)
+            .port(port)
+            .tls(tls)
+            .hello_name(ClientId::Domain(HELLO_NAME.into()))
+            .timeout(Some(SMTP_TIMEOUT))
+            .build())
+    }
+
+    /// rustls (with ring, the provider already in the lock file) verifying the relay's
+    /// certificate against the CA file, or the system's store without one.
+    fn tls_parameters(
+        &self,
+        host: &str,
+    ) -> Result<lettre::transport::smtp::client::TlsParameters, String> {
+        use lettre::transport::smtp::client::{Certificate, CertificateStore, TlsParameters};
+        use rustls_pki_types::pem::PemObject;
+        let mut params = TlsParameters::builder(host.to_owned());
+        if let Some(path) = &self.ca_file {
+            let what = || format!("the SMTP CA file {}", path.display());
+            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", what()))?;
+            let certs = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("{}: {e}", what()))?;
+            if certs.is_empty() {
+                return Err(format!("{} holds no PEM certificate", what()));
+            }
+            params = params.certificate_store(CertificateStore::None);
+            for der in certs {
+                let cert =
+                    Certificate::from_der(der.to_vec()).map_err(|e| format!("{}: {e}", what()))?;
+                params = params.add_root_certificate(cert);
+            }
+        }
+        params
+            .build_rustls()
+            .map_err(|e| format!("smtp tls settings: {e}"))
+    }
+}
+
+impl Delivery for Smtp {
+    fn send(&self, username: &str, contact: Option<&str>, text: &str) -> Result<(), String> {
+        use lettre::message::header::ContentType;
+        use lettre::Transport;
+        let to = contact
+            .filter(|c| c.contains('@'))
+            .ok_or_else(|| format!("account {username} has no e-mail address"))?;
+        clean(to, "the address")?;
+        let to: lettre::message::Mailbox = to
+            .parse()
+            .map_err(|e| format!("the address of account {username}: {e}"))?;
+        // lettre picks the transfer encoding (7bit, quoted-printable or base64), so an Arabic
+        // text reaches relays without 8BITMIME too; it dot-stuffs the body itself.
+        let message = lettre::Message::builder()
+            .from(self.sender()?)
+            .to(to)
+            .subject("NUR")
+            .header(ContentType::TEXT_PLAIN)
+            .body(text.to_owned())
+            .map_err(|e| format!("smtp message: {e}"))?;
+        self.transport()?
+            .send(&message)
+            .map(|_| ())
+            .map_err(|e| format!("smtp relay {}: {e}", self.relay))
+    }
 }
 
 fn connect(addr: &str) -> Result<std::net::TcpStream, String> {
@@ -69,66 +194,6 @@ fn connect(addr: &str) -> Result<std::net::TcpStream, String> {
     s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;
     Ok(s)
-}
-
-impl Delivery for Smtp {
-    fn send(&self, username: &str, contact: Option<&str>, text: &str) -> Result<(), String> {
-        use std::io::{BufRead, BufReader};
-        let to = contact
-            .filter(|c| c.contains('@'))
-            .ok_or_else(|| format!("account {username} has no e-mail address"))?;
-        clean(to, "the address")?;
-        clean(&self.from, "the sender")?;
-        let stream = connect(&self.relay)?;
-        let mut w = stream.try_clone().map_err(|e| e.to_string())?;
-        let mut r = BufReader::new(stream);
-        // Reads one (possibly multi-line) reply and checks its code.
-        let mut expect = |want: &[&str]| -> Result<(), String> {
-            loop {
-                let mut line = String::new();
-                r.read_line(&mut line).map_err(|e| format!("smtp: {e}"))?;
-                if line.len() < 4 || !want.iter().any(|w| line.starts_with(w)) {
-                    return Err(format!("smtp relay answered {:?}", line.trim_end()));
-                }
-                if line.as_bytes()[3] == b' ' {
-                    return Ok(());
-                }
-            }
-        };
-        let say = |w: &mut std::net::TcpStream, s: &str| -> Result<(), String> {
-            w.write_all(s.as_bytes()).map_err(|e| format!("smtp: {e}"))
-        };
-        expect(&["220"])?;
-        say(&mut w, "EHLO nur\r\n")?;
-        expect(&["250"])?;
-        say(&mut w, &format!("MAIL FROM:<{}>\r\n", self.from))?;
-        expect(&["250"])?;
-        say(&mut w, &format!("RCPT TO:<{to}>\r\n"))?;
-        expect(&["250", "251"])?;
-        say(&mut w, "DATA\r\n")?;
-        expect(&["354"])?;
-        // Dot-stuffing: a line starting with '.' gets another.
-        let body: String = text
-            .lines()
-            .map(|l| {
-                if l.starts_with('.') {
-                    format!(".{l}\r\n")
-                } else {
-                    format!("{l}\r\n")
-                }
-            })
-            .collect();
-        say(
-            &mut w,
-            &format!(
-                "From: <{}>\r\nTo: <{to}>\r\nSubject: NUR\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}.\r\n",
-                self.from
-            ),
-        )?;
-        expect(&["250"])?;
-        let _ = say(&mut w, "QUIT\r\n");
-        Ok(())
-    }
 }
 
 /// An SMS gateway on the deployment's network taking `POST {"to": phone, "text": text}` over
@@ -178,6 +243,9 @@ impl Delivery for SmsGateway {
         }
     }
 }
+
+#[cfg(test)]
+mod starttls_tests;
 
 #[cfg(test)]
 mod tests {
@@ -238,6 +306,8 @@ mod tests {
         let smtp = Smtp {
             relay: addr,
             from: "nur@gov.example".into(),
+            tls: SmtpTls::Plain,
+            ca_file: None,
         };
         smtp.send("u", Some("clerk@naf.example"), "code: 123456\n.hidden")
             .unwrap();
@@ -251,6 +321,8 @@ mod tests {
         let smtp = Smtp {
             relay: addr,
             from: "nur@gov.example".into(),
+            tls: SmtpTls::Plain,
+            ca_file: None,
         };
         let e = smtp.send("u", Some("x@y.example"), "t").unwrap_err();
         assert!(e.contains("550"), "{e}");

@@ -33,7 +33,7 @@ use nur_core::account::Role;
 use nur_store::{AccountRow, SessionRow};
 use std::net::{IpAddr, SocketAddr};
 
-pub use delivery::{Delivery, Outbox};
+pub use delivery::{Delivery, Outbox, Smtp, SmtpTls};
 pub use session::PortalConfig;
 
 /// What a route needs from its visitor.

@@ -21,8 +21,8 @@ pub struct PortalConfig {
     pub secure_cookies: bool,
     /// Where one-time codes go in development (one JSON line each).
     pub outbox: Option<PathBuf>,
-    /// Production delivery: an SMTP relay (host:port, sender) or an SMS gateway URL.
-    pub smtp: Option<(String, String)>,
+    /// Production delivery: an SMTP relay (plain or STARTTLS) or an SMS gateway URL.
+    pub smtp: Option<super::delivery::Smtp>,
     pub sms_gateway: Option<String>,
 }
 
