@@ -93,7 +93,7 @@ pub async fn persons(
                         h2 { (lang.t("household-heading")) " " bdi { (h.civil_record_id) } }
                         @if let Some(b) = &h.booklet { (record(lang, &s, &household_table, b)) }
                         @if !h.members.is_empty() {
-                            h3 { (lang.tf("household-members", &[("count", &lang.number(h.members.len() as i64))])) }
+                            h3 { (lang.ta("household-members", &[("count", h.members.len().into())])) }
                             ul { @for m in &h.members {
                                 li { bdi { (m.iter().filter(|(k, _)| *k != "_lineage").map(|(_, v)| cell(v)).take(5).collect::<Vec<_>>().join(" · ")) } }
                             } }
