@@ -1,7 +1,9 @@
 //! The portal's text in Fluent catalogs (`locales/en.ftl`, `locales/ar.ftl`), embedded in the
 //! binary and read by `fluent-bundle` (the whole Fluent syntax), and the portal's number and
 //! date formats. Numbers are shown in the language's digits and grouping (Arabic-Indic digits
-//! and `٬` in Arabic). Tests keep both catalogs' keys, placeables and plural forms in step.
+//! and `٬` in Arabic). Times are stored as UTC milliseconds and shown to people in the
+//! portal's time zone (`PortalConfig::time_zone`), from the time zone database built into
+//! the binary. Tests keep both catalogs' keys, placeables and plural forms in step.
 //!
 //! A count chooses its form through `{ PLURAL($n) -> … }`, a function of these bundles that
 //! gives the number's CLDR plural category from ICU4X (`icu_plurals`): Arabic's six (zero,
@@ -12,6 +14,8 @@
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use icu_plurals::{PluralCategory, PluralOperands, PluralRules};
+use jiff::tz::{TimeZone, TimeZoneDatabase};
+use jiff::Timestamp;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,21 +128,19 @@ impl Lang {
         self.digits(&format!("{sign}{grouped}"))
     }
 
-    /// A Unix-ms time as a date and time (UTC): 2026-11-23 14:05 in English,
-    /// ٢٣/١١/٢٠٢٦ ١٤:٠٥ in Arabic.
-    pub fn datetime(self, ms: i64) -> String {
-        let days = ms.div_euclid(86_400_000);
-        let secs = ms.rem_euclid(86_400_000) / 1000;
-        let d = nur_core::Date::from_days(days);
-        let (h, m) = (secs / 3600, secs % 3600 / 60);
+    /// A stored time (Unix milliseconds, UTC) as the date and time it was in `zone`:
+    /// 2026-11-23T12:05Z in Asia/Amman is 2026-11-23 15:05 in English, ٢٣/١١/٢٠٢٦ ١٥:٠٥ in
+    /// Arabic.
+    pub fn datetime(self, ms: i64, zone: &TimeZone) -> String {
+        let Ok(t) = Timestamp::from_millisecond(ms) else {
+            // Beyond the years -9999..=9999: no stored time is, but show the number rather
+            // than nothing.
+            return self.number(ms);
+        };
+        let local = zone.to_datetime(t);
         match self {
-            Lang::En => format!("{d} {h:02}:{m:02}"),
-            Lang::Ar => self.digits(&format!(
-                "{:02}/{:02}/{} {h:02}:{m:02}",
-                d.day(),
-                d.month(),
-                d.year()
-            )),
+            Lang::En => local.strftime("%Y-%m-%d %H:%M").to_string(),
+            Lang::Ar => self.digits(&local.strftime("%d/%m/%Y %H:%M").to_string()),
         }
     }
 
@@ -154,6 +156,35 @@ impl Lang {
                 .collect(),
         }
     }
+}
+
+/// The zone named `name` (an IANA name such as `Asia/Amman`; case does not matter) in the
+/// time zone database built into the binary. The bundled database is used even where the
+/// server has one of its own, so that a deployment shows the same times on every server.
+pub fn time_zone(name: &str) -> Result<TimeZone, UnknownTimeZone> {
+    static DB: OnceLock<TimeZoneDatabase> = OnceLock::new();
+    DB.get_or_init(TimeZoneDatabase::bundled)
+        .get(name)
+        .map_err(|source| UnknownTimeZone {
+            name: name.to_owned(),
+            source,
+        })
+}
+
+/// The name of `zone` for a heading: "Time (Asia/Amman)".
+pub fn zone_name(zone: &TimeZone) -> String {
+    match zone.iana_name() {
+        Some(name) => name.to_owned(),
+        None => format!("UTC{}", zone.to_offset(Timestamp::now())),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown time zone {name:?}: expected an IANA time zone name such as Asia/Amman or UTC")]
+pub struct UnknownTimeZone {
+    pub name: String,
+    #[source]
+    source: jiff::Error,
 }
 
 /// A value for a placeable of [`Lang::ta`].
@@ -611,6 +642,44 @@ mod tests {
     }
 
     #[test]
+    fn times_are_shown_in_the_portal_time_zone() {
+        let amman = time_zone("Asia/Amman").unwrap();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap().as_millisecond();
+        let noon = at("2026-11-23T12:05:00Z");
+        // Jordan keeps UTC+3 all year since October 2022; the bundled database says so.
+        let offset = amman.to_offset(Timestamp::from_millisecond(noon).unwrap());
+        assert_eq!(offset.seconds(), 3 * 3600);
+        assert_eq!(Lang::En.datetime(noon, &amman), "2026-11-23 15:05");
+        assert_eq!(Lang::Ar.datetime(noon, &amman), "٢٣/١١/٢٠٢٦ ١٥:٠٥");
+        // Before, winters were UTC+2 and summers UTC+3: the database's history, not a
+        // fixed offset.
+        let before = at("2021-11-23T12:05:00Z");
+        assert_eq!(Lang::En.datetime(before, &amman), "2021-11-23 14:05");
+        assert_eq!(Lang::Ar.datetime(before, &amman), "٢٣/١١/٢٠٢١ ١٤:٠٥");
+        let summer = at("2021-07-01T12:05:00Z");
+        assert_eq!(Lang::En.datetime(summer, &amman), "2021-07-01 15:05");
+        // Late in the UTC evening it is already the next day in Amman.
+        let late = at("2026-11-23T22:30:00Z");
+        assert_eq!(Lang::En.datetime(late, &amman), "2026-11-24 01:30");
+        assert_eq!(Lang::Ar.datetime(late, &amman), "٢٤/١١/٢٠٢٦ ٠١:٣٠");
+        assert_eq!(zone_name(&amman), "Asia/Amman");
+    }
+
+    #[test]
+    fn time_zone_names_are_checked() {
+        assert_eq!(
+            time_zone("asia/amman").unwrap().iana_name(),
+            Some("Asia/Amman")
+        );
+        assert!(time_zone("UTC").is_ok());
+        let e = time_zone("Amman").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown time zone \"Amman\": expected an IANA time zone name such as Asia/Amman or UTC"
+        );
+    }
+
+    #[test]
     fn accept_language_numbers_and_dates() {
         assert_eq!(
             Lang::from_accept_language("ar-JO,ar;q=0.9,en;q=0.8"),
@@ -623,9 +692,9 @@ mod tests {
         assert_eq!(Lang::from_accept_language("fr-FR"), Lang::En);
         assert_eq!(Lang::En.number(1234567), "1,234,567");
         assert_eq!(Lang::Ar.number(1234), "١٬٢٣٤");
-        assert_eq!(Lang::En.datetime(0), "1970-01-01 00:00");
+        assert_eq!(Lang::En.datetime(0, &TimeZone::UTC), "1970-01-01 00:00");
         assert_eq!(
-            Lang::Ar.datetime(86_400_000 + 3_600_000),
+            Lang::Ar.datetime(86_400_000 + 3_600_000, &TimeZone::UTC),
             "٠٢/٠١/١٩٧٠ ٠١:٠٠"
         );
         assert!(Lang::Ar.tf("home-greeting", &[("name", "X")]).contains('X'));

@@ -2,12 +2,13 @@
 //! TLS), stored only as its SHA-256; a new id at each step of sign-in; idle and absolute
 //! timeouts; a CSRF token per session.
 
-use super::i18n::Lang;
+use super::i18n::{self, Lang, UnknownTimeZone};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::Query;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
+use jiff::tz::TimeZone;
 use nur_store::{AccountRow, SessionRow};
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -37,6 +38,22 @@ pub struct PortalConfig {
     pub max_resends: i64,
     pub max_failed_logins: i64,
     pub lock_ms: i64,
+    /// The zone every time shown to a person is in (times are stored in UTC). Asia/Amman by
+    /// default; [`PortalConfig::with_time_zone`] sets it from a name.
+    pub time_zone: TimeZone,
+}
+
+/// The portal's default time zone, where the people who run NUR are.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Amman";
+
+impl PortalConfig {
+    /// These settings with times shown in the zone `name`, an IANA name such as
+    /// `Asia/Amman`, looked up in the time zone database built into the binary; a name it
+    /// does not hold is refused, so a deployment learns of a typo at start-up.
+    pub fn with_time_zone(mut self, name: &str) -> Result<PortalConfig, UnknownTimeZone> {
+        self.time_zone = i18n::time_zone(name)?;
+        Ok(self)
+    }
 }
 
 impl Default for PortalConfig {
@@ -54,6 +71,8 @@ impl Default for PortalConfig {
             max_resends: 3,
             max_failed_logins: 5,
             lock_ms: 15 * 60_000,
+            time_zone: i18n::time_zone(DEFAULT_TIME_ZONE)
+                .expect("the bundled time zone database has Asia/Amman"),
         }
     }
 }
@@ -209,4 +228,23 @@ pub async fn switch_lang(Query(q): Query<LangQuery>) -> Response {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zone_is_amman_unless_named() {
+        assert_eq!(
+            PortalConfig::default().time_zone.iana_name(),
+            Some("Asia/Amman")
+        );
+        let utc = PortalConfig::default().with_time_zone("UTC").unwrap();
+        assert_eq!(utc.time_zone.iana_name(), Some("UTC"));
+        let e = PortalConfig::default()
+            .with_time_zone("Asia/Aman")
+            .unwrap_err();
+        assert!(e.to_string().contains("\"Asia/Aman\""), "{e}");
+    }
 }

@@ -523,7 +523,7 @@ async fn render_entity(
                 tr {
                     td { bdi { (x.name) } }
                     td { (x.kind) }
-                    td { (x.last_event_ms.map(|t| lang.datetime(t)).unwrap_or_else(|| "—".into())) }
+                    td { (x.last_event_ms.map(|t| lang.datetime(t, &s.portal.time_zone)).unwrap_or_else(|| "—".into())) }
                     td { (x.lag_ms.map(|l| lang.ta("source-lag-value", &[("ms", l.into())])).unwrap_or_else(|| "—".into())) }
                     td { (lang.ta("source-counts-value", &[("events", x.events_total.into()), ("applied", x.applied_total.into()), ("dead", x.errors_total.into())])) }
                     td {
