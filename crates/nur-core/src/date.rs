@@ -1,16 +1,16 @@
 //! A calendar date without time zone, as registries record births, deaths and contracts.
 //!
-//! Kept here instead of pulling a date-time crate: the warehouse only needs parsing,
-//! validation, ordering and ISO formatting.
+//! The calendar (month lengths, leap years, day numbers) is `jiff::civil::Date`'s. This type
+//! only adds what the warehouse asks of a date: the one stored form `YYYY-MM-DD`, read
+//! without a general-purpose parser because bulk loads read millions of them, and years
+//! limited to four digits when a date comes from text.
 
+use jiff::civil::Date as Civil;
+use jiff::SignedDuration;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    year: i32,
-    month: u8,
-    day: u8,
-}
+pub struct Date(Civil);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("date {value:?}: {reason}")]
@@ -19,18 +19,27 @@ pub struct DateError {
     pub reason: &'static str,
 }
 
+const EPOCH: Civil = Civil::constant(1970, 1, 1);
+
 impl Date {
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        // The range checks come first so that nothing out of range is narrowed to jiff's
+        // integer types (a month of 200 must not wrap to a negative i8).
+        if !(1000..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day)
+        {
             return None;
         }
-        if !(1000..=9999).contains(&year) {
-            return None;
-        }
-        Some(Date { year, month, day })
+        Civil::new(year as i16, month as i8, day as i8)
+            .ok()
+            .map(Date)
     }
 
     /// Parses `YYYY-MM-DD` (ISO 8601 calendar date), the only form the warehouse stores.
+    ///
+    /// The ten bytes are read by hand rather than with jiff's parser: that parser accepts
+    /// more forms than the warehouse stores (signed six-digit years, `YYYYMMDD`), and this is
+    /// on the path of every date cell of a bulk load. jiff still decides whether the day
+    /// exists.
     pub fn parse(s: &str) -> Result<Date, DateError> {
         let err = |reason| DateError {
             value: s.to_owned(),
@@ -52,53 +61,60 @@ impl Date {
     }
 
     pub fn year(self) -> i32 {
-        self.year
+        i32::from(self.0.year())
     }
     pub fn month(self) -> u8 {
-        self.month
+        // jiff keeps months in 1..=12 and days in 1..=31, so the casts are exact.
+        self.0.month() as u8
     }
     pub fn day(self) -> u8 {
-        self.day
+        self.0.day() as u8
     }
 
     /// Days since 1970-01-01 (negative before), for arithmetic in the synthetic generator.
     pub fn to_days(self) -> i64 {
-        // Howard Hinnant's days_from_civil.
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(self.month);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        self.0.duration_since(EPOCH).as_secs() / 86_400
     }
 
-    pub fn from_days(z: i64) -> Date {
-        let z = z + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+    /// The date `days` after 1970-01-01, or `None` outside the years -9999..=9999 that
+    /// jiff represents. Use this for a day number that comes from outside.
+    pub fn checked_from_days(days: i64) -> Option<Date> {
+        let secs = days.checked_mul(86_400)?;
+        EPOCH
+            .checked_add(SignedDuration::from_secs(secs))
+            .ok()
+            .map(Date)
+    }
+
+    /// The date `days` after 1970-01-01, clamped to the years -9999..=9999. The synthetic
+    /// generator's day numbers are always well inside that range.
+    pub fn from_days(days: i64) -> Date {
+        Date::checked_from_days(days).unwrap_or(Date(if days < 0 {
+            Civil::MIN
+        } else {
+            Civil::MAX
+        }))
     }
 }
 
-fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
+impl From<Date> for Civil {
+    fn from(d: Date) -> Civil {
+        d.0
     }
 }
 
 impl fmt::Display for Date {
+    // Written out rather than through jiff's printer so that the few dates a day number can
+    // reach before year 0 keep the form they always had here (`-220-01-01`, not jiff's
+    // `-000220-01-01`), and so that writing millions of dates stays a plain `write!`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        )
     }
 }
 
@@ -123,5 +139,18 @@ mod tests {
             assert_eq!(Date::from_days(z).to_days(), z);
         }
         assert_eq!(Date::parse("1970-01-01").unwrap().to_days(), 0);
+    }
+
+    #[test]
+    fn day_numbers_outside_the_calendar() {
+        assert_eq!(Date::from_days(-719_528).to_string(), "0000-01-01");
+        assert_eq!(Date::from_days(-800_000).to_string(), "-221-09-04");
+        assert_eq!(
+            Date::checked_from_days(2_932_896),
+            Some(Date::parse("9999-12-31").unwrap())
+        );
+        assert_eq!(Date::checked_from_days(2_932_897), None);
+        assert_eq!(Date::checked_from_days(i64::MIN), None);
+        assert_eq!(Date::from_days(i64::MAX).to_string(), "9999-12-31");
     }
 }

@@ -1,4 +1,7 @@
 # بوابة السجل الوطني الموحد، العربية. كل مفتاح هنا يجب أن يوجد في en.ftl (يتحقق منه اختبار).
+# الأعداد تُمرَّر أرقامًا، ويختار { PLURAL($n) -> ... } صيغة الجمع من صيغ العربية الست (zero one two few many other):
+# صفر، واحد، اثنان (المثنى)، ٣–١٠ وما ينتهي بها كـ١٠٣ (جمع)، ١١–٩٩ وما ينتهي بها كـ١١١ (تمييز مفرد منصوب)،
+# والباقي كـ١٠٠ و١٠١ (مفرد مجرور).
 
 platform-short = السجل الوطني الموحد
 language = اللغة
@@ -80,8 +83,22 @@ count-persons = الأشخاص
 contact-text = للمساعدة في منصة السجل الوطني الموحد تواصل مع مكتب خدمة المنصة عن طريق مدير جهتك.
 
 columns-title = صلاحيات أعمدة الجداول
-columns-caption = { $rows } عمودًا — الصفحة { $page } من { $pages }
-columns-updated = تم الحفظ: { $count } تغيير.
+columns-caption = { PLURAL($rows) ->
+        [zero] لا أعمدة
+        [one] عمود واحد
+        [two] عمودان
+        [few] { $rows } أعمدة
+        [many] { $rows } عمودًا
+       *[other] { $rows } عمود
+    } — الصفحة { $page } من { $pages }
+columns-updated = { PLURAL($count) ->
+        [zero] تم الحفظ: لا تغييرات.
+        [one] تم الحفظ: تغيير واحد.
+        [two] تم الحفظ: تغييران.
+        [few] تم الحفظ: { $count } تغييرات.
+        [many] تم الحفظ: { $count } تغييرًا.
+       *[other] تم الحفظ: { $count } تغيير.
+    }
 col-table = الجدول
 col-column = العمود
 grant = منح
@@ -118,7 +135,14 @@ procedure-description = الوصف
 procedure-saved = حُفظ باسم { $name } الإصدار { $version }:
 saved-procedures = الإجراءات المحفوظة
 no-procedures = لا توجد إجراءات بعد.
-results-count = النتائج: { $count } صف
+results-count = { PLURAL($count) ->
+        [zero] النتائج: لا صفوف
+        [one] النتائج: صف واحد
+        [two] النتائج: صفان
+        [few] النتائج: { $count } صفوف
+        [many] النتائج: { $count } صفًا
+       *[other] النتائج: { $count } صف
+    }
 copy = نسخ
 
 error-csrf = انتهت صلاحية هذا النموذج. ارجع وأعد تحميل الصفحة ثم حاول مجددًا.
@@ -151,7 +175,7 @@ household-members = الأفراد: { $count }
 audit-title = سجل التدقيق
 audit-caption = الأحدث أولًا، ٥٠ في كل صفحة
 audit-seq = الرقم
-audit-time = الوقت (UTC)
+audit-time = الوقت ({ $zone })
 audit-actor = المنفّذ
 audit-action = الإجراء
 audit-target = الهدف
@@ -205,5 +229,20 @@ source-last-event = آخر تغيير في المصدر
 source-lag = التأخر
 source-counts = الأحداث / المطبّقة / المرفوضة
 source-counts-value = { $events } / { $applied } / { $dead }
-source-applied-ago = طُبّق قبل { $seconds } ثانية
+source-lag-value = { PLURAL($ms) ->
+        [zero] أقل من ملّي ثانية
+        [one] ملّي ثانية واحدة
+        [two] ملّي ثانيتان
+        [few] { $ms } ملّي ثوانٍ
+        [many] { $ms } ملّي ثانية
+       *[other] { $ms } ملّي ثانية
+    }
+source-applied-ago = { PLURAL($seconds) ->
+        [zero] طُبّق قبل أقل من ثانية
+        [one] طُبّق قبل ثانية واحدة
+        [two] طُبّق قبل ثانيتين
+        [few] طُبّق قبل { $seconds } ثوانٍ
+        [many] طُبّق قبل { $seconds } ثانية
+       *[other] طُبّق قبل { $seconds } ثانية
+    }
 source-waiting = بانتظار التغييرات

@@ -1,4 +1,7 @@
 # NUR portal, English. Every key here must exist in ar.ftl (a test checks it).
+# Counts are passed as numbers and select their form through PLURAL($n), which gives the CLDR
+# plural category (English: one, other; Arabic: zero, one, two, few, many, other). Write
+# { PLURAL($n) -> ... }, not { $n -> ... }: see portal/i18n.rs for why.
 
 platform-short = NUR
 language = Language
@@ -80,8 +83,14 @@ count-persons = Persons
 contact-text = For help with NUR, contact the platform's service desk through your entity's administrator.
 
 columns-title = Table Columns Privileges
-columns-caption = { $rows } columns — page { $page } of { $pages }
-columns-updated = Saved: { $count } change(s).
+columns-caption = { PLURAL($rows) ->
+        [one] { $rows } column
+       *[other] { $rows } columns
+    } — page { $page } of { $pages }
+columns-updated = { PLURAL($count) ->
+        [one] Saved: { $count } change.
+       *[other] Saved: { $count } changes.
+    }
 col-table = Table
 col-column = Column
 grant = Grant
@@ -118,7 +127,10 @@ procedure-description = Description
 procedure-saved = Saved as { $name } version { $version }:
 saved-procedures = Saved procedures
 no-procedures = No procedure yet.
-results-count = Results: { $count } row(s)
+results-count = { PLURAL($count) ->
+        [one] Results: { $count } row
+       *[other] Results: { $count } rows
+    }
 copy = Copy
 
 error-csrf = This form has expired. Go back, reload the page and try again.
@@ -151,7 +163,7 @@ household-members = Members: { $count }
 audit-title = Audit Log
 audit-caption = Newest first, 50 per page
 audit-seq = No.
-audit-time = Time (UTC)
+audit-time = Time ({ $zone })
 audit-actor = Actor
 audit-action = Action
 audit-target = Target
@@ -205,5 +217,9 @@ source-last-event = Last change at the source
 source-lag = Lag
 source-counts = Events / applied / dead letters
 source-counts-value = { $events } / { $applied } / { $dead }
-source-applied-ago = applied { $seconds } s ago
+source-lag-value = { $ms } ms
+source-applied-ago = { PLURAL($seconds) ->
+        [one] applied { $seconds } second ago
+       *[other] applied { $seconds } seconds ago
+    }
 source-waiting = waiting for changes

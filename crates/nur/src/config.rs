@@ -542,7 +542,10 @@ impl Config {
     /// Checks that need several keys, or knowledge beyond one value.
     fn validate(&self, origins: &BTreeMap<String, Origin>) -> Result<(), ConfigError> {
         let origin = |k: &str| origins.get(k).cloned().unwrap_or(Origin::Default);
-        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
+        if nur_web::portal::PortalConfig::default()
+            .with_time_zone(&self.time_zone)
+            .is_err()
+        {
             return Err(err(
                 "time_zone",
                 &origin("time_zone"),

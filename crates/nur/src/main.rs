@@ -411,7 +411,10 @@ fn serve(
             outbox: d.outbox.clone(),
             smtp,
             sms_gateway: d.sms_gateway.clone(),
-        },
+            ..Default::default()
+        }
+        .with_time_zone(&cfg.time_zone)
+        .context("configuration: time_zone")?,
     )?
     .with_metrics_token(cfg.server.metrics_token.as_ref().map(|t| t.expose()));
     // The configured sources are followed beside the APIs and stop with them.

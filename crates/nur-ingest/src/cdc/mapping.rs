@@ -243,11 +243,13 @@ impl Mapper {
             }
             // Debezium sends dates as days since 1970-01-01.
             Cell::Json(J::Number(n)) if col.ty == ColumnType::Date => {
-                let days = n
+                // Past the year 9999 there is no calendar date to store (jiff's range).
+                let date = n
                     .as_i64()
                     .filter(|d| d.abs() < 3_000_000)
+                    .and_then(Date::checked_from_days)
                     .ok_or_else(|| format!("column {name}: {n} is not a number of days"))?;
-                Value::Date(Date::from_days(days))
+                Value::Date(date)
             }
             Cell::Json(j) => Value::from_json(&self.rules, col.ty, j)
                 .map_err(|e| format!("column {name}: {e}"))?,

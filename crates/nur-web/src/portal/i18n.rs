@@ -1,8 +1,21 @@
 //! The portal's text in Fluent catalogs (`locales/en.ftl`, `locales/ar.ftl`), embedded in the
-//! binary. The subset of Fluent used: `key = text` messages (continued on indented lines),
-//! `# comments`, and `{ $name }` placeables. A test keeps both catalogs' keys identical.
+//! binary and read by `fluent-bundle` (the whole Fluent syntax), and the portal's number and
+//! date formats. Numbers are shown in the language's digits and grouping (Arabic-Indic digits
+//! and `٬` in Arabic). Times are stored as UTC milliseconds and shown to people in the
+//! portal's time zone (`PortalConfig::time_zone`), from the time zone database built into
+//! the binary. Tests keep both catalogs' keys, placeables and plural forms in step.
+//!
+//! A count chooses its form through `{ PLURAL($n) -> … }`, a function of these bundles that
+//! gives the number's CLDR plural category from ICU4X (`icu_plurals`): Arabic's six (zero,
+//! one, two, few, many, other), English's two. Fluent's own `{ $n -> [few] … }` is not used:
+//! fluent-bundle takes its rules from `intl_pluralrules` 7.0.2, whose Arabic rule drops the
+//! `n % 100` of CLDR's few and many and so puts 103 (few) and 111 (many) under other.
 
-use std::collections::HashMap;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use icu_plurals::{PluralCategory, PluralOperands, PluralRules};
+use jiff::tz::{TimeZone, TimeZoneDatabase};
+use jiff::Timestamp;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,27 +70,45 @@ impl Lang {
         best.map_or(Lang::En, |(_, l)| l)
     }
 
-    /// The message `key`, with `{ $name }` placeables filled from `args`.
+    /// The message `key`.
     pub fn t(self, key: &str) -> String {
-        self.tf(key, &[])
+        self.ta(key, &[])
     }
 
+    /// The message `key` with its placeables filled with text.
     pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
-        let c = catalogs();
-        let map = match self {
-            Lang::En => &c.0,
-            Lang::Ar => &c.1,
-        };
-        let Some(text) = map.get(key) else {
+        let args: Vec<(&str, Arg<'_>)> = args.iter().map(|&(n, v)| (n, Arg::Text(v))).collect();
+        self.ta(key, &args)
+    }
+
+    /// The message `key` with its placeables filled with text or numbers. A number chooses
+    /// the plural form of the message and is shown as [`Lang::number`] shows it; pass counts
+    /// this way, never formatted beforehand, or every count falls to the `other` form.
+    ///
+    /// A message that is missing shows its key; one that resolves only in part (an argument
+    /// left out) shows what Fluent made of it. Both are logged, since the catalogs' tests
+    /// should have caught them.
+    pub fn ta(self, key: &str, args: &[(&str, Arg<'_>)]) -> String {
+        let bundle = bundle(self);
+        let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+            tracing::error!(lang = self.code(), key, "portal message missing");
             return key.to_owned();
         };
-        let mut out = text.clone();
-        for (name, value) in args {
-            for form in [format!("{{ ${name} }}"), format!("{{${name}}}")] {
-                out = out.replace(&form, value);
+        let mut fluent_args = FluentArgs::with_capacity(args.len());
+        for &(name, value) in args {
+            match value {
+                Arg::Text(t) => fluent_args.set(name, t),
+                Arg::Number(n) => fluent_args.set(name, n),
             }
         }
-        out
+        let mut errors = Vec::new();
+        let text = bundle
+            .format_pattern(pattern, Some(&fluent_args), &mut errors)
+            .into_owned();
+        for e in errors {
+            tracing::error!(lang = self.code(), key, error = %e, "portal message did not resolve");
+        }
+        text
     }
 
     /// An integer in this language's digits and grouping.
@@ -97,21 +128,19 @@ impl Lang {
         self.digits(&format!("{sign}{grouped}"))
     }
 
-    /// A Unix-ms time as a date and time (UTC): 2026-11-23 14:05 in English,
-    /// ٢٣/١١/٢٠٢٦ ١٤:٠٥ in Arabic.
-    pub fn datetime(self, ms: i64) -> String {
-        let days = ms.div_euclid(86_400_000);
-        let secs = ms.rem_euclid(86_400_000) / 1000;
-        let d = nur_core::Date::from_days(days);
-        let (h, m) = (secs / 3600, secs % 3600 / 60);
+    /// A stored time (Unix milliseconds, UTC) as the date and time it was in `zone`:
+    /// 2026-11-23T12:05Z in Asia/Amman is 2026-11-23 15:05 in English, ٢٣/١١/٢٠٢٦ ١٥:٠٥ in
+    /// Arabic.
+    pub fn datetime(self, ms: i64, zone: &TimeZone) -> String {
+        let Ok(t) = Timestamp::from_millisecond(ms) else {
+            // Beyond the years -9999..=9999: no stored time is, but show the number rather
+            // than nothing.
+            return self.number(ms);
+        };
+        let local = zone.to_datetime(t);
         match self {
-            Lang::En => format!("{d} {h:02}:{m:02}"),
-            Lang::Ar => self.digits(&format!(
-                "{:02}/{:02}/{} {h:02}:{m:02}",
-                d.day(),
-                d.month(),
-                d.year()
-            )),
+            Lang::En => local.strftime("%Y-%m-%d %H:%M").to_string(),
+            Lang::Ar => self.digits(&local.strftime("%d/%m/%Y %H:%M").to_string()),
         }
     }
 
@@ -129,99 +158,176 @@ impl Lang {
     }
 }
 
-type Catalog = HashMap<String, String>;
+/// The zone named `name` (an IANA name such as `Asia/Amman`; case does not matter) in the
+/// time zone database built into the binary. The bundled database is used even where the
+/// server has one of its own, so that a deployment shows the same times on every server.
+pub fn time_zone(name: &str) -> Result<TimeZone, UnknownTimeZone> {
+    static DB: OnceLock<TimeZoneDatabase> = OnceLock::new();
+    DB.get_or_init(TimeZoneDatabase::bundled)
+        .get(name)
+        .map_err(|source| UnknownTimeZone {
+            name: name.to_owned(),
+            source,
+        })
+}
 
-fn catalogs() -> &'static (Catalog, Catalog) {
-    static C: OnceLock<(Catalog, Catalog)> = OnceLock::new();
-    C.get_or_init(|| {
-        (
-            parse(include_str!("../../locales/en.ftl")),
-            parse(include_str!("../../locales/ar.ftl")),
-        )
+/// The name of `zone` for a heading: "Time (Asia/Amman)".
+pub fn zone_name(zone: &TimeZone) -> String {
+    match zone.iana_name() {
+        Some(name) => name.to_owned(),
+        None => format!("UTC{}", zone.to_offset(Timestamp::now())),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown time zone {name:?}: expected an IANA time zone name such as Asia/Amman or UTC")]
+pub struct UnknownTimeZone {
+    pub name: String,
+    #[source]
+    source: jiff::Error,
+}
+
+/// A value for a placeable of [`Lang::ta`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg<'a> {
+    /// Shown as it is: a name, an identifier, a secret.
+    Text(&'a str),
+    /// A count or another integer: it chooses the plural form and is shown in the language's
+    /// digits.
+    Number(i64),
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(t: &'a str) -> Arg<'a> {
+        Arg::Text(t)
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(t: &'a String) -> Arg<'a> {
+        Arg::Text(t)
+    }
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(n: i64) -> Self {
+        Arg::Number(n)
+    }
+}
+
+impl From<usize> for Arg<'_> {
+    fn from(n: usize) -> Self {
+        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+type Bundle = FluentBundle<FluentResource>;
+
+fn bundle(lang: Lang) -> &'static Bundle {
+    static EN: OnceLock<Bundle> = OnceLock::new();
+    static AR: OnceLock<Bundle> = OnceLock::new();
+    let (cell, source) = match lang {
+        Lang::En => (&EN, include_str!("../../locales/en.ftl")),
+        Lang::Ar => (&AR, include_str!("../../locales/ar.ftl")),
+    };
+    cell.get_or_init(|| {
+        let (bundle, problems) = load(lang, source);
+        for p in problems {
+            tracing::error!(lang = lang.code(), problem = %p, "portal catalog");
+        }
+        bundle
     })
 }
 
-/// Parses the Fluent subset; malformed lines are ignored (the tests keep the files clean).
-pub fn parse(text: &str) -> Catalog {
-    let mut out = Catalog::new();
-    let mut last: Option<String> = None;
-    for line in text.lines() {
-        if line.trim().is_empty() || line.trim_start().starts_with('#') {
-            last = None;
-            continue;
-        }
-        if line.starts_with(' ') {
-            if let Some(k) = &last {
-                let v = out.get_mut(k).expect("continued message exists");
-                if !v.is_empty() {
-                    v.push(' ');
-                }
-                v.push_str(line.trim());
-            }
-            continue;
-        }
-        if let Some((k, v)) = line.split_once('=') {
-            let k = k.trim().to_owned();
-            out.insert(k.clone(), v.trim().to_owned());
-            last = Some(k);
-        }
+/// The bundle of one catalog, and what was wrong with the catalog (nothing, as the tests
+/// keep it). A malformed entry is left out and the rest still load: a page then shows that
+/// message's key rather than failing.
+fn load(lang: Lang, source: &str) -> (Bundle, Vec<String>) {
+    let mut problems = Vec::new();
+    let resource =
+        FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, errors)| {
+            problems.extend(errors.iter().map(|e| format!("{e:?}")));
+            partial
+        });
+    let id = lang
+        .code()
+        .parse()
+        .expect("en and ar are language identifiers");
+    let mut bundle = Bundle::new_concurrent(vec![id]);
+    let locale: icu_locale_core::LanguageIdentifier = lang
+        .code()
+        .parse()
+        .expect("en and ar are language identifiers");
+    let rules = PluralRules::try_new_cardinal((&locale).into())
+        .expect("ICU4X's compiled data has the plural rules of en and ar");
+    if let Err(e) = bundle.add_function("PLURAL", move |args, _| plural(&rules, args)) {
+        problems.push(e.to_string());
     }
-    out
+    // Fluent would wrap every placeable in the invisible isolation marks U+2068 and U+2069.
+    // They are left out: a first password or a client secret shown inside a message would
+    // carry them into the clipboard of whoever copies it, and into a pasted password. The
+    // pages isolate names and identifiers in markup instead (`<bdi>`), which copies clean.
+    bundle.set_use_isolating(false);
+    bundle.set_formatter(Some(match lang {
+        Lang::En => format_en,
+        Lang::Ar => format_ar,
+    }));
+    if let Err(errors) = bundle.add_resource(resource) {
+        problems.extend(errors.iter().map(|e| e.to_string()));
+    }
+    (bundle, problems)
+}
+
+/// `PLURAL($n)`: the CLDR plural category of a number, as the name a variant is keyed by.
+/// Given text (a count formatted beforehand), it answers `other` and says so in the log.
+fn plural<'a>(rules: &PluralRules, args: &[FluentValue<'a>]) -> FluentValue<'a> {
+    let category = match args.first() {
+        Some(v @ FluentValue::Number(_)) => match integer(v) {
+            Some(n) => rules.category_for(PluralOperands::from(n)),
+            // A fraction is `other` in both English and Arabic (their CLDR rules name whole
+            // numbers only), and no message counts in fractions.
+            None => PluralCategory::Other,
+        },
+        other => {
+            tracing::warn!(value = ?other, "PLURAL wants a number");
+            PluralCategory::Other
+        }
+    };
+    FluentValue::from(match category {
+        PluralCategory::Zero => "zero",
+        PluralCategory::One => "one",
+        PluralCategory::Two => "two",
+        PluralCategory::Few => "few",
+        PluralCategory::Many => "many",
+        PluralCategory::Other => "other",
+    })
+}
+
+// Fluent's own number formatting writes Western digits without grouping. Integers are shown
+// as the rest of the portal shows them; anything else (no message uses fractions) is left to
+// Fluent. The plural form is chosen from the number itself, not from this text.
+fn format_en<M>(v: &FluentValue, _: &M) -> Option<String> {
+    format_integer(Lang::En, v)
+}
+
+fn format_ar<M>(v: &FluentValue, _: &M) -> Option<String> {
+    format_integer(Lang::Ar, v)
+}
+
+fn format_integer(lang: Lang, v: &FluentValue) -> Option<String> {
+    integer(v).map(|n| lang.number(n))
+}
+
+/// The integer a Fluent number holds. Fluent keeps numbers as f64, exact up to 2^53: far
+/// above any count, and every `Arg::Number` the portal passes.
+fn integer(v: &FluentValue) -> Option<i64> {
+    match v {
+        FluentValue::Number(n) if n.value.fract() == 0.0 && n.value.abs() < 9.0e15 => {
+            Some(n.value as i64)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_catalogs_have_the_same_keys_and_placeables() {
-        let (en, ar) = catalogs();
-        let mut missing: Vec<String> = en
-            .keys()
-            .filter(|k| !ar.contains_key(*k))
-            .map(|k| format!("ar lacks {k}"))
-            .collect();
-        missing.extend(
-            ar.keys()
-                .filter(|k| !en.contains_key(*k))
-                .map(|k| format!("en lacks {k}")),
-        );
-        missing.sort();
-        assert!(missing.is_empty(), "{missing:#?}");
-        let vars = |s: &str| -> Vec<String> {
-            let mut v: Vec<String> = s
-                .split("{ $")
-                .skip(1)
-                .map(|p| p.split(' ').next().unwrap_or("").to_owned())
-                .collect();
-            v.sort();
-            v
-        };
-        for (k, v) in en {
-            assert_eq!(vars(v), vars(&ar[k]), "placeables of {k}");
-            assert!(!v.is_empty() && !ar[k].is_empty(), "{k} is empty");
-        }
-        assert!(en.len() > 50);
-    }
-
-    #[test]
-    fn accept_language_numbers_and_dates() {
-        assert_eq!(
-            Lang::from_accept_language("ar-JO,ar;q=0.9,en;q=0.8"),
-            Lang::Ar
-        );
-        assert_eq!(
-            Lang::from_accept_language("en-US,en;q=0.9,ar;q=0.5"),
-            Lang::En
-        );
-        assert_eq!(Lang::from_accept_language("fr-FR"), Lang::En);
-        assert_eq!(Lang::En.number(1234567), "1,234,567");
-        assert_eq!(Lang::Ar.number(1234), "١٬٢٣٤");
-        assert_eq!(Lang::En.datetime(0), "1970-01-01 00:00");
-        assert_eq!(
-            Lang::Ar.datetime(86_400_000 + 3_600_000),
-            "٠٢/٠١/١٩٧٠ ٠١:٠٠"
-        );
-        assert!(Lang::Ar.tf("home-greeting", &[("name", "X")]).contains('X'));
-    }
-}
+mod tests;

@@ -34,7 +34,8 @@ use nur_store::{AccountRow, SessionRow};
 use std::net::{IpAddr, SocketAddr};
 
 pub use delivery::{Delivery, Outbox, Smtp, SmtpTls};
-pub use session::PortalConfig;
+pub use i18n::UnknownTimeZone;
+pub use session::{PortalConfig, DEFAULT_TIME_ZONE};
 
 /// What a route needs from its visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -443,7 +443,7 @@ fn outcome_view(lang: Lang, _s: &AppState, entity: &str, b: &Builder, o: &Outcom
             Outcome::Error(e) => p.flash.error role="alert" { (e) },
             Outcome::Sql(sql) => section #sql { h2 { (lang.t("generated-sql")) } pre { code { (sql) } } },
             Outcome::Saved(name, version) => p.flash.ok role="status" #saved {
-                (lang.tf("procedure-saved", &[("name", name.as_str()), ("version", &lang.number(*version))]))
+                (lang.ta("procedure-saved", &[("name", name.into()), ("version", (*version).into())]))
                 " " code { "/api/v1/procedures/" (entity) "/" (name) }
             },
             Outcome::Rows(out) => (grid(lang, b.page, out, Some("builder"))),
@@ -469,7 +469,7 @@ pub(super) fn grid(lang: Lang, page: usize, out: &Output, form: Option<&str>) ->
     let form = form.unwrap_or("");
     html! {
         section #results {
-            h2 { (lang.tf("results-count", &[("count", &lang.number(rows.len() as i64))])) }
+            h2 { (lang.ta("results-count", &[("count", rows.len().into())])) }
             div.grid {
                 table {
                     thead { tr { @for c in &out.plan.output { th scope="col" { bdi { (c.name) } } } } }

@@ -2,13 +2,15 @@
 //! entity may see, through the same grant filter and audit as the API), the audit log viewer
 //! (filters by entity, actor, action, person, time) and the citizen access report.
 
-use super::i18n::Lang;
+use super::i18n::{self, Lang};
 use super::{layout, Visit};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::Extension;
+use jiff::civil;
+use jiff::tz::TimeZone;
 use maud::{html, Markup};
 use nur_core::account::Role;
 use nur_store::AuditFilter;
@@ -92,7 +94,7 @@ pub async fn persons(
                         h2 { (lang.t("household-heading")) " " bdi { (h.civil_record_id) } }
                         @if let Some(b) = &h.booklet { (record(lang, &s, &household_table, b)) }
                         @if !h.members.is_empty() {
-                            h3 { (lang.tf("household-members", &[("count", &lang.number(h.members.len() as i64))])) }
+                            h3 { (lang.ta("household-members", &[("count", h.members.len().into())])) }
                             ul { @for m in &h.members {
                                 li { bdi { (m.iter().filter(|(k, _)| *k != "_lineage").map(|(_, v)| cell(v)).take(5).collect::<Vec<_>>().join(" · ")) } }
                             } }
@@ -129,11 +131,20 @@ pub struct AuditQuery {
     before: Option<i64>,
 }
 
-fn day_ms(s: &Option<String>) -> Option<i64> {
-    s.as_deref()
-        .filter(|d| !d.is_empty())
-        .and_then(|d| nur_core::Date::parse(d).ok())
-        .map(|d| d.to_days() * 86_400_000)
+fn day(s: &Option<String>) -> Option<civil::Date> {
+    let d = nur_core::Date::parse(s.as_deref().filter(|d| !d.is_empty())?).ok()?;
+    Some(d.into())
+}
+
+/// Where `day` begins in `zone`, in UTC milliseconds. The filter's days are the days people
+/// see in the list, which shows times in the portal's zone. A day is not always 24 hours long
+/// there, so the end of a day is where the next one begins.
+fn day_start_ms(day: civil::Date, zone: &TimeZone) -> Option<i64> {
+    let start = zone
+        .to_ambiguous_timestamp(day.to_datetime(civil::Time::midnight()))
+        .compatible()
+        .ok()?;
+    Some(start.as_millisecond())
 }
 
 fn some(s: &Option<String>) -> Option<String> {
@@ -149,6 +160,7 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Html<String>, ApiError> {
     let lang = v.lang;
+    let zone = &s.portal.time_zone;
     let a = v.account().clone();
     let entity = match a.role {
         Role::SuperAdmin => some(&q.entity),
@@ -159,8 +171,10 @@ pub async fn audit(
         actor: some(&q.actor),
         action: some(&q.action),
         person: some(&q.person),
-        from_ms: day_ms(&q.from),
-        to_ms: day_ms(&q.to).map(|t| t + 86_400_000),
+        from_ms: day(&q.from).and_then(|d| day_start_ms(d, zone)),
+        to_ms: day(&q.to)
+            .and_then(|d| d.tomorrow().ok())
+            .and_then(|d| day_start_ms(d, zone)),
         before_seq: q.before,
         limit: 50,
     };
@@ -198,7 +212,7 @@ pub async fn audit(
                 h2 { (lang.t("access-report")) }
                 @if r.is_empty() { p { (lang.t("access-report-empty")) } }
                 ul { @for e in r {
-                    li { (lang.datetime(e.at_ms)) " — " (e.entity.as_deref().unwrap_or("—")) " — " (e.action) @if let Some(p) = &e.purpose { " — " (p) } }
+                    li { (lang.datetime(e.at_ms, zone)) " — " (e.entity.as_deref().unwrap_or("—")) " — " (e.action) @if let Some(p) = &e.purpose { " — " (p) } }
                 } }
             }
         }
@@ -206,7 +220,9 @@ pub async fn audit(
             table #audit {
                 caption { (lang.t("audit-caption")) }
                 thead { tr {
-                    @for h in ["audit-seq", "audit-time", "audit-actor", "label-entity", "audit-action", "audit-target", "audit-purpose", "audit-persons", "audit-outcome"] {
+                    th scope="col" { (lang.t("audit-seq")) }
+                    th scope="col" { (lang.tf("audit-time", &[("zone", &i18n::zone_name(zone))])) }
+                    @for h in ["audit-actor", "label-entity", "audit-action", "audit-target", "audit-purpose", "audit-persons", "audit-outcome"] {
                         th scope="col" { (lang.t(h)) }
                     }
                 } }
@@ -214,7 +230,7 @@ pub async fn audit(
                     @for e in &events {
                         tr {
                             td { (lang.number(e.seq)) }
-                            td { (lang.datetime(e.at_ms)) }
+                            td { (lang.datetime(e.at_ms, zone)) }
                             td { bdi { (e.actor) } @if let Some(o) = &e.on_behalf_of { " (" bdi { (o) } ")" } }
                             td { (e.entity.as_deref().unwrap_or("—")) }
                             td { (e.action) }
@@ -234,4 +250,23 @@ pub async fn audit(
     Ok(Html(
         layout::page(&s, &v, &title, "/audit", &[(title.clone(), None)], body).into_string(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_days_are_days_in_the_portal_zone() {
+        let amman = super::i18n::time_zone("Asia/Amman").unwrap();
+        let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        let d = day(&Some("2026-11-23".into())).unwrap();
+        assert_eq!(day_start_ms(d, &amman), Some(at("2026-11-22T21:00:00Z")));
+        assert_eq!(
+            day_start_ms(d, &TimeZone::UTC),
+            Some(at("2026-11-23T00:00:00Z"))
+        );
+        assert_eq!(day(&Some(String::new())), None);
+        assert_eq!(day(&Some("23/11/2026".into())), None);
+    }
 }

@@ -319,7 +319,7 @@ pub async fn matrix(
     let title = lang.t(m.title());
     let body = html! {
         @if let Some(d) = &f.done {
-            p.flash.ok role="status" { (lang.tf("columns-updated", &[("count", &lang.number(d.parse().unwrap_or(0)))])) }
+            p.flash.ok role="status" { (lang.ta("columns-updated", &[("count", d.parse::<i64>().unwrap_or(0).into())])) }
         }
         nav.tabs aria-label=(lang.t("menu-security")) {
             @for other in Matrix::ALL {
@@ -350,7 +350,7 @@ pub async fn matrix(
             input type="hidden" name="back" value=(link(page));
             div.matrix {
                 table {
-                    caption { (lang.tf("columns-caption", &[("rows", &lang.number(shown_rows.len() as i64)), ("page", &lang.number(page as i64)), ("pages", &lang.number(pages as i64))])) }
+                    caption { (lang.ta("columns-caption", &[("rows", shown_rows.len().into()), ("page", page.into()), ("pages", pages.into())])) }
                     thead {
                         tr {
                             @for h in m.headers() { th scope="col" { (lang.t(h)) } }

@@ -2,11 +2,12 @@
 //! TLS), stored only as its SHA-256; a new id at each step of sign-in; idle and absolute
 //! timeouts; a CSRF token per session.
 
-use super::i18n::Lang;
+use super::i18n::{self, Lang, UnknownTimeZone};
 use crate::AppState;
 use axum::extract::Query;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
+use jiff::tz::TimeZone;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -15,7 +16,7 @@ pub const LANG_COOKIE: &str = "nur_lang";
 pub use nur_app::signin::{CODE, SIGNED_IN};
 
 /// Portal settings of a deployment (the sign-in rules are the app's: [`nur_app::SignInPolicy`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PortalConfig {
     /// Mark cookies Secure (set when NUR is served behind TLS).
     pub secure_cookies: bool,
@@ -24,6 +25,35 @@ pub struct PortalConfig {
     /// Production delivery: an SMTP relay (plain or STARTTLS) or an SMS gateway URL.
     pub smtp: Option<super::delivery::Smtp>,
     pub sms_gateway: Option<String>,
+    /// The zone every time shown to a person is in (times are stored in UTC). Asia/Amman by
+    /// default; [`PortalConfig::with_time_zone`] sets it from a name.
+    pub time_zone: TimeZone,
+}
+
+/// The portal's default time zone, where the people who run NUR are.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Amman";
+
+impl PortalConfig {
+    /// These settings with times shown in the zone `name`, an IANA name such as
+    /// `Asia/Amman`, looked up in the time zone database built into the binary; a name it
+    /// does not hold is refused, so a deployment learns of a typo at start-up.
+    pub fn with_time_zone(mut self, name: &str) -> Result<PortalConfig, UnknownTimeZone> {
+        self.time_zone = i18n::time_zone(name)?;
+        Ok(self)
+    }
+}
+
+impl Default for PortalConfig {
+    fn default() -> PortalConfig {
+        PortalConfig {
+            secure_cookies: false,
+            outbox: None,
+            smtp: None,
+            sms_gateway: None,
+            time_zone: i18n::time_zone(DEFAULT_TIME_ZONE)
+                .expect("the bundled time zone database has Asia/Amman"),
+        }
+    }
 }
 
 pub use nur_store::now_ms;
@@ -98,4 +128,23 @@ pub async fn switch_lang(Query(q): Query<LangQuery>) -> Response {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zone_is_amman_unless_named() {
+        assert_eq!(
+            PortalConfig::default().time_zone.iana_name(),
+            Some("Asia/Amman")
+        );
+        let utc = PortalConfig::default().with_time_zone("UTC").unwrap();
+        assert_eq!(utc.time_zone.iana_name(), Some("UTC"));
+        let e = PortalConfig::default()
+            .with_time_zone("Asia/Aman")
+            .unwrap_err();
+        assert!(e.to_string().contains("\"Asia/Aman\""), "{e}");
+    }
 }

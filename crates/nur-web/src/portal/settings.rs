@@ -446,13 +446,13 @@ async fn render_entity(
                 tr {
                     td { bdi { (x.name) } }
                     td { (x.kind) }
-                    td { (x.last_event_ms.map(|t| lang.datetime(t)).unwrap_or_else(|| "—".into())) }
-                    td { (x.lag_ms.map(|l| format!("{} ms", lang.number(l))).unwrap_or_else(|| "—".into())) }
-                    td { (lang.tf("source-counts-value", &[("events", &lang.number(x.events_total)), ("applied", &lang.number(x.applied_total)), ("dead", &lang.number(x.errors_total))])) }
+                    td { (x.last_event_ms.map(|t| lang.datetime(t, &s.portal.time_zone)).unwrap_or_else(|| "—".into())) }
+                    td { (x.lag_ms.map(|l| lang.ta("source-lag-value", &[("ms", l.into())])).unwrap_or_else(|| "—".into())) }
+                    td { (lang.ta("source-counts-value", &[("events", x.events_total.into()), ("applied", x.applied_total.into()), ("dead", x.errors_total.into())])) }
                     td {
                         @match &x.last_error {
                             Some(err) => span.error { (err) },
-                            None => (x.last_applied_ms.map(|t| lang.tf("source-applied-ago", &[("seconds", &lang.number((now - t) / 1000))])).unwrap_or_else(|| lang.t("source-waiting"))),
+                            None => (x.last_applied_ms.map(|t| lang.ta("source-applied-ago", &[("seconds", ((now - t) / 1000).into())])).unwrap_or_else(|| lang.t("source-waiting"))),
                         }
                     }
                 }

@@ -646,6 +646,8 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
         "{}",
         page.body
     );
+    // Times are shown in the portal's zone, and the heading says which.
+    assert!(page.body.contains("Time (Asia/Amman)"), "{}", page.body);
     let page = cspd.get("/audit");
     assert!(page.body.contains("grant") && !page.body.contains("procedure.save"));
 }
