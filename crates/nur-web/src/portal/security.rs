@@ -7,7 +7,8 @@
 //!
 //! A grant that needs another to mean anything brings it along: a column its table and the
 //! table's key (rows cannot be told apart without it), an output property its operation. Each
-//! is its own audited change through `GrantChange::check`, as at the command line.
+//! is its own audited change through the grant use case (`App::set_grants`), as at the
+//! command line.
 
 use super::i18n::Lang;
 use super::{layout, Visit};
