@@ -4,7 +4,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use nur_app::{App, Caller, SaveProcedure, SettingsChange};
+use nur_app::{App, Caller, SaveProcedure, SettingsChange, UserChange};
 use nur_core::grant::{GrantChange, Target};
 use nur_core::query::RevokePolicy;
 use nur_core::Ident;
@@ -341,6 +341,106 @@ pub fn entity_settings(
         "{entity}: purpose required {}, withheld from access reports {}",
         s.purpose_required, s.access_withheld
     );
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum AccountCmd {
+    /// Create a portal account; prints its first password (shown once).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// super_admin, entity_admin or entity_user.
+        #[arg(long)]
+        role: String,
+        /// The entity of an Entity Admin or User.
+        #[arg(long)]
+        entity: Option<String>,
+        /// Where one-time codes go (an e-mail address or a mobile number).
+        #[arg(long)]
+        contact: Option<String>,
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Disable an account (its sessions end).
+    Disable {
+        username: String,
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Enable a disabled account.
+    Enable {
+        username: String,
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Remove an account's authenticator app (the next sign-in uses a delivered code).
+    ResetFactor {
+        username: String,
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// List accounts.
+    List,
+}
+
+pub fn account(app: &App, cmd: AccountCmd) -> Result<()> {
+    let (username, change, actor) = match cmd {
+        AccountCmd::Create {
+            username,
+            display_name,
+            role,
+            entity,
+            contact,
+            actor,
+        } => {
+            let role = nur_core::account::Role::parse(&role)
+                .context("--role takes super_admin, entity_admin or entity_user")?;
+            let password = app.create_user(
+                &operator(actor),
+                nur_app::NewUser {
+                    username: username.clone(),
+                    display_name,
+                    role,
+                    entity,
+                    contact,
+                    password: None,
+                    replace: false,
+                },
+            )?;
+            println!(
+                "{}",
+                serde_json::json!({"username": username, "first_password": password})
+            );
+            return Ok(());
+        }
+        AccountCmd::List => {
+            for a in app.users(&operator(None))? {
+                println!(
+                    "{:<20} {:<13} {:<6} {}",
+                    a.username,
+                    a.role.as_str(),
+                    a.entity.as_deref().unwrap_or("-"),
+                    if a.disabled { "disabled" } else { "active" }
+                );
+            }
+            return Ok(());
+        }
+        AccountCmd::Disable { username, actor } => (username, UserChange::Disable, actor),
+        AccountCmd::Enable { username, actor } => (username, UserChange::Enable, actor),
+        AccountCmd::ResetFactor { username, actor } => {
+            (username, UserChange::ResetFactor, actor)
+        }
+    };
+    app.change_user(&operator(actor), &username, change)?;
+    let done = match change {
+        UserChange::Disable => "disabled",
+        UserChange::Enable => "enabled",
+        UserChange::ResetFactor => "second factor reset",
+    };
+    println!("{username}: {done}");
     Ok(())
 }
 

@@ -111,6 +111,12 @@ pub enum Command {
         #[command(subcommand)]
         cmd: crate::access::ClientCmd,
     },
+    /// Create, disable, enable and list portal accounts (the first Super Admin of a new
+    /// deployment is made here).
+    Account {
+        #[command(subcommand)]
+        cmd: crate::access::AccountCmd,
+    },
     /// Change an entity's settings.
     Entity {
         entity: String,

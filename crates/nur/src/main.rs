@@ -185,6 +185,7 @@ fn main() -> Result<()> {
         } => access::list_grants(&app(&cfg, &catalog)?, consumer, custodian, json)?,
         Command::Procedure { cmd } => access::procedure(&app(&cfg, &catalog)?, cmd)?,
         Command::Client { cmd } => access::client(&app(&cfg, &catalog)?, cmd)?,
+        Command::Account { cmd } => access::account(&app(&cfg, &catalog)?, cmd)?,
         Command::Entity {
             entity,
             purpose_required,

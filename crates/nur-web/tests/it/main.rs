@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::sync::Arc;
 
+mod browser;
 mod ingest;
 mod portal;
 use ingest::events_metrics_and_freshness;

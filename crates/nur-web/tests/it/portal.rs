@@ -7,125 +7,7 @@ use nur_core::account::{hash_password, NewAccount, Role};
 use nur_core::totp::Totp;
 use nur_store::testing::Backend;
 use nur_web::portal::{Need, ROUTES};
-use std::collections::HashMap;
-use std::io::{Read, Write};
-
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn location(&self) -> &str {
-        self.header("location").unwrap_or("")
-    }
-}
-
-/// A cookie-keeping client.
-struct Browser<'a> {
-    app: &'a App,
-    cookies: HashMap<String, String>,
-    accept_language: Option<&'static str>,
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a App) -> Browser<'a> {
-        Browser {
-            app,
-            cookies: HashMap::new(),
-            accept_language: None,
-        }
-    }
-
-    fn send(&mut self, method: &str, path: &str, body: &str) -> Resp {
-        let mut s = std::net::TcpStream::connect(self.app.addr).unwrap();
-        let cookie: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n", body.len());
-        if !cookie.is_empty() {
-            head.push_str(&format!("Cookie: {}\r\n", cookie.join("; ")));
-        }
-        if let Some(l) = self.accept_language {
-            head.push_str(&format!("Accept-Language: {l}\r\n"));
-        }
-        write!(s, "{head}\r\n{body}").unwrap();
-        let mut buf = Vec::new();
-        s.read_to_end(&mut buf).unwrap();
-        let text = String::from_utf8_lossy(&buf).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-            .collect();
-        for (k, v) in &headers {
-            if k.eq_ignore_ascii_case("set-cookie") {
-                let pair = v.split(';').next().unwrap();
-                let (n, val) = pair.split_once('=').unwrap();
-                if v.contains("Max-Age=0") {
-                    self.cookies.remove(n);
-                } else {
-                    self.cookies.insert(n.to_owned(), val.to_owned());
-                }
-            }
-        }
-        Resp {
-            status,
-            headers,
-            body: body.to_owned(),
-        }
-    }
-
-    fn get(&mut self, path: &str) -> Resp {
-        self.send("GET", path, "")
-    }
-
-    /// Posts a form with the CSRF token of the page last seen at `from`.
-    fn post(&mut self, from: &str, path: &str, fields: &[(&str, &str)]) -> Resp {
-        let page = self.get(from);
-        let csrf = csrf(&page.body);
-        let mut body = format!("csrf={}", enc(&csrf));
-        for (k, v) in fields {
-            body.push_str(&format!("&{}={}", enc(k), enc(v)));
-        }
-        self.send("POST", path, &body)
-    }
-}
-
-fn csrf(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or("")
-        .to_owned()
-}
+use super::browser::Browser;
 
 fn last_code(app: &App) -> String {
     let text = std::fs::read_to_string(&app.outbox).unwrap_or_default();
@@ -162,8 +44,8 @@ fn account(app: &App, username: &str, role: Role, entity: Option<&str>, password
 const PW: &str = "correct horse battery";
 
 /// Signs in with password and the one-time code from the outbox.
-fn sign_in<'a>(app: &'a App, username: &str, password: &str) -> Browser<'a> {
-    let mut b = Browser::new(app);
+fn sign_in(app: &App, username: &str, password: &str) -> Browser {
+    let mut b = Browser::new(app.addr);
     let r = b.post(
         "/login",
         "/login",
@@ -188,7 +70,7 @@ fn audited(app: &App, action: &str) -> usize {
 pub(super) fn portal_sign_in_and_lockout(b: Backend) {
     let app = super::spawn_app(b);
     account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
-    let mut br = Browser::new(&app);
+    let mut br = Browser::new(app.addr);
     let r = br.get("/login");
     assert_eq!(r.status, 200);
     assert!(
@@ -368,7 +250,7 @@ pub(super) fn portal_sign_in_and_lockout(b: Backend) {
     );
     assert_eq!(r.location(), "/account?e=totp-enrolled");
     br.post("/", "/logout", &[]);
-    let mut br = Browser::new(&app);
+    let mut br = Browser::new(app.addr);
     br.post(
         "/login",
         "/login",
@@ -412,7 +294,7 @@ pub(super) fn portal_sign_in_and_lockout(b: Backend) {
                 totp_step: None,
             })])
             .unwrap();
-        let mut b = Browser::new(&app);
+        let mut b = Browser::new(app.addr);
         b.cookies.insert("nur_session".into(), name.into());
         let r = b.get("/");
         assert_eq!(
@@ -425,7 +307,7 @@ pub(super) fn portal_sign_in_and_lockout(b: Backend) {
     }
 
     // Arabic: from the browser's language on the first visit, then as chosen; right to left.
-    let mut ar = Browser::new(&app);
+    let mut ar = Browser::new(app.addr);
     ar.accept_language = Some("ar-JO,ar;q=0.9,en;q=0.5");
     let page = ar.get("/login");
     assert!(page.body.contains("dir=\"rtl\"") && page.body.contains("تسجيل الدخول"));
@@ -443,7 +325,7 @@ pub(super) fn portal_routes_check_role_and_csrf(b: Backend) {
     let app = super::spawn_app(b);
     account(&app, "NAFUser", Role::EntityUser, Some("NAF"), PW);
     account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
-    let mut anon = Browser::new(&app);
+    let mut anon = Browser::new(app.addr);
     let mut user = sign_in(&app, "NAFUser", PW);
     let mut admin = sign_in(&app, "NAFAdmin", PW);
     assert!(ROUTES.len() >= 20);
@@ -709,7 +591,7 @@ pub(super) fn portal_settings_users_and_clients(b: Backend) {
         &[("action", "disable"), ("username", "naf.clerk")],
     );
     assert!(r.body.contains("Saved for naf.clerk"));
-    let mut br = Browser::new(&app);
+    let mut br = Browser::new(app.addr);
     let r = br.post(
         "/login",
         "/login",

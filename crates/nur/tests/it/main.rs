@@ -9,6 +9,10 @@ mod sources_cli;
 mod support;
 mod tidy;
 
+#[path = "../../../nur-web/tests/it/browser.rs"]
+mod portal_client;
+mod doors;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

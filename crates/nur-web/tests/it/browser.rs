@@ -1,0 +1,124 @@
+//! A cookie-keeping HTTP/1.1 client for the portal's tests: forms with their CSRF token,
+//! redirects read, cookies kept. Shared with the command line's tests (by path).
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn location(&self) -> &str {
+        self.header("location").unwrap_or("")
+    }
+}
+
+/// A cookie-keeping client.
+pub struct Browser {
+    pub addr: SocketAddr,
+    pub cookies: HashMap<String, String>,
+    pub accept_language: Option<&'static str>,
+}
+
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Browser {
+    pub fn new(addr: SocketAddr) -> Browser {
+        Browser {
+            addr,
+            cookies: HashMap::new(),
+            accept_language: None,
+        }
+    }
+
+    pub fn send(&mut self, method: &str, path: &str, body: &str) -> Resp {
+        let mut s = std::net::TcpStream::connect(self.addr).unwrap();
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n", body.len());
+        if !cookie.is_empty() {
+            head.push_str(&format!("Cookie: {}\r\n", cookie.join("; ")));
+        }
+        if let Some(l) = self.accept_language {
+            head.push_str(&format!("Accept-Language: {l}\r\n"));
+        }
+        write!(s, "{head}\r\n{body}").unwrap();
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).unwrap();
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        for (k, v) in &headers {
+            if k.eq_ignore_ascii_case("set-cookie") {
+                let pair = v.split(';').next().unwrap();
+                let (n, val) = pair.split_once('=').unwrap();
+                if v.contains("Max-Age=0") {
+                    self.cookies.remove(n);
+                } else {
+                    self.cookies.insert(n.to_owned(), val.to_owned());
+                }
+            }
+        }
+        Resp {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
+    pub fn get(&mut self, path: &str) -> Resp {
+        self.send("GET", path, "")
+    }
+
+    /// Posts a form with the CSRF token of the page last seen at `from`.
+    pub fn post(&mut self, from: &str, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let page = self.get(from);
+        let csrf = csrf(&page.body);
+        let mut body = format!("csrf={}", enc(&csrf));
+        for (k, v) in fields {
+            body.push_str(&format!("&{}={}", enc(k), enc(v)));
+        }
+        self.send("POST", path, &body)
+    }
+}
+
+pub fn csrf(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("")
+        .to_owned()
+}
+
