@@ -50,10 +50,23 @@ pub struct IssuedToken {
     pub expires_in: u64,
 }
 
+/// A key that verifies tokens: its public JWK and until when it may (a retired key only
+/// as long as the tokens it signed can live).
+struct Verifier {
+    jwk: Jwk,
+    key: DecodingKey,
+    until_ms: Option<i64>,
+}
+
+impl Verifier {
+    fn valid(&self, now_ms: i64) -> bool {
+        self.until_ms.is_none_or(|t| t > now_ms)
+    }
+}
+
 struct Ring {
     signing: Option<(String, EncodingKey)>,
-    verifying: HashMap<String, DecodingKey>,
-    jwks: JwkSet,
+    verifying: HashMap<String, Verifier>,
     loaded: Instant,
 }
 
@@ -105,7 +118,6 @@ fn ring_from(rows: &[SigningKeyRow]) -> Result<Ring> {
     let mut ring = Ring {
         signing: None,
         verifying: HashMap::new(),
-        jwks: JwkSet { keys: Vec::new() },
         loaded: Instant::now(),
     };
     for k in rows
@@ -119,9 +131,12 @@ fn ring_from(rows: &[SigningKeyRow]) -> Result<Ring> {
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
         ring.verifying.insert(
             k.kid.clone(),
-            DecodingKey::from_ed_components(&k.public_key).map_err(AppError::internal)?,
+            Verifier {
+                jwk,
+                key: DecodingKey::from_ed_components(&k.public_key).map_err(AppError::internal)?,
+                until_ms: k.verify_until_ms,
+            },
         );
-        ring.jwks.keys.push(jwk);
         if k.retired_at_ms.is_none() {
             // The newest key not retired signs (rows come oldest first).
             ring.signing = Some((k.kid.clone(), enc));
@@ -194,10 +209,12 @@ impl TokenKeys {
             self.reload(store)?;
         }
         let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
-        let key = ring
+        let key = &ring
             .verifying
             .get(&kid)
-            .ok_or_else(|| bad("the token is signed by an unknown key"))?;
+            .filter(|v| v.valid(now_ms()))
+            .ok_or_else(|| bad("the token is signed by an unknown key"))?
+            .key;
         let mut v = Validation::new(Algorithm::EdDSA);
         v.set_issuer(&[ISSUER]);
         v.validate_aud = false;
@@ -214,15 +231,16 @@ impl TokenKeys {
             })
     }
 
-    /// The published key set (RFC 7517).
+    /// The published key set (RFC 7517): every key that still verifies.
     pub fn jwks(&self, store: &Store) -> Result<JwkSet> {
         self.fresh(store)?;
-        Ok(self
-            .ring
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .jwks
-            .clone())
+        let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
+        let now = now_ms();
+        let mut keys: Vec<&Verifier> = ring.verifying.values().filter(|v| v.valid(now)).collect();
+        keys.sort_by(|a, b| a.jwk.common.key_id.cmp(&b.jwk.common.key_id));
+        Ok(JwkSet {
+            keys: keys.into_iter().map(|v| v.jwk.clone()).collect(),
+        })
     }
 }
 
@@ -392,7 +410,7 @@ mod tests {
             exp: now_secs() + 60,
         };
         let t = jsonwebtoken::encode(&h, &claims, enc).unwrap();
-        let jwk = &ring.jwks.keys[0];
+        let jwk = &ring.verifying[&k.kid].jwk;
         assert_eq!(jwk.thumbprint(ThumbprintHash::SHA256).unwrap(), k.kid);
         let dec = DecodingKey::from_jwk(jwk).unwrap();
         let mut v = Validation::new(Algorithm::EdDSA);
@@ -401,7 +419,7 @@ mod tests {
         assert_eq!(back.claims.sub, "naf-1");
         // Another key's JWK does not verify it.
         let other = ring_from(&[new_key().unwrap()]).unwrap();
-        let dec = DecodingKey::from_jwk(&other.jwks.keys[0]).unwrap();
+        let dec = DecodingKey::from_jwk(&other.verifying.values().next().unwrap().jwk).unwrap();
         assert!(jsonwebtoken::decode::<Claims>(&t, &dec, &v).is_err());
     }
 }

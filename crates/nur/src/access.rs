@@ -430,9 +430,7 @@ pub fn account(app: &App, cmd: AccountCmd) -> Result<()> {
         }
         AccountCmd::Disable { username, actor } => (username, UserChange::Disable, actor),
         AccountCmd::Enable { username, actor } => (username, UserChange::Enable, actor),
-        AccountCmd::ResetFactor { username, actor } => {
-            (username, UserChange::ResetFactor, actor)
-        }
+        AccountCmd::ResetFactor { username, actor } => (username, UserChange::ResetFactor, actor),
     };
     app.change_user(&operator(actor), &username, change)?;
     let done = match change {

@@ -472,6 +472,51 @@ fn keys(b: Backend) {
     assert!(last(&w, "keys.rotate").target.contains(&kid));
     let set = w.app.jwks().unwrap();
     assert_eq!(set.keys.len(), before + 1, "the old key still verifies");
+
+    // With tokens of one second: a token of the old key is accepted until it expires, and
+    // the old key leaves the published set when no token it signed can still be valid.
+    let short = App::new(
+        w.store.clone(),
+        Arc::new(Catalog::jordan()),
+        Options {
+            token_ttl_secs: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let c = short
+        .create_client(&operator(), "NAF", "short", vec![])
+        .unwrap();
+    let at = ip().unwrap();
+    let old = short
+        .issue_token(&c.client.client_id, &c.secret, at)
+        .unwrap()
+        .access_token;
+    let n = short.jwks().unwrap().keys.len();
+    short.rotate_signing_key(&operator()).unwrap();
+    assert!(short.caller_from_token(&old, at, None, None).is_ok());
+    assert_eq!(short.jwks().unwrap().keys.len(), n + 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while short.caller_from_token(&old, at, None, None).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the old token never expired"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while short.jwks().unwrap().keys.len() > n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the retired key stayed published"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let new = short
+        .issue_token(&c.client.client_id, &c.secret, at)
+        .unwrap()
+        .access_token;
+    assert!(short.caller_from_token(&new, at, None, None).is_ok());
 }
 
 fn data(b: Backend) {

@@ -121,4 +121,3 @@ pub fn csrf(html: &str) -> String {
         .unwrap_or("")
         .to_owned()
 }
-

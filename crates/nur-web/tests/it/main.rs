@@ -23,6 +23,8 @@ use portal::{
 struct App {
     addr: std::net::SocketAddr,
     store: Arc<Store>,
+    /// The use cases the server runs (to rotate keys as the operator would).
+    uses: Arc<nur_app::App>,
     _db: TestDb,
     _rt: tokio::runtime::Runtime,
     person: String,
@@ -158,10 +160,12 @@ fn spawn_app(b: Backend) -> App {
         },
     )
     .unwrap();
+    let uses = state.app.clone();
     rt.spawn(nur_web::serve(listener, state, std::future::pending()));
     App {
         addr,
         store,
+        uses,
         _db: db,
         _rt: rt,
         person,
@@ -263,7 +267,84 @@ macro_rules! both {
     };
 }
 
+/// Verifies `token` with the `jose` package against the published key set.
+fn jose_verifies(app: &App, token: &str) -> Value {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
+    assert!(
+        dir.join("node_modules/jose").is_dir(),
+        "test tools missing: run scripts/browser-deps.sh (scripts/test does)"
+    );
+    let out = std::process::Command::new("node")
+        .current_dir(&dir)
+        .arg("verify-token.mjs")
+        .arg(format!("http://{}/.well-known/jwks.json", app.addr))
+        .arg(token)
+        .output()
+        .expect("node runs");
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn tokens_verify_independently_and_survive_key_rotation(b: Backend) {
+    let app = spawn_app(b);
+    let t1 = token(&app);
+    let v = jose_verifies(&app, &t1);
+    assert_eq!(
+        (v["ok"].as_bool(), v["sub"].as_str()),
+        (Some(true), Some(app.client_id.as_str())),
+        "{v}"
+    );
+    let k1 = v["kid"].as_str().unwrap().to_owned();
+    let (st, jwks) = request(&app, "GET", "/.well-known/jwks.json", &[], "");
+    assert_eq!(st, 200);
+    let jwks: Value = serde_json::from_str(&jwks).unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(jwks["keys"][0]["kty"], "OKP");
+    assert!(
+        jwks["keys"][0].get("d").is_none(),
+        "no private part is published"
+    );
+    // A rotation: the old key still verifies its tokens, new ones carry the new key.
+    let k2 = app
+        .uses
+        .rotate_signing_key(&nur_app::Caller::operator("op"))
+        .unwrap();
+    assert_ne!(k1, k2);
+    assert_eq!(call(&app, &t1, "GET", "/api/v1/procedures", "").0, 200);
+    assert_eq!(jose_verifies(&app, &t1)["ok"], true);
+    let t2 = token(&app);
+    let v = jose_verifies(&app, &t2);
+    assert_eq!(
+        (v["ok"].as_bool(), v["kid"].as_str()),
+        (Some(true), Some(k2.as_str())),
+        "{v}"
+    );
+    // A token signed by a key NUR never published is refused, by NUR and by jose.
+    let other_db = TestDb::new(Backend::Sqlite);
+    let other = Arc::new(other_db.open());
+    other.migrate(&Catalog::jordan()).unwrap();
+    let (row, secret) = nur_app::new_client(&id("NAF"), "elsewhere", vec![]).unwrap();
+    other.create_client(&row, ev("client.create")).unwrap();
+    let elsewhere =
+        nur_app::App::new(other, Arc::new(Catalog::jordan()), Default::default()).unwrap();
+    let forged = elsewhere
+        .issue_token(&row.client_id, &secret, "127.0.0.1".parse().unwrap())
+        .unwrap()
+        .access_token;
+    let (st, body) = call(&app, &forged, "GET", "/api/v1/procedures", "");
+    assert_eq!(st, 401, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown key"),
+        "{body}"
+    );
+    assert_eq!(jose_verifies(&app, &forged)["ok"], false);
+}
+
 both!(
+    tokens_verify_independently_and_survive_key_rotation,
     health_and_person_lookup,
     bad_requests_get_clear_errors,
     tokens_rotation_revocation_and_allowlists,

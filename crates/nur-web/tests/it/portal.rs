@@ -2,12 +2,12 @@
 //! lockout, password reset, TOTP enrolment, language, every route's guard, CSRF, and the
 //! grant → query → procedure path.
 
+use super::browser::Browser;
 use super::{call, token, App};
 use nur_core::account::{hash_password, NewAccount, Role};
 use nur_core::totp::Totp;
 use nur_store::testing::Backend;
 use nur_web::portal::{Need, ROUTES};
-use super::browser::Browser;
 
 fn last_code(app: &App) -> String {
     let text = std::fs::read_to_string(&app.outbox).unwrap_or_default();

@@ -30,7 +30,14 @@ fn free_port() -> u16 {
 fn serve(db: &str, outbox: &Path) -> (Server, SocketAddr) {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let child = crate::nur()
-        .args(["serve", "--db", db, "--listen", &addr.to_string(), "--outbox"])
+        .args([
+            "serve",
+            "--db",
+            db,
+            "--listen",
+            &addr.to_string(),
+            "--outbox",
+        ])
         .arg(outbox)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -91,7 +98,10 @@ fn same(db: &str, action: &str, cli: &Value, with_target: bool) {
     let portal = newest(db, action);
     assert_eq!(cli["actor_kind"], "operator");
     assert_eq!(portal["actor_kind"], "user");
-    assert_ne!(cli["seq"], portal["seq"], "the portal's change was not recorded");
+    assert_ne!(
+        cli["seq"], portal["seq"],
+        "the portal's change was not recorded"
+    );
     assert_eq!(
         substance(cli, with_target),
         substance(&portal, with_target),
@@ -111,11 +121,26 @@ fn the_command_line_and_the_portal_record_the_same_change_alike() {
     let outbox = tmp.path().join("outbox.jsonl");
     run(&["init", "--db", &db]);
     let root = password(&run(&[
-        "account", "create", "--db", &db, "--username", "root", "--role", "super_admin",
+        "account",
+        "create",
+        "--db",
+        &db,
+        "--username",
+        "root",
+        "--role",
+        "super_admin",
     ]));
     let naf_pw = password(&run(&[
-        "account", "create", "--db", &db, "--username", "nafadmin", "--role", "entity_admin",
-        "--entity", "NAF",
+        "account",
+        "create",
+        "--db",
+        &db,
+        "--username",
+        "nafadmin",
+        "--role",
+        "entity_admin",
+        "--entity",
+        "NAF",
     ]));
     let (_server, addr) = serve(&db, &outbox);
     let mut sa = sign_in(addr, &outbox, "root", &root);
@@ -123,8 +148,16 @@ fn the_command_line_and_the_portal_record_the_same_change_alike() {
 
     // Accounts: created (targets differ by name), then disabled and enabled alike.
     run(&[
-        "account", "create", "--db", &db, "--username", "naf.one", "--role", "entity_user",
-        "--entity", "NAF",
+        "account",
+        "create",
+        "--db",
+        &db,
+        "--username",
+        "naf.one",
+        "--role",
+        "entity_user",
+        "--entity",
+        "NAF",
     ]);
     let cli = newest(&db, "account.create");
     let r = naf.post(
@@ -185,8 +218,17 @@ fn the_command_line_and_the_portal_record_the_same_change_alike() {
 
     // A procedure saved from the same spec: a new version, the same event.
     run(&[
-        "grant", "--db", &db, "--custodian", "DVLD", "--consumer", "NAF", "--table",
-        "DVLD_Car_Info", "--columns", "National_Number,Vehicle_Type",
+        "grant",
+        "--db",
+        &db,
+        "--custodian",
+        "DVLD",
+        "--consumer",
+        "NAF",
+        "--table",
+        "DVLD_Car_Info",
+        "--columns",
+        "National_Number,Vehicle_Type",
     ]);
     let spec = tmp.path().join("spec.json");
     std::fs::write(
@@ -195,7 +237,15 @@ fn the_command_line_and_the_portal_record_the_same_change_alike() {
     )
     .unwrap();
     run(&[
-        "procedure", "save", "--db", &db, "--entity", "NAF", "--name", "cars", "--spec",
+        "procedure",
+        "save",
+        "--db",
+        &db,
+        "--entity",
+        "NAF",
+        "--name",
+        "cars",
+        "--spec",
         spec.to_str().unwrap(),
     ]);
     let cli = newest(&db, "procedure.save");

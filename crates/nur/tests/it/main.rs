@@ -3,15 +3,16 @@
 
 mod access;
 mod browser;
+mod config;
 mod ingest_crash;
 mod sources_cli;
 #[path = "../../../nur-ingest/tests/it/support.rs"]
 mod support;
 mod tidy;
 
+mod doors;
 #[path = "../../../nur-web/tests/it/browser.rs"]
 mod portal_client;
-mod doors;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
