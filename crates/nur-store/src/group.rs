@@ -8,7 +8,9 @@
 use crate::{Result, StoreError};
 use nur_core::audit::{AuditEvent, NewEvent};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
+use std::time::Instant;
 
 /// The most events one group commits.
 const MAX_GROUP: usize = 512;
@@ -17,6 +19,20 @@ const MAX_GROUP: usize = 512;
 pub struct GroupCommit {
     state: Mutex<State>,
     done: Condvar,
+    groups: AtomicU64,
+    events: AtomicU64,
+    commit_micros: AtomicU64,
+}
+
+/// What the group commit has done since the process started (for the metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupStats {
+    /// Transactions that appended a group.
+    pub groups: u64,
+    /// Events appended through them.
+    pub events: u64,
+    /// Time spent in those transactions, in microseconds.
+    pub commit_micros: u64,
 }
 
 #[derive(Default)]
@@ -28,6 +44,14 @@ struct State {
 }
 
 impl GroupCommit {
+    pub fn stats(&self) -> GroupStats {
+        GroupStats {
+            groups: self.groups.load(Ordering::Relaxed),
+            events: self.events.load(Ordering::Relaxed),
+            commit_micros: self.commit_micros.load(Ordering::Relaxed),
+        }
+    }
+
     /// Appends `event` through `commit`, which appends a group in one transaction and
     /// returns the sealed events in order.
     pub fn append(
@@ -52,7 +76,13 @@ impl GroupCommit {
             let group: Vec<(u64, NewEvent)> = st.queue.drain(..take).collect();
             drop(st);
             let (tickets, events): (Vec<u64>, Vec<NewEvent>) = group.into_iter().unzip();
+            let started = Instant::now();
+            let n = events.len() as u64;
             let outcome = commit(events);
+            self.groups.fetch_add(1, Ordering::Relaxed);
+            self.events.fetch_add(n, Ordering::Relaxed);
+            self.commit_micros
+                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
             st = self.state.lock().unwrap_or_else(|e| e.into_inner());
             match outcome {
                 Ok(sealed) => {
@@ -76,9 +106,9 @@ impl GroupCommit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
     use std::sync::Arc;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     impl GroupCommit {
         fn queued(&self) -> usize {

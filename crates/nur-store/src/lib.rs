@@ -29,6 +29,7 @@ pub use access::{
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow, SourceRow};
 pub use error::StoreError;
+pub use group::GroupStats;
 pub use keys::SigningKeyRow;
 pub use lookup::{Household, PersonRecord};
 pub use portal::{
@@ -169,6 +170,14 @@ impl Store {
     /// one moment).
     pub fn snapshot<T>(&self, f: impl FnOnce(&mut Snapshot<'_>) -> Result<T>) -> Result<T> {
         self.read(|tx| f(&mut Snapshot { tx }))
+    }
+
+    /// What the audit group commit has done since the store was opened.
+    pub fn audit_group_stats(&self) -> GroupStats {
+        match self {
+            Store::Sqlite(s) => s.audit_group.stats(),
+            Store::Postgres(s) => s.audit_group.stats(),
+        }
     }
 
     pub fn backend(&self) -> &'static str {

@@ -92,89 +92,17 @@ pub(crate) async fn metrics(
             "the metrics need the deployment's metrics token",
         ));
     }
-    let rows = blocking(move || Ok(s.app.source_status()?)).await?;
-    let mut out = String::new();
-    let families: [(&str, &str, &str); 8] = [
-        (
-            "nur_source_events_total",
-            "counter",
-            "Events received from the source.",
-        ),
-        (
-            "nur_source_applied_total",
-            "counter",
-            "Changes applied to the warehouse.",
-        ),
-        (
-            "nur_source_duplicates_total",
-            "counter",
-            "Events skipped as already applied.",
-        ),
-        (
-            "nur_source_dead_letters_total",
-            "counter",
-            "Events sent to the dead-letter table.",
-        ),
-        (
-            "nur_source_lag_seconds",
-            "gauge",
-            "Apply time minus source commit time of the last batch.",
-        ),
-        (
-            "nur_source_last_event_timestamp_seconds",
-            "gauge",
-            "Source commit time of the newest applied change.",
-        ),
-        (
-            "nur_source_last_apply_timestamp_seconds",
-            "gauge",
-            "When the last batch was committed.",
-        ),
-        (
-            "nur_source_up",
-            "gauge",
-            "1 unless the source's last attempt failed.",
-        ),
-    ];
-    for (name, ty, help) in families {
-        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {ty}\n"));
-        for r in &rows {
-            let v = match name {
-                "nur_source_events_total" => Some(r.events_total as f64),
-                "nur_source_applied_total" => Some(r.applied_total as f64),
-                "nur_source_duplicates_total" => Some(r.duplicates_total as f64),
-                "nur_source_dead_letters_total" => Some(r.errors_total as f64),
-                "nur_source_lag_seconds" => r.lag_ms.map(|l| l as f64 / 1000.0),
-                "nur_source_last_event_timestamp_seconds" => {
-                    r.last_event_ms.map(|l| l as f64 / 1000.0)
-                }
-                "nur_source_last_apply_timestamp_seconds" => {
-                    r.last_applied_ms.map(|l| l as f64 / 1000.0)
-                }
-                _ => Some(if r.last_error.is_none() { 1.0 } else { 0.0 }),
-            };
-            if let Some(v) = v {
-                out.push_str(&format!(
-                    "{name}{{source=\"{}\",kind=\"{}\",entity=\"{}\"}} {v}\n",
-                    label(&r.name),
-                    label(&r.kind),
-                    label(&r.entity)
-                ));
-            }
-        }
-    }
+    let text = blocking(move || {
+        s.metrics
+            .render()
+            .map_err(|e| ApiError::internal(format!("metrics: {e}")))
+    })
+    .await?;
     Ok((
         [(
             header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
         )],
-        out,
+        text,
     ))
-}
-
-/// Escapes a Prometheus label value.
-fn label(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }

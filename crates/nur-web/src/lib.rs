@@ -7,11 +7,13 @@ mod data;
 mod error;
 pub mod gateway;
 mod ingest;
+pub mod metrics;
 mod openapi;
 pub mod portal;
 pub mod upstream;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use error::ApiError;
@@ -20,6 +22,13 @@ use nur_core::Catalog;
 use nur_store::{Store, Warehouse};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
 pub use error::ErrorBody;
 
@@ -36,6 +45,7 @@ pub struct AppState {
     /// When set, the operational endpoints (`/metrics`, `/api/v1/sources`) ask for it as a
     /// bearer token.
     pub metrics_token: Option<Arc<str>>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Builds the use cases and the web state over one store: one-time codes go to the outbox
@@ -50,11 +60,12 @@ pub fn app_state(
     let app = Arc::new(App::new(store.clone(), catalog.clone(), options)?);
     Ok(AppState {
         app,
-        store,
+        store: store.clone(),
         catalog,
         http: gateway::http_client(),
         portal,
         metrics_token: None,
+        metrics: Arc::new(metrics::Metrics::new(store)),
     })
 }
 
@@ -99,7 +110,51 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::router(state.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(portal::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        // The whole body of any request, streamed or not (a route may allow less).
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(RequestIds))
         .with_state(state)
+}
+
+/// The largest request body NUR reads (a batch of change events is the largest there is).
+const MAX_BODY: usize = 32 << 20;
+
+/// A request that takes longer is answered 503 (its work is abandoned).
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Request ids (`x-request-id`): the caller's own when it sends one, else 16 random hex
+/// digits; logged with the request and returned with the answer.
+#[derive(Clone, Copy)]
+struct RequestIds;
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let mut b = [0u8; 8];
+        getrandom::fill(&mut b).ok()?;
+        axum::http::HeaderValue::from_str(&nur_core::audit::hex(&b))
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves.

@@ -343,7 +343,77 @@ fn tokens_verify_independently_and_survive_key_rotation(b: Backend) {
     assert_eq!(jose_verifies(&app, &forged)["ok"], false);
 }
 
+/// The raw answer's head (status line and headers), lower-cased.
+fn head_of(app: &App, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let mut s = std::net::TcpStream::connect(app.addr).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    // A server refusing a body may answer and close before the body is all sent.
+    let _ = write!(s, "{head}\r\n{body}");
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    text.split("\r\n\r\n").next().unwrap().to_ascii_lowercase()
+}
+
+fn middleware_ids_compression_limits_and_route_metrics(b: Backend) {
+    let app = spawn_app(b);
+    // Every answer carries a request id: the caller's own, or a new one.
+    let h = head_of(&app, "GET", "/healthz", &[], "");
+    assert!(h.contains("x-request-id: "), "{h}");
+    let h = head_of(&app, "GET", "/healthz", &[("X-Request-Id", "case-77")], "");
+    assert!(h.contains("x-request-id: case-77"), "{h}");
+    // Answers are compressed for clients that ask.
+    let tok = token(&app);
+    let auth = format!("Bearer {tok}");
+    let h = head_of(
+        &app,
+        "GET",
+        "/api/openapi.json",
+        &[("Authorization", &auth), ("Accept-Encoding", "gzip")],
+        "",
+    );
+    assert!(h.contains("content-encoding: gzip"), "{h}");
+    // A body over the limit is refused before it is read.
+    let big = "x".repeat((32 << 20) + 1);
+    let h = head_of(
+        &app,
+        "POST",
+        "/api/v1/queries/run",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        &big,
+    );
+    assert!(h.starts_with("http/1.1 413"), "{}", &h[..h.len().min(200)]);
+    // Every route is counted under its pattern, errors by status and machine code.
+    let nn = format!("/api/v1/persons/{}", app.person);
+    assert_eq!(call(&app, &tok, "GET", &nn, "").0, 200);
+    assert_eq!(call(&app, &tok, "GET", "/api/v1/persons/12", "").0, 400);
+    let (st, text) = request(&app, "GET", "/metrics", &[], "");
+    assert_eq!(st, 200);
+    for want in [
+        "nur_http_requests_total{method=\"GET\",route=\"/api/v1/persons/{national_number}\",status=\"200\"} 1",
+        "nur_http_errors_total{route=\"/api/v1/persons/{national_number}\",status=\"400\",code=\"invalid_national_number\"} 1",
+        "# TYPE nur_http_request_duration_seconds histogram",
+        "nur_audit_events_total",
+    ] {
+        assert!(text.contains(want), "{want} missing from\n{text}");
+    }
+    assert!(
+        !text.contains(&app.person),
+        "no national number in a metric"
+    );
+}
+
 both!(
+    middleware_ids_compression_limits_and_route_metrics,
     tokens_verify_independently_and_survive_key_rotation,
     health_and_person_lookup,
     bad_requests_get_clear_errors,
