@@ -620,6 +620,19 @@ mod tests {
     }
 
     #[test]
+    fn every_key_is_documented() {
+        let doc = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md"),
+        )
+        .unwrap();
+        for (key, _, _) in KEYS {
+            for name in [format!("`{key}`"), format!("`{}`", env_name(key))] {
+                assert!(doc.contains(&name), "docs/configuration.md does not describe {name}");
+            }
+        }
+    }
+
+    #[test]
     fn environment_names() {
         assert_eq!(env_name("server.max_rows"), "NUR_SERVER_MAX_ROWS");
         assert_eq!(env_name("db"), "NUR_DB");
