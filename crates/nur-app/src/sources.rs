@@ -73,9 +73,23 @@ impl App {
         Ok(out)
     }
 
-    /// Every source's freshness and counters (no connection details).
+    /// Every source's freshness and counters (no connection details): for the platform's
+    /// own tools (the command line, the metrics behind their token).
     pub fn source_status(&self) -> Result<Vec<SourceRow>> {
         Ok(self.store.sources()?)
+    }
+
+    /// The sources a caller may watch: its own entity's (the platform sees all).
+    pub fn sources_of(&self, caller: &Caller) -> Result<Vec<SourceRow>> {
+        let all = self.store.sources()?;
+        if caller.actor.administers_all() {
+            return Ok(all);
+        }
+        let mine = caller.consumer()?;
+        Ok(all
+            .into_iter()
+            .filter(|s| s.entity == mine.as_str())
+            .collect())
     }
 
     /// A source's dead letters, newest first.
@@ -102,14 +116,23 @@ impl App {
         source: &str,
         body: &[u8],
     ) -> Result<IngestOutcome> {
-        let def = self.source_def(source)?;
+        // An unknown source and another entity's answer alike: which sources exist is not
+        // told to those who may not feed them.
+        let unknown = || {
+            AppError::not_found(
+                "source_not_found",
+                format!("your entity has no source {source}"),
+            )
+        };
+        let def = match self.store.source(source) {
+            Ok(row) => SourceDef::from_row(&row).map_err(AppError::internal)?,
+            Err(nur_store::StoreError::NotFound(_)) => return Err(unknown()),
+            Err(e) => return Err(e.into()),
+        };
         if !matches!(caller.actor, Actor::Client { .. })
             || caller.entity().map(|e| e.as_str()) != Some(def.entity.as_str())
         {
-            return Err(AppError::forbidden(
-                "not_source_custodian",
-                format!("only clients of {} may send events to {source}", def.entity),
-            ));
+            return Err(unknown());
         }
         if def.kind != Kind::Http {
             return Err(AppError::invalid(

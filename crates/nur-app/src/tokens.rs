@@ -252,10 +252,15 @@ impl App {
     /// allowed address.
     pub fn issue_token(&self, client_id: &str, secret: &str, ip: IpAddr) -> Result<IssuedToken> {
         let client = self.store.client(client_id)?;
-        // One answer for unknown, revoked and wrong-secret, so ids cannot be probed.
-        let ok = client.filter(|c| {
-            c.revoked_at_ms.is_none() && nur_core::account::verify_password(secret, &c.secret_hash)
-        });
+        // One answer, after the same work, for unknown, revoked and wrong-secret: neither the
+        // answer nor its time tells which client ids exist.
+        let live = client.filter(|c| c.revoked_at_ms.is_none());
+        let hash = live
+            .as_ref()
+            .map_or(crate::signin::dummy_hash(), |c| c.secret_hash.as_str());
+        let ok = nur_core::account::verify_password(secret, hash)
+            .then_some(live)
+            .flatten();
         let Some(client) = ok else {
             let ev = nur_core::audit::NewEvent {
                 actor_kind: "client".into(),

@@ -83,27 +83,31 @@ pub async fn jwks(State(s): State<AppState>) -> Result<Json<serde_json::Value>, 
     ))
 }
 
+/// A header of free text (`X-NUR-Purpose`, `X-NUR-User-Id`): visible ASCII, or any language
+/// (an Arabic purpose) percent-encoded as UTF-8, decoded here. Control characters are
+/// refused; at most `MAX_HEADER_TEXT` characters.
 fn header_text(h: &HeaderMap, name: &str) -> Result<Option<String>, ApiError> {
     let Some(v) = h.get(name) else {
         return Ok(None);
     };
-    let s = v.to_str().map_err(|_| {
-        ApiError::invalid(
-            "invalid_header",
-            format!("{name} must be visible ASCII text"),
-        )
-    })?;
-    let s = s.trim();
-    if s.len() > nur_app::MAX_HEADER_TEXT {
-        return Err(ApiError::invalid(
-            "invalid_header",
-            format!(
-                "{name} is longer than {} characters",
-                nur_app::MAX_HEADER_TEXT
-            ),
-        ));
+    let bad = |why: &str| ApiError::invalid("invalid_header", format!("{name} {why}"));
+    let raw = v
+        .to_str()
+        .map_err(|_| bad("must be visible ASCII text, or UTF-8 percent-encoded"))?;
+    let text = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| bad("is percent-encoded but not UTF-8"))?;
+    let text = text.trim();
+    if text.chars().any(char::is_control) {
+        return Err(bad("holds control characters"));
     }
-    Ok((!s.is_empty()).then(|| s.to_owned()))
+    if text.chars().count() > nur_app::MAX_HEADER_TEXT {
+        return Err(bad(&format!(
+            "is longer than {} characters",
+            nur_app::MAX_HEADER_TEXT
+        )));
+    }
+    Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 
 /// The address a request came from.
@@ -119,20 +123,27 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Caller, ApiError> {
-        let ip = peer_ip(parts);
-        let token = parts
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| {
-                ApiError::unauthorized("a bearer token is required (POST /oauth2/client/token)")
-            })?
-            .trim()
-            .to_owned();
-        let on_behalf_of = header_text(&parts.headers, "x-nur-user-id")?;
-        let purpose = header_text(&parts.headers, "x-nur-purpose")?;
-        let app = s.app.clone();
-        blocking(move || Ok(app.caller_from_token(&token, ip, on_behalf_of, purpose)?)).await
+        caller_from(s, &parts.headers, peer_ip(parts)).await
     }
+}
+
+/// The caller of a request's bearer token and headers.
+pub(crate) async fn caller_from(
+    s: &AppState,
+    headers: &HeaderMap,
+    ip: IpAddr,
+) -> Result<Caller, ApiError> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::unauthorized("a bearer token is required (POST /oauth2/client/token)")
+        })?
+        .trim()
+        .to_owned();
+    let on_behalf_of = header_text(headers, "x-nur-user-id")?;
+    let purpose = header_text(headers, "x-nur-purpose")?;
+    let app = s.app.clone();
+    blocking(move || Ok(app.caller_from_token(&token, ip, on_behalf_of, purpose)?)).await
 }

@@ -38,11 +38,19 @@ pub(crate) async fn events(
 }
 
 /// Freshness of every source (no connection details).
+/// Freshness of the sources: with the metrics token, all of them; for a client, its own
+/// entity's (the names and health of other agencies' feeds are theirs).
 pub(crate) async fn sources(
     State(s): State<AppState>,
-    _caller: Caller,
+    headers: axum::http::HeaderMap,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
 ) -> Result<Json<J>, ApiError> {
-    let rows = blocking(move || Ok(s.app.source_status()?)).await?;
+    let rows = if s.metrics_token.is_some() && ops_allowed(&s, &headers) {
+        blocking(move || Ok(s.app.source_status()?)).await?
+    } else {
+        let caller = crate::auth::caller_from(&s, &headers, peer.ip()).await?;
+        blocking(move || Ok(s.app.sources_of(&caller)?)).await?
+    };
     let now = now_ms();
     let list: Vec<J> = rows
         .into_iter()
@@ -83,13 +91,20 @@ pub(crate) fn ops_allowed(s: &AppState, headers: &axum::http::HeaderMap) -> bool
     nur_core::totp::constant_time_eq(given.trim().as_bytes(), want.as_bytes())
 }
 
+/// The metrics: with the deployment's metrics token when one is configured, else from this
+/// machine only (a scraper beside the server).
 pub(crate) async fn metrics(
     State(s): State<AppState>,
     headers: axum::http::HeaderMap,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
 ) -> Result<impl IntoResponse, ApiError> {
-    if !ops_allowed(&s, &headers) {
+    let allowed = match &s.metrics_token {
+        Some(_) => ops_allowed(&s, &headers),
+        None => peer.ip().is_loopback(),
+    };
+    if !allowed {
         return Err(ApiError::unauthorized(
-            "the metrics need the deployment's metrics token",
+            "the metrics need the deployment's metrics token (server.metrics_token)",
         ));
     }
     let text = blocking(move || {

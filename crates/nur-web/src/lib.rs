@@ -109,7 +109,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(portal::router(state.clone()))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(portal::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            portal::security_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -172,12 +175,20 @@ pub async fn serve(
 }
 
 /// Serves the simulated upstream operations (see [`upstream`]) until `shutdown` resolves.
+/// It answers every property to whoever reaches it, so it refuses any address but loopback.
 pub async fn serve_upstream(
     listener: tokio::net::TcpListener,
     store: Arc<Store>,
     catalog: Arc<Catalog>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let at = listener.local_addr()?;
+    if !at.ip().is_loopback() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!("the simulated upstream serves loopback only, not {at}"),
+        ));
+    }
     axum::serve(listener, upstream::router(store, catalog))
         .with_graceful_shutdown(shutdown)
         .await

@@ -627,7 +627,10 @@ mod tests {
         .unwrap();
         for (key, _, _) in KEYS {
             for name in [format!("`{key}`"), format!("`{}`", env_name(key))] {
-                assert!(doc.contains(&name), "docs/configuration.md does not describe {name}");
+                assert!(
+                    doc.contains(&name),
+                    "docs/configuration.md does not describe {name}"
+                );
             }
         }
     }

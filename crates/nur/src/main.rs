@@ -248,7 +248,12 @@ fn main() -> Result<()> {
             let store = Arc::new(demo::prepare(&catalog, &data_dir, persons, seed)?);
             let app = App::new(store.clone(), catalog.clone(), options(&cfg))?;
             demo::print_accounts(&app, &data_dir)?;
-            let upstream_at = SocketAddr::new(listen.ip(), listen.port().wrapping_add(1));
+            // The simulated upstream answers every property to anyone who reaches it (it
+            // stands for the custodians' own systems): loopback only, whatever --listen says.
+            let upstream_at = SocketAddr::new(
+                std::net::Ipv4Addr::LOCALHOST.into(),
+                listen.port().wrapping_add(1),
+            );
             demo::access(&app, &data_dir, listen, upstream_at)?;
             demo::sources(&app, &data_dir, listen)?;
             drop(app);

@@ -441,7 +441,11 @@ fn sources(b: Backend) {
         "after": {"Registration_Number": "R-1", "National_Number": w.person, "Make": "Kia", "Model_Year": 2020},
         "source": {"table": "DVLD_Car_Info", "lsn": 10, "ts_ms": 1_700_000_000_000i64}}]);
     let body = serde_json::to_vec(&event).unwrap();
-    refused(w.app.ingest_events(&client_of("NAF"), "dvld-feed", &body));
+    let e = w
+        .app
+        .ingest_events(&client_of("NAF"), "dvld-feed", &body)
+        .unwrap_err();
+    assert_eq!((e.kind, e.code), (Kind::NotFound, "source_not_found"));
     let e = w
         .app
         .ingest_events(&client_of("DVLD"), "dvld-feed", b"[not json")

@@ -318,10 +318,20 @@ pub fn page_error(lang: Lang, status: StatusCode, key: &str) -> Response {
 }
 
 /// Headers on every portal and API response: nothing from another origin, no framing, no
-/// sniffing, no referrer.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// sniffing, no referrer; nothing kept in a cache (answers carry personal data; only the
+/// binary's assets say otherwise); HSTS when NUR is served behind TLS.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.portal.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
         h.insert(k, HeaderValue::from_static(v));
     };

@@ -112,12 +112,24 @@ pub struct LangQuery {
     back: Option<String>,
 }
 
+/// Whether `p` is a path on this site and nothing else. Browsers read `/\\host`, `/\thost`
+/// or `//host` as another host, so only a plain path is accepted: a `/` not followed by `/` or
+/// `\\`, then printable ASCII without backslashes, spaces or control characters (what the
+/// portal's own links hold).
+pub fn local_path(p: &str) -> bool {
+    let mut chars = p.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && p.len() <= 2048
+        && p.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+}
+
 /// Remembers the chosen language and returns to the page (a local path only).
 pub async fn switch_lang(Query(q): Query<LangQuery>) -> Response {
     let lang = Lang::parse(&q.to).unwrap_or(Lang::En);
     let back = q
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .filter(|b| local_path(b))
         .unwrap_or_else(|| "/".into());
     let mut r = Redirect::to(&back).into_response();
     let c = format!(
@@ -146,5 +158,31 @@ mod tests {
             .with_time_zone("Asia/Aman")
             .unwrap_err();
         assert!(e.to_string().contains("\"Asia/Aman\""), "{e}");
+    }
+
+    #[test]
+    fn only_plain_local_paths_are_followed() {
+        for ok in [
+            "/",
+            "/login",
+            "/queries?table=CSPD_Personal_Info&page=2",
+            "/audit?person=9821017042",
+        ] {
+            assert!(local_path(ok), "{ok}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/%09/evil.example".replace("%09", "\t").as_str(),
+            "https://evil.example",
+            "evil.example",
+            "",
+            "/ok\\..\\evil",
+            "/a b",
+            "/\u{202e}x",
+        ] {
+            assert!(!local_path(bad), "{bad:?}");
+        }
     }
 }

@@ -51,9 +51,12 @@ pub(super) fn events_metrics_and_freshness(b: Backend) {
     let path = "/api/v1/ingest/dvld-http/events";
     let body = json!([car(10, "R1"), car(11, "R2")]).to_string();
 
-    // Only clients of the custodian may feed its source; only http sources take posts.
+    // Only clients of the custodian may feed its source, and to others it answers as an
+    // unknown source would; only http sources take posts.
     let (st, v) = call(&app, &naf, "POST", path, &body);
-    assert_eq!((st, error_code(&v)), (403, "not_source_custodian"), "{v}");
+    assert_eq!((st, error_code(&v)), (404, "source_not_found"), "{v}");
+    let (unknown, u) = call(&app, &naf, "POST", "/api/v1/ingest/no-such/events", &body);
+    assert_eq!((unknown, &u["error"]["code"]), (st, &v["error"]["code"]));
     let (st, v) = request(&app, "POST", path, &[], &body);
     assert_eq!(st, 401, "{v}");
     let (st, v) = call(
@@ -110,7 +113,11 @@ pub(super) fn events_metrics_and_freshness(b: Backend) {
     let dead = app.store.dead_letters("dvld-http", 5).unwrap();
     assert!(dead[0].reason.contains("Model_Year"), "{dead:?}");
 
+    // Another entity's client does not see DVLD's feeds; DVLD's does.
     let (st, v) = call(&app, &naf, "GET", "/api/v1/sources", "");
+    assert_eq!(st, 200, "{v}");
+    assert!(!v.to_string().contains("dvld-http"), "{v}");
+    let (st, v) = call(&app, &dvld, "GET", "/api/v1/sources", "");
     assert_eq!(st, 200, "{v}");
     let s = v["sources"]
         .as_array()
