@@ -10,14 +10,17 @@ use axum::Json;
 use nur_store::StoreError;
 use serde::Serialize;
 
-#[derive(Debug, Serialize, serde::Deserialize, PartialEq)]
+/// Every error the JSON API answers.
+#[derive(Debug, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ErrorDetail {
+    /// Stable and machine-readable, e.g. `not_granted`.
     pub code: String,
+    /// For the person who asked.
     pub message: String,
 }
 

@@ -1,21 +1,133 @@
 //! Data under grants over HTTP: query specs (`/api/v1/queries/sql`, `/run`), procedure calls
-//! (`/api/v1/procedures/{entity}/{name}`), person lookups and the citizen access report. The
-//! use cases (grants, audit) are the app's; this module reads requests and writes JSON or
-//! CSV.
+//! (`/api/v1/procedures/{entity}/{name}`), the grants held, and ([`persons`]) person lookups
+//! and the citizen access report. The use cases (grants, audit) are the app's; this module
+//! reads requests and writes JSON or CSV, each JSON body a type below whose schema the
+//! OpenAPI document shows.
 
-use crate::error::ApiError;
+pub(crate) mod persons;
+
+pub use persons::{access_log, person};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::openapi::{said, schemas, CallerHeaders};
 use crate::{blocking, AppState};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxJson;
 use nur_app::{Args, Caller, Output};
 use nur_core::query::QuerySpec;
-use nur_core::ColumnType;
-use nur_store::PersonRecord;
-use serde::Deserialize;
-use serde_json::{json, Map, Value as Json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+use utoipa::ToSchema;
 
+/// The type of a column or parameter, as the catalog names it.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ColumnType {
+    NationalNumber,
+    PersonalId,
+    CivilRecordId,
+    Text,
+    Integer,
+    Decimal,
+    Date,
+    Boolean,
+}
+
+impl From<nur_core::ColumnType> for ColumnType {
+    fn from(t: nur_core::ColumnType) -> ColumnType {
+        use nur_core::ColumnType as C;
+        match t {
+            C::NationalNumber => ColumnType::NationalNumber,
+            C::PersonalId => ColumnType::PersonalId,
+            C::CivilRecordId => ColumnType::CivilRecordId,
+            C::Text => ColumnType::Text,
+            C::Integer => ColumnType::Integer,
+            C::Decimal => ColumnType::Decimal,
+            C::Date => ColumnType::Date,
+            C::Boolean => ColumnType::Boolean,
+        }
+    }
+}
+
+/// A named, typed value a query spec or procedure takes when it runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Parameter {
+    name: String,
+    #[serde(rename = "type")]
+    ty: ColumnType,
+    /// A list parameter takes a JSON array (for `in`); absent means false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    list: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+}
+
+impl From<nur_core::query::Parameter> for Parameter {
+    fn from(p: nur_core::query::Parameter) -> Parameter {
+        Parameter {
+            name: p.name,
+            ty: p.ty.into(),
+            list: p.list,
+            description: p.description,
+        }
+    }
+}
+
+/// The SQL a spec compiles to for this caller, for review (values are placeholders).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CompiledQuery {
+    /// `sqlite` or `postgres`: the dialect of `sql`.
+    dialect: &'static str,
+    sql: String,
+    parameters: Vec<Parameter>,
+}
+
+/// One output column of a query result.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ResultColumn {
+    /// The key of this column in each row: the column name, or `Table.Column` when two
+    /// selected tables share the name.
+    name: String,
+    table: String,
+    column: String,
+    #[serde(rename = "type")]
+    ty: ColumnType,
+}
+
+/// The saved procedure a result came from.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProcedureRef {
+    entity: String,
+    name: String,
+    version: i64,
+}
+
+/// The rows of a query run or procedure call.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QueryResult {
+    columns: Vec<ResultColumn>,
+    /// One object per row, keyed by the columns' names; an empty cell is null.
+    rows: Vec<Map<String, serde_json::Value>>,
+    row_count: usize,
+    /// The row limit that applied.
+    limit: u32,
+    /// The limit asked for was above the deployment's maximum and was lowered to it.
+    limit_capped: bool,
+    /// Selected columns (`Table.Column`) no longer granted and left out, under the
+    /// procedure's `drop_columns` policy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dropped_columns: Vec<String>,
+    /// Says why columns were left out, when they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    procedure: Option<ProcedureRef>,
+}
+
+/// A spec from a request body, with a clear error for malformed JSON.
 /// A spec from a request body, with a clear error for malformed JSON.
 fn spec_from(v: Json) -> Result<QuerySpec, ApiError> {
     let spec: QuerySpec = serde_json::from_value(v)
@@ -25,45 +137,44 @@ fn spec_from(v: Json) -> Result<QuerySpec, ApiError> {
 }
 
 /// A query's result as JSON.
-pub(crate) fn output_json(out: &Output) -> Json {
-    let columns: Vec<Json> = out
-        .plan
+pub(crate) fn output_json(out: &Output) -> QueryResult {
+    let plan = &out.plan;
+    let columns = plan
         .output
         .iter()
-        .map(|o| {
-            json!({"name": o.name, "table": out.plan.tables[o.table].table, "column": o.column, "type": o.ty.name()})
+        .map(|o| ResultColumn {
+            name: o.name.clone(),
+            table: plan.tables[o.table].table.to_string(),
+            column: o.column.to_string(),
+            ty: o.ty.into(),
         })
         .collect();
-    let rows: Vec<Json> = out
+    let rows = out
         .rows
         .iter()
         .map(|r| {
-            Json::Object(
-                out.plan
-                    .output
-                    .iter()
-                    .zip(r)
-                    .map(|(o, v)| (o.name.clone(), v.to_json()))
-                    .collect(),
-            )
+            plan.output
+                .iter()
+                .zip(r)
+                .map(|(o, v)| (o.name.clone(), v.to_json()))
+                .collect()
         })
         .collect();
-    let mut body = json!({
-        "columns": columns,
-        "rows": rows,
-        "row_count": out.rows.len(),
-        "limit": out.plan.limit,
-        "limit_capped": out.plan.capped,
-    });
-    if !out.plan.dropped.is_empty() {
-        body["dropped_columns"] = json!(out.plan.dropped);
-        body["notice"] =
-            json!("columns no longer granted were left out (procedure policy drop_columns)");
+    QueryResult {
+        columns,
+        rows,
+        row_count: out.rows.len(),
+        limit: plan.limit,
+        limit_capped: plan.capped,
+        dropped_columns: plan.dropped.clone(),
+        notice: (!plan.dropped.is_empty())
+            .then_some("columns no longer granted were left out (procedure policy drop_columns)"),
+        procedure: out.procedure.as_ref().map(|p| ProcedureRef {
+            entity: p.entity.clone(),
+            name: p.name.clone(),
+            version: p.version,
+        }),
     }
-    if let Some(p) = &out.procedure {
-        body["procedure"] = json!({"entity": p.entity, "name": p.name, "version": p.version});
-    }
-    body
 }
 
 fn output_csv(out: &Output) -> Result<Response, ApiError> {
@@ -94,18 +205,40 @@ fn respond(out: &Output, headers: &HeaderMap) -> Result<Response, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+/// A query spec to run, with its parameters' values.
+#[derive(Deserialize, ToSchema)]
 pub struct RunBody {
+    /// The query spec; a malformed one is answered with `invalid_query`.
+    // Read as JSON first and as a spec by the handler, for that error code.
+    #[schema(value_type = schemas::QuerySpec)]
     spec: Json,
+    /// A value for each parameter the spec declares, by name.
     #[serde(default)]
-    parameters: Map<String, Json>,
+    parameters: Map<String, serde_json::Value>,
 }
 
+/// Compiles a query spec to the SQL it would run, for review.
+///
+/// Refused as a run would be (the same grants apply); nothing is executed.
+#[utoipa::path(post, path = "/api/v1/queries/sql", tag = "queries",
+    params(CallerHeaders),
+    request_body(description = "a query spec, or `{\"spec\": …}` as `/api/v1/queries/run` takes",
+        content = schemas::SpecBody),
+    responses(
+        (status = 200, description = "the SQL and its parameters", body = CompiledQuery),
+        (status = 400, description = "`invalid_json`, `invalid_query` (a malformed spec, an unknown table or column); or `invalid_header`, `purpose_required`", body = ErrorBody),
+        (status = 401, description = said::UNAUTHORIZED, body = ErrorBody),
+        (status = 403, description = "`not_granted`: a table or column the entity was not granted; `no_entity`, `address_not_allowed`", body = ErrorBody),
+        (status = 413, description = said::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = said::NOT_JSON, body = ErrorBody),
+        (status = 500, description = said::INTERNAL, body = ErrorBody),
+    ))]
 pub async fn query_sql(
     State(s): State<AppState>,
     caller: Caller,
-    AxJson(body): AxJson<Json>,
-) -> Result<AxJson<Json>, ApiError> {
+    body: Result<AxJson<Json>, JsonRejection>,
+) -> Result<AxJson<CompiledQuery>, ApiError> {
+    let AxJson(body) = body?;
     // Accepts the spec itself, or {"spec": …} as /run does.
     let spec = match body.get("spec") {
         Some(inner) => spec_from(inner.clone())?,
@@ -113,21 +246,41 @@ pub async fn query_sql(
     };
     blocking(move || {
         let q = s.app.query_sql(&caller, &spec)?;
-        Ok(AxJson(json!({
-            "dialect": q.dialect,
-            "sql": q.sql,
-            "parameters": q.parameters,
-        })))
+        Ok(AxJson(CompiledQuery {
+            dialect: q.dialect,
+            sql: q.sql,
+            parameters: q.parameters.into_iter().map(Parameter::from).collect(),
+        }))
     })
     .await
 }
 
+/// Runs a query spec under the caller's grants, read at this very call.
+///
+/// The rows as JSON, or as CSV when `Accept` names `text/csv`. The run is audited before
+/// any row leaves.
+#[utoipa::path(post, path = "/api/v1/queries/run", tag = "queries",
+    params(CallerHeaders),
+    request_body = RunBody,
+    responses(
+        (status = 200, description = "the rows", content(
+            (QueryResult = "application/json"),
+            (String = "text/csv"))),
+        (status = 400, description = "`invalid_json`, `invalid_query`, `invalid_parameter` (a value that does not fit its parameter's type); or `invalid_header`, `purpose_required`", body = ErrorBody),
+        (status = 401, description = said::UNAUTHORIZED, body = ErrorBody),
+        (status = 403, description = "`not_granted`; `no_entity`, `address_not_allowed`", body = ErrorBody),
+        (status = 413, description = said::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = said::NOT_JSON, body = ErrorBody),
+        (status = 422, description = said::BODY_SHAPE, body = ErrorBody),
+        (status = 500, description = said::INTERNAL, body = ErrorBody),
+    ))]
 pub async fn query_run(
     State(s): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    AxJson(body): AxJson<RunBody>,
+    body: Result<AxJson<RunBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let AxJson(body) = body?;
     let spec = spec_from(body.spec)?;
     let out = blocking(move || {
         Ok(s.app
@@ -147,126 +300,241 @@ pub(crate) async fn call_procedure(
     blocking(move || Ok(s.app.call_procedure(&caller, &entity, &name, args)?)).await
 }
 
+/// Calls one of the entity's saved procedures with its parameters as a JSON object.
+///
+/// Grants are checked again at every call; the document lists each procedure the caller may
+/// call now as an operation of its own, with typed parameters and rows.
+#[utoipa::path(post, path = "/api/v1/procedures/{entity}/{name}", tag = "procedures",
+    params(
+        ("entity" = String, Path, description = "the entity that saved the procedure: the caller's own"),
+        ("name" = String, Path, description = "the procedure's name"),
+        CallerHeaders,
+    ),
+    request_body(description = "a value for each of the procedure's parameters, by name",
+        content = Map<String, serde_json::Value>),
+    responses(
+        (status = 200, description = "the rows", content(
+            (QueryResult = "application/json"),
+            (String = "text/csv"))),
+        (status = 400, description = said::PROCEDURE_BAD, body = ErrorBody),
+        (status = 401, description = said::UNAUTHORIZED, body = ErrorBody),
+        (status = 403, description = said::PROCEDURE_FORBIDDEN, body = ErrorBody),
+        (status = 404, description = "`procedure_not_found`", body = ErrorBody),
+        (status = 413, description = said::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = said::NOT_JSON, body = ErrorBody),
+        (status = 422, description = said::BODY_SHAPE, body = ErrorBody),
+        (status = 500, description = said::INTERNAL, body = ErrorBody),
+    ))]
 pub async fn procedure_post(
     State(s): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Path((entity, name)): Path<(String, String)>,
-    body: Option<AxJson<Map<String, Json>>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Option<AxJson<Map<String, Json>>>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let args = body.map(|b| b.0).unwrap_or_default();
+    let Path((entity, name)) = path?;
+    let args = body?.map(|b| b.0).unwrap_or_default();
     let out = call_procedure(s, caller, entity, name, Args::Json(args)).await?;
     respond(&out, &headers)
 }
 
+/// Calls one of the entity's saved procedures with its parameters in the query string.
+///
+/// A list parameter takes its values separated by commas.
+#[utoipa::path(get, path = "/api/v1/procedures/{entity}/{name}", tag = "procedures",
+    params(
+        ("entity" = String, Path, description = "the entity that saved the procedure: the caller's own"),
+        ("name" = String, Path, description = "the procedure's name"),
+        ("parameters" = Option<BTreeMap<String, String>>, Query, style = Form, explode,
+            description = "a value for each of the procedure's parameters, by name; a list parameter's values separated by commas"),
+        CallerHeaders,
+    ),
+    responses(
+        (status = 200, description = "the rows", content(
+            (QueryResult = "application/json"),
+            (String = "text/csv"))),
+        (status = 400, description = said::PROCEDURE_BAD, body = ErrorBody),
+        (status = 401, description = said::UNAUTHORIZED, body = ErrorBody),
+        (status = 403, description = said::PROCEDURE_FORBIDDEN, body = ErrorBody),
+        (status = 404, description = "`procedure_not_found`", body = ErrorBody),
+        (status = 500, description = said::INTERNAL, body = ErrorBody),
+    ))]
 pub async fn procedure_get(
     State(s): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Path((entity, name)): Path<(String, String)>,
-    Query(pairs): Query<Vec<(String, String)>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Path((entity, name)) = path?;
+    let Query(pairs) = query?;
     let out = call_procedure(s, caller, entity, name, Args::Text(pairs)).await?;
     respond(&out, &headers)
 }
 
+/// What a procedure does when a grant its columns need is revoked.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RevokePolicy {
+    /// The call is refused, naming what is no longer granted.
+    Refuse,
+    /// The ungranted selected columns are left out, and the response says so.
+    DropColumns,
+}
+
+/// A saved procedure of the caller's entity.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Procedure {
+    entity: String,
+    name: String,
+    version: i64,
+    description: String,
+    on_revoke: RevokePolicy,
+    /// Where to call it.
+    url: String,
+    /// The saved query spec (null if it no longer reads as JSON).
+    #[schema(value_type = Option<schemas::QuerySpec>)]
+    spec: Json,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProcedureList {
+    procedures: Vec<Procedure>,
+}
+
 /// The caller's entity's procedures, with their API addresses.
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "procedures",
+    params(CallerHeaders),
+    responses(
+        (status = 200, description = "the procedures", body = ProcedureList),
+        (status = 400, description = said::CALLER_BAD, body = ErrorBody),
+        (status = 401, description = said::UNAUTHORIZED, body = ErrorBody),
+        (status = 403, description = said::CALLER_FORBIDDEN, body = ErrorBody),
+        (status = 500, description = said::INTERNAL, body = ErrorBody),
+    ))]
 pub async fn procedures(
     State(s): State<AppState>,
     caller: Caller,
-) -> Result<AxJson<Json>, ApiError> {
+) -> Result<AxJson<ProcedureList>, ApiError> {
     blocking(move || {
         let list = s.app.procedures_of(&caller)?;
-        let items: Vec<Json> = list
-            .iter()
-            .map(|p| {
-                json!({"entity": p.entity, "name": p.name, "version": p.version, "description": p.description,
-                       "on_revoke": p.on_revoke, "url": format!("/api/v1/procedures/{}/{}", p.entity, p.name),
-                       "spec": serde_json::from_str::<Json>(&p.spec).unwrap_or(Json::Null)})
+        let procedures = list
+            .into_iter()
+            .map(|p| Procedure {
+                url: format!("/api/v1/procedures/{}/{}", p.entity, p.name),
+                spec: serde_json::from_str::<Json>(&p.spec).unwrap_or(Json::Null),
+                on_revoke: match p.on_revoke {
+                    nur_core::query::RevokePolicy::Refuse => RevokePolicy::Refuse,
+                    nur_core::query::RevokePolicy::DropColumns => RevokePolicy::DropColumns,
+                },
+                entity: p.entity,
+                name: p.name,
+                version: p.version,
+                description: p.description,
             })
             .collect();
-        Ok(AxJson(json!({ "procedures": items })))
+        Ok(AxJson(ProcedureList { procedures }))
     })
     .await
+}
+
+/// What a grant is on.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum GrantTarget {
+    Table {
+        table: String,
+    },
+    Column {
+        table: String,
+        column: String,
+    },
+    Operation {
+        service: String,
+        operation: String,
+    },
+    Property {
+        service: String,
+        operation: String,
+        property: String,
+    },
+}
+
+impl From<&nur_core::grant::Target> for GrantTarget {
+    fn from(t: &nur_core::grant::Target) -> GrantTarget {
+        use nur_core::grant::Target as T;
+        match t {
+            T::Table { table } => GrantTarget::Table {
+                table: table.to_string(),
+            },
+            T::Column { table, column } => GrantTarget::Column {
+                table: table.to_string(),
+                column: column.to_string(),
+            },
+            T::Operation { service, operation } => GrantTarget::Operation {
+                service: service.to_string(),
+                operation: operation.to_string(),
+            },
+            T::Property {
+                service,
+                operation,
+                property,
+            } => GrantTarget::Property {
+                service: service.to_string(),
+                operation: operation.to_string(),
+                property: property.to_string(),
+            },
+        }
+    }
+}
+
+/// A grant a custodian gave the consumer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Grant {
+    consumer: String,
+    custodian: String,
+    target: GrantTarget,
+    granted_by: String,
+    /// Unix time in milliseconds.
+    granted_at_ms: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct GrantList {
+    entity: Option<String>,
+    grants: Vec<Grant>,
 }
 
 /// The grants the caller's entity holds.
+#[utoipa::path(get, path = "/api/v1/grants", tag = "grants",
+    params(CallerHeaders),
+    responses(
+        (status = 200, description = "the grants", body = GrantList),
+        (status = 400, description = said::CALLER_BAD, body = ErrorBody),
+        (status = 401, description = said::UNAUTHORIZED, body = ErrorBody),
+        (status = 403, description = said::CALLER_FORBIDDEN, body = ErrorBody),
+        (status = 500, description = said::INTERNAL, body = ErrorBody),
+    ))]
 pub async fn my_grants(
     State(s): State<AppState>,
     caller: Caller,
-) -> Result<AxJson<Json>, ApiError> {
+) -> Result<AxJson<GrantList>, ApiError> {
     blocking(move || {
         let rows = s.app.grants_held(&caller)?;
-        Ok(AxJson(
-            json!({ "entity": caller.entity().map(|e| e.to_string()), "grants": rows }),
-        ))
-    })
-    .await
-}
-
-pub async fn person(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(nn): Path<String>,
-) -> Result<AxJson<PersonRecord>, ApiError> {
-    let nn = s.app.national_number(&nn)?;
-    blocking(move || match s.app.lookup_person(&caller, &nn)? {
-        Some(rec) => Ok(AxJson(rec)),
-        None => Err(ApiError::not_found(
-            "person_not_found",
-            "no person or registry record visible to your entity has this national number",
-        )),
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct Page {
-    limit: Option<u32>,
-    offset: Option<u32>,
-}
-
-/// The citizen access report: who looked at this person, when and why; newest first.
-pub async fn access_log(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(nn): Path<String>,
-    Query(page): Query<Page>,
-) -> Result<AxJson<Json>, ApiError> {
-    let nn = s.app.national_number(&nn)?;
-    blocking(move || {
-        let r = s.app.access_report(
-            &caller,
-            &nn,
-            page.limit.unwrap_or(50),
-            page.offset.unwrap_or(0),
-        )?;
-        let items: Vec<Json> = r
-            .entries
-            .iter()
-            .map(|e| {
-                let name = e
-                    .entity
-                    .as_deref()
-                    .and_then(|c| s.catalog.entity(c))
-                    .map(|x| (x.name_en.clone(), x.name_ar.clone()));
-                json!({"at_ms": e.at_ms, "entity": e.entity, "entity_name_en": name.as_ref().map(|n| &n.0),
-                       "entity_name_ar": name.as_ref().map(|n| &n.1), "purpose": e.purpose, "action": e.action})
+        let grants = rows
+            .into_iter()
+            .map(|g| Grant {
+                target: GrantTarget::from(&g.target),
+                consumer: g.consumer,
+                custodian: g.custodian,
+                granted_by: g.granted_by,
+                granted_at_ms: g.granted_at_ms,
             })
             .collect();
-        Ok(AxJson(json!({"national_number": r.national_number, "limit": r.limit, "offset": r.offset, "accesses": items})))
+        Ok(AxJson(GrantList {
+            entity: caller.entity().map(|e| e.to_string()),
+            grants,
+        }))
     })
     .await
-}
-
-/// JSON-schema type of a catalog column type.
-pub(crate) fn schema_of(ty: ColumnType) -> Json {
-    match ty {
-        ColumnType::Integer => json!({"type": "integer"}),
-        ColumnType::Decimal => json!({"type": "number"}),
-        ColumnType::Boolean => json!({"type": "boolean"}),
-        ColumnType::Date => json!({"type": "string", "format": "date"}),
-        ColumnType::NationalNumber => json!({"type": "string", "pattern": "^[0-9]{10}$"}),
-        _ => json!({"type": "string"}),
-    }
 }
