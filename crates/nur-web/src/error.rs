@@ -1,21 +1,26 @@
 //! The one place that turns errors into HTTP responses. Every error body has the same stable
-//! shape: `{"error": {"code": "machine_code", "message": "what went wrong"}}`. Internal
-//! causes are logged, not shown.
+//! shape: `{"error": {"code": "machine_code", "message": "what went wrong"}}`, the requests
+//! axum's extractors refuse (malformed JSON, a body too large) included. Internal causes are
+//! logged, not shown.
 
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nur_store::StoreError;
 use serde::Serialize;
 
-#[derive(Debug, Serialize, serde::Deserialize, PartialEq)]
+/// Every error the JSON API answers.
+#[derive(Debug, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ErrorDetail {
+    /// Stable and machine-readable, e.g. `not_granted`.
     pub code: String,
+    /// For the person who asked.
     pub message: String,
 }
 
@@ -64,6 +69,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+        }
+    }
+    /// A request an extractor refused, with the status axum chose for it.
+    fn rejected(status: StatusCode, code: &'static str, message: String) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message,
         }
     }
     pub fn status(&self) -> StatusCode {
@@ -120,6 +133,41 @@ impl From<StoreError> for ApiError {
 impl From<nur_core::query::QueryError> for ApiError {
     fn from(e: nur_core::query::QueryError) -> ApiError {
         nur_app::AppError::from(e).into()
+    }
+}
+
+/// A request body axum could not read or parse; the status is axum's (400, 413, 415 or 422).
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        let code = match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+            _ => "invalid_json",
+        };
+        ApiError::rejected(r.status(), code, r.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> ApiError {
+        let code = match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+            _ => "invalid_body",
+        };
+        ApiError::rejected(r.status(), code, r.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::rejected(r.status(), "invalid_query_string", r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> ApiError {
+        ApiError::rejected(r.status(), "invalid_path", r.body_text())
     }
 }
 

@@ -3,9 +3,11 @@
 //! the input and filters the answer; this module makes the exchange with the upstream (a
 //! timeout, a size limit, clear errors for every way it can fail).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::openapi::{said, CallerHeaders};
 use crate::{blocking, AppState};
 use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{Request, StatusCode};
 use axum::Json as AxJson;
@@ -13,8 +15,10 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use nur_app::{AppError, Caller};
-use serde_json::{json, Map, Value as Json};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
 use std::time::Duration;
+use utoipa::ToSchema;
 
 /// The largest upstream answer accepted.
 const MAX_UPSTREAM_BYTES: usize = 8 * 1024 * 1024;
@@ -27,13 +31,52 @@ pub fn http_client() -> HttpClient {
         .build_http()
 }
 
+/// What a custodian's operation answered, filtered to the granted properties.
+#[derive(Serialize, ToSchema)]
+pub struct OperationResult {
+    entity: String,
+    service: String,
+    operation: String,
+    /// The records, each with only the properties the caller's entity was granted; none
+    /// when the upstream found nothing.
+    records: Vec<Map<String, serde_json::Value>>,
+}
+
+/// Calls a custodian's live operation through NUR.
+///
+/// The operation and each output property need their grants; the input is checked against
+/// the operation's declared input before the upstream is called. Audited.
+#[utoipa::path(post, path = "/api/v1/operations/{entity}/{service}/{operation}",
+    tag = "gateway", operation_id = "operation_call",
+    params(
+        ("entity" = String, Path, description = "the custodian entity"),
+        ("service" = String, Path, description = "the custodian's service"),
+        ("operation" = String, Path, description = "the operation of the service"),
+        CallerHeaders,
+    ),
+    request_body(description = "the operation's input properties, by name",
+        content = Map<String, serde_json::Value>),
+    responses(
+        (status = 200, description = "the filtered records", body = OperationResult),
+        (status = 400, description = "`invalid_parameter` (an input property that is unknown, missing or of the wrong type), `invalid_name`, `invalid_json`; or `invalid_header`, `purpose_required`", body = ErrorBody),
+        (status = 401, description = said::UNAUTHORIZED, body = ErrorBody),
+        (status = 403, description = "`not_granted`: the operation is not granted; `no_entity`, `address_not_allowed`", body = ErrorBody),
+        (status = 404, description = "`operation_not_found`: the entity has no such operation", body = ErrorBody),
+        (status = 413, description = said::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = said::NOT_JSON, body = ErrorBody),
+        (status = 422, description = said::BODY_SHAPE, body = ErrorBody),
+        (status = 500, description = said::INTERNAL, body = ErrorBody),
+        (status = 502, description = "`upstream_not_registered`, `upstream_unavailable`, `upstream_error`, `upstream_invalid`, `upstream_invalid_address`: no address is registered for the service, or it failed or answered badly", body = ErrorBody),
+        (status = 504, description = "`upstream_timeout`: the custodian's service did not answer in time", body = ErrorBody),
+    ))]
 pub async fn call(
     State(s): State<AppState>,
     caller: Caller,
-    Path((entity, service, operation)): Path<(String, String, String)>,
-    body: Option<AxJson<Map<String, Json>>>,
-) -> Result<AxJson<Json>, ApiError> {
-    let input = body.map(|b| b.0).unwrap_or_default();
+    path: Result<Path<(String, String, String)>, PathRejection>,
+    body: Result<Option<AxJson<Map<String, Json>>>, JsonRejection>,
+) -> Result<AxJson<OperationResult>, ApiError> {
+    let Path((entity, service, operation)) = path?;
+    let input = body?.map(|b| b.0).unwrap_or_default();
     let prepared = {
         let (s, caller) = (s.clone(), caller.clone());
         blocking(move || {
@@ -44,10 +87,12 @@ pub async fn call(
     };
     let answer = fetch(&s.http, &prepared.url, &prepared.input, prepared.timeout_ms).await;
     let r = blocking(move || Ok(s.app.finish_operation(&caller, prepared, answer)?)).await?;
-    Ok(AxJson(json!({
-        "entity": r.entity, "service": r.service, "operation": r.operation,
-        "records": r.records,
-    })))
+    Ok(AxJson(OperationResult {
+        entity: r.entity.to_string(),
+        service: r.service.to_string(),
+        operation: r.operation.to_string(),
+        records: r.records,
+    }))
 }
 
 /// POSTs `body` upstream; the answer is a JSON array of records (or one record).

@@ -194,11 +194,19 @@ pub async fn serve_upstream(
         .await
 }
 
+/// Alive: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "monitoring", security(()),
+    responses((status = 200, description = "`ok`", body = String)))]
 async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Ready when the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "monitoring", security(()),
+    responses(
+        (status = 200, description = "`ready`", body = String),
+        (status = 500, description = "`internal`: the database does not answer", body = ErrorBody),
+    ))]
 async fn readyz(State(s): State<AppState>) -> Result<&'static str, ApiError> {
     blocking(move || s.store.schema_version().map_err(ApiError::from)).await?;
     Ok("ready")

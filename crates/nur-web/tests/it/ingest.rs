@@ -6,13 +6,13 @@ use nur_ingest::cdc::{Kind, SourceConfig, SourceDef};
 use nur_store::testing::Backend;
 use serde_json::{json, Value};
 
-fn car(lsn: u64, reg: &str) -> Value {
+pub(super) fn car(lsn: u64, reg: &str) -> Value {
     json!({"op": "c", "before": null, "ts_ms": 1_700_000_000_000i64,
            "after": {"Registration_Number": reg, "National_Number": "9801000001", "Make": "Kia", "Model_Year": 2020},
            "source": {"table": "DVLD_Car_Info", "lsn": lsn, "ts_ms": 1_700_000_000_000i64}})
 }
 
-fn client_token(app: &App, entity: &str) -> String {
+pub(super) fn client_token(app: &App, entity: &str) -> String {
     let (row, secret) =
         nur_app::new_client(&Ident::parse(entity).unwrap(), "feeds", vec![]).unwrap();
     app.store

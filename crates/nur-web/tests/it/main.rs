@@ -13,8 +13,10 @@ use std::sync::Arc;
 
 mod browser;
 mod ingest;
+mod openapi;
 mod portal;
 use ingest::events_metrics_and_freshness;
+use openapi::openapi_document_is_valid_and_complete;
 use portal::{
     portal_grants_and_query_builder, portal_routes_check_role_and_csrf,
     portal_settings_users_and_clients, portal_sign_in_and_lockout,
@@ -422,6 +424,7 @@ both!(
     query_specs_and_hostile_input,
     gateway_filters_properties_and_maps_failures,
     events_metrics_and_freshness,
+    openapi_document_is_valid_and_complete,
     portal_sign_in_and_lockout,
     portal_routes_check_role_and_csrf,
     portal_grants_and_query_builder,
