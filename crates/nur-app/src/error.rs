@@ -18,6 +18,8 @@ pub enum Kind {
     Forbidden,
     /// Too many attempts or requests from this address or for this account.
     TooMany,
+    /// The service is busy (too many password checks under way): try again shortly.
+    Busy,
     /// A custodian's live service failed or answered badly.
     Upstream,
     /// A custodian's live service did not answer in time.
@@ -57,6 +59,9 @@ impl AppError {
     }
     pub fn too_many(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::new(Kind::TooMany, code, message)
+    }
+    pub fn busy(message: impl Into<String>) -> AppError {
+        AppError::new(Kind::Busy, "busy", message)
     }
     pub fn upstream(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::new(Kind::Upstream, code, message)

@@ -16,6 +16,7 @@ mod data;
 mod error;
 mod gateway;
 mod grants;
+mod guards;
 mod persons;
 mod procedures;
 mod settings;
@@ -30,6 +31,7 @@ pub use data::{Args, Output, ProcedureRef, QuerySql, QueryableTable};
 pub use error::{AppError, Kind, Result};
 pub use gateway::{OperationResult, PreparedCall};
 pub use grants::prerequisites;
+pub use guards::GuardLimits;
 pub use persons::AccessReport;
 pub use procedures::SaveProcedure;
 pub use settings::SettingsChange;
@@ -52,6 +54,8 @@ pub struct Options {
     pub signin: SignInPolicy,
     /// Where one-time codes go (none: codes cannot be sent; TOTP only).
     pub delivery: Option<Arc<dyn Delivery>>,
+    /// Bounds on password checks, request rates and failures (`guards`).
+    pub guards: GuardLimits,
 }
 
 /// The rooms every door leads into.
@@ -62,6 +66,7 @@ pub struct App {
     signin: SignInPolicy,
     tokens: TokenKeys,
     delivery: Option<Arc<dyn Delivery>>,
+    guards: guards::Guards,
 }
 
 impl App {
@@ -81,6 +86,7 @@ impl App {
             signin: options.signin,
             tokens,
             delivery: options.delivery,
+            guards: guards::Guards::new(options.guards),
         })
     }
 
@@ -104,5 +110,51 @@ impl App {
 
     pub fn token_ttl_secs(&self) -> u64 {
         self.tokens.ttl_secs
+    }
+
+    /// Records a refusal from `ip`: the first of its kind from that address in an interval
+    /// at once, the rest counted into one later event. A failure to record is logged; the
+    /// refusal stands either way.
+    pub(crate) fn refused(&self, ip: std::net::IpAddr, ev: nur_core::audit::NewEvent) {
+        for e in self.guards.refusal(ip, ev) {
+            if let Err(err) = self.store.audit(e) {
+                tracing::error!(%err, "could not audit a refusal");
+            }
+        }
+    }
+
+    /// Writes the counts of refusals held back in intervals that have ended (with `all`,
+    /// every count, as a server stops), and trims the guards' memory; a server calls it every
+    /// few seconds.
+    pub fn flush_refusals(&self, all: bool) {
+        for e in self.guards.flush(all) {
+            if let Err(err) = self.store.audit(e) {
+                tracing::error!(%err, "could not audit refusals");
+            }
+        }
+    }
+
+    /// A refusal at a door (a portal route refused for its role, a form without its CSRF
+    /// token, an invalid bearer token), audited like the use cases' own.
+    pub fn door_refused(
+        &self,
+        actor: Option<&str>,
+        ip: std::net::IpAddr,
+        action: &str,
+        target: &str,
+        reason: &str,
+    ) {
+        self.refused(
+            ip,
+            nur_core::audit::NewEvent {
+                actor_kind: if actor.is_some() { "user" } else { "anonymous" }.into(),
+                actor: actor.unwrap_or("").into(),
+                action: action.into(),
+                target: target.into(),
+                client_ip: Some(ip.to_string()),
+                outcome: format!("refused: {reason}"),
+                ..Default::default()
+            },
+        );
     }
 }

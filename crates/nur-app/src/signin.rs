@@ -1,10 +1,14 @@
 //! Signing in to the portal: username and password (argon2id), then a second factor — TOTP
 //! from an authenticator app when the account has enrolled one, otherwise a one-time code
 //! sent through the [`Delivery`]. Codes expire, are compared in constant time and allow a
-//! few attempts; repeated failures lock the account; every failure, lock, sign-in and
-//! sign-out is audited in the transaction that records it. A new session id is issued at
-//! each step. Also: resend (rate-limited), forgotten password, TOTP enrolment, and the
-//! server-side sessions themselves (timeouts, anonymous sessions for the CSRF token).
+//! few attempts. Wrong *codes* count on the account, across all its sign-ins, and lock it
+//! (every pending sign-in ends); wrong *passwords* only hold back the address they come from
+//! (`guards`), so knowing a username is not enough to lock its owner out. A reset code, sent
+//! to the account's contact, ends a lock. Every failure, lock, sign-in and sign-out is
+//! audited (repeated refusals from one address as one event per interval). A session is made
+//! only once a password is right, with a new id at each step after. Also: resend
+//! (rate-limited), forgotten password, TOTP enrolment, and the server-side sessions (idle and
+//! absolute timeouts).
 //!
 //! The pages (forms, redirects, cookies) are the portal's; the rules are here.
 
@@ -72,9 +76,14 @@ pub enum PasswordStep {
     /// The second factor is due in this new session.
     CodeDue(Box<NewSession>),
     Invalid,
+    /// The account is locked, or this address is held back for it after wrong passwords.
     Locked,
     /// The password was right but no code could be sent.
     SendFailed,
+    /// Too many requests from this address.
+    TooFast,
+    /// Too many password checks under way.
+    Busy,
 }
 
 /// After a second-factor code.
@@ -83,10 +92,12 @@ pub enum CodeStep {
     SignedIn(Box<NewSession>),
     Wrong,
     Expired,
-    /// Too many wrong codes: the session is ended and the account locked.
+    /// The account is locked (too many wrong codes in any of its sign-ins), or this sign-in
+    /// used up its attempts: it is ended.
     Locked,
     /// The session is not waiting for a code.
     NotPending,
+    TooFast,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -95,6 +106,14 @@ pub enum ResendStep {
     Wait,
     SendFailed,
     NotPending,
+    TooFast,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ForgotStep {
+    /// Sent when the account exists; the visitor is told the same either way.
+    Sent,
+    TooFast,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -104,6 +123,8 @@ pub enum ResetStep {
     Weak,
     /// Wrong, expired or used-up code (one answer for all).
     Invalid,
+    TooFast,
+    Busy,
 }
 
 /// 32 random bytes, URL-safe base64: session ids and CSRF tokens.
@@ -177,6 +198,25 @@ fn fresh(username: Option<&str>, stage: &str) -> Result<NewSession> {
     })
 }
 
+/// A visitor who has no session: nothing is stored for them (a flood of first visits writes
+/// nothing); `csrf` is the token their sign-in forms carry, kept in a cookie.
+pub fn visitor(csrf: String) -> SessionRow {
+    SessionRow {
+        id_hash: String::new(),
+        username: None,
+        stage: ANONYMOUS.into(),
+        csrf,
+        created_at_ms: now_ms(),
+        seen_at_ms: now_ms(),
+        code_hash: None,
+        code_expires_ms: None,
+        code_attempts: 0,
+        code_sent_at_ms: None,
+        resends: 0,
+        totp_step: None,
+    }
+}
+
 impl App {
     /// The session a cookie names and its account, if the session is alive (touched at most
     /// once a minute: the idle timeout is counted in minutes and a touch costs a write).
@@ -209,52 +249,6 @@ impl App {
         Ok((Some(s), account))
     }
 
-    /// A session for a visitor who is not signed in (it carries the CSRF token of the
-    /// sign-in forms).
-    pub fn anonymous_session(&self) -> Result<NewSession> {
-        // New visitors are where sessions come from: clear the expired ones here.
-        let now = now_ms();
-        let p = &self.signin;
-        self.store
-            .expire_sessions(now - p.idle_ms, now - p.absolute_ms)?;
-        let s = fresh(None, ANONYMOUS)?;
-        self.store
-            .write_sessions(&[SessionWrite::Put(s.session.clone())])?;
-        Ok(s)
-    }
-
-    /// A failed password or code: one more failure, a lock when there have been too many,
-    /// both audited, in one transaction.
-    fn fail(&self, a: &AccountRow, ip: IpAddr, why: &str, mut w: AccountWrite) -> Result<bool> {
-        let p = &self.signin;
-        let lock = a.failed_logins + 1 >= p.max_failed_logins;
-        let until = lock.then(|| now_ms() + p.lock_ms);
-        w.username = a.username.clone();
-        w.change.push(AccountChange::Failed {
-            lock_until_ms: until,
-        });
-        w.events.push(event(
-            &a.username,
-            ip,
-            "login.failed",
-            &format!("refused: {why}"),
-        ));
-        if lock {
-            w.events.push(event(
-                &a.username,
-                ip,
-                "account.locked",
-                &format!(
-                    "locked for {} min after {} failures",
-                    p.lock_ms / 60_000,
-                    a.failed_logins + 1
-                ),
-            ));
-        }
-        self.store.write_account(&w)?;
-        Ok(lock)
-    }
-
     fn send_code(&self, a: &AccountRow, sess: &mut SessionRow) -> std::result::Result<(), String> {
         let code = six_digits().map_err(|e| e.message)?;
         let delivery = self
@@ -274,7 +268,8 @@ impl App {
         Ok(())
     }
 
-    /// The first step: username and password, from the visitor's current session.
+    /// The first step: username and password, from the visitor's current session (a
+    /// [`visitor`] on a first visit).
     pub fn sign_in_password(
         &self,
         current: &SessionRow,
@@ -282,34 +277,61 @@ impl App {
         password: &str,
         ip: IpAddr,
     ) -> Result<PasswordStep> {
-        let now = now_ms();
-        let Some(a) = self.store.account(username)?.filter(|a| !a.disabled) else {
-            // Same work as a real check, so timing does not reveal which usernames exist.
-            let _ = verify_password(password, dummy_hash());
-            self.store.audit(event(
-                username,
+        let refuse = |name: &str, why: &str| {
+            self.refused(
                 ip,
-                "login.failed",
-                "refused: unknown or disabled account",
-            ))?;
+                event(name, ip, "login.failed", &format!("refused: {why}")),
+            )
+        };
+        if self.guards.signin_request(ip).is_err() {
+            refuse(username, "too many requests from this address");
+            return Ok(PasswordStep::TooFast);
+        }
+        if self.guards.may_try(username, ip).is_err() {
+            refuse(username, "this address is held back after wrong passwords");
+            return Ok(PasswordStep::Locked);
+        }
+        let now = now_ms();
+        let account = self.store.account(username)?.filter(|a| !a.disabled);
+        let Ok(slot) = self.guards.password_check() else {
+            return Ok(PasswordStep::Busy);
+        };
+        let right = match &account {
+            Some(a) => verify_password(password, &a.password_hash),
+            // Same work as a real check, so timing does not reveal which usernames exist.
+            None => {
+                let _ = verify_password(password, dummy_hash());
+                false
+            }
+        };
+        drop(slot);
+        let Some(a) = account else {
+            self.guards.failed(username, ip);
+            refuse(username, "unknown or disabled account");
             return Ok(PasswordStep::Invalid);
         };
         if a.locked_until_ms.is_some_and(|t| t > now) {
-            self.store.audit(event(
-                &a.username,
-                ip,
-                "login.failed",
-                "refused: account locked",
-            ))?;
+            refuse(&a.username, "account locked");
             return Ok(PasswordStep::Locked);
         }
-        if !verify_password(password, &a.password_hash) {
-            let locked = self.fail(&a, ip, "wrong password", AccountWrite::default())?;
-            return Ok(if locked {
-                PasswordStep::Locked
-            } else {
-                PasswordStep::Invalid
-            });
+        if !right {
+            let held = self.guards.failed(&a.username, ip);
+            refuse(&a.username, "wrong password");
+            if held {
+                // Only this address is held back: the owner elsewhere signs in as usual.
+                self.store.audit(event(
+                    &a.username,
+                    ip,
+                    "account.locked",
+                    &format!(
+                        "locked from {ip} for {} min after {} wrong passwords",
+                        self.guards.limits.failure_window.as_secs() / 60,
+                        self.guards.limits.pair_failures
+                    ),
+                ))?;
+                return Ok(PasswordStep::Locked);
+            }
+            return Ok(PasswordStep::Invalid);
         }
         let mut next = fresh(Some(&a.username), CODE)?;
         if a.totp_secret.is_none() {
@@ -318,6 +340,10 @@ impl App {
                 return Ok(PasswordStep::SendFailed);
             }
         }
+        // Sessions are made here, so this is where the expired ones are cleared.
+        let p = &self.signin;
+        self.store
+            .expire_sessions(now - p.idle_ms, now - p.absolute_ms)?;
         self.store.write_sessions(&[SessionWrite::Replace {
             old_hash: current.id_hash.clone(),
             new: next.session.clone(),
@@ -333,10 +359,37 @@ impl App {
         code: &str,
         ip: IpAddr,
     ) -> Result<CodeStep> {
-        let Some(a) = account.filter(|_| current.stage == CODE) else {
+        let Some(pending) = account.filter(|_| current.stage == CODE) else {
             return Ok(CodeStep::NotPending);
         };
+        if self.guards.signin_request(ip).is_err() {
+            return Ok(CodeStep::TooFast);
+        }
         let now = now_ms();
+        // The account as it stands now: another of its sign-ins may have locked it.
+        let Some(a) = self
+            .store
+            .account(&pending.username)?
+            .filter(|a| !a.disabled)
+        else {
+            return Ok(CodeStep::NotPending);
+        };
+        if a.locked_until_ms.is_some_and(|t| t > now) {
+            self.store.write_account(&AccountWrite {
+                username: a.username.clone(),
+                sessions: vec![SessionWrite::Delete {
+                    id_hash: current.id_hash.clone(),
+                }],
+                events: vec![event(
+                    &a.username,
+                    ip,
+                    "login.failed",
+                    "refused: account locked",
+                )],
+                ..Default::default()
+            })?;
+            return Ok(CodeStep::Locked);
+        }
         let mut sess = current.clone();
         let ok = match &a.totp_secret {
             // A code is good once: the step it matched is remembered for this session.
@@ -359,32 +412,33 @@ impl App {
         };
         if !ok {
             sess.code_attempts += 1;
-            if sess.code_attempts >= self.signin.code_attempts {
-                // Exhausting the code attempts counts as enough failures to lock.
-                let worst = AccountRow {
-                    failed_logins: self.signin.max_failed_logins,
-                    ..a.clone()
-                };
-                let w = AccountWrite {
-                    sessions: vec![SessionWrite::Delete {
-                        id_hash: sess.id_hash.clone(),
-                    }],
-                    ..Default::default()
-                };
-                self.fail(&worst, ip, "too many wrong codes", w)?;
-                return Ok(CodeStep::Locked);
-            }
-            self.store.write_account(&AccountWrite {
-                username: a.username.clone(),
-                sessions: vec![SessionWrite::Put(sess)],
-                events: vec![event(
+            let p = &self.signin;
+            let used_up = sess.code_attempts >= p.code_attempts;
+            let locked = self.store.count_code_failure(
+                &a.username,
+                (!used_up).then_some(&sess),
+                (p.max_failed_logins, now + p.lock_ms),
+                event(&a.username, ip, "login.failed", "refused: wrong code"),
+                event(
                     &a.username,
                     ip,
-                    "login.failed",
-                    "refused: wrong code",
-                )],
-                ..Default::default()
-            })?;
+                    "account.locked",
+                    &format!(
+                        "locked for {} min after {} wrong codes",
+                        p.lock_ms / 60_000,
+                        p.max_failed_logins
+                    ),
+                ),
+            )?;
+            if locked || used_up {
+                if used_up && !locked {
+                    // This code's attempts are spent: the sign-in starts over.
+                    self.store.write_sessions(&[SessionWrite::Delete {
+                        id_hash: sess.id_hash.clone(),
+                    }])?;
+                }
+                return Ok(CodeStep::Locked);
+            }
             return Ok(CodeStep::Wrong);
         }
         let mut next = fresh(Some(&a.username), SIGNED_IN)?;
@@ -408,6 +462,7 @@ impl App {
             )],
             ..Default::default()
         })?;
+        self.guards.succeeded(&a.username, ip);
         Ok(CodeStep::SignedIn(Box::new(next)))
     }
 
@@ -421,18 +476,19 @@ impl App {
         let Some(a) = account.filter(|a| current.stage == CODE && a.totp_secret.is_none()) else {
             return Ok(ResendStep::NotPending);
         };
+        if self.guards.signin_request(ip).is_err() {
+            return Ok(ResendStep::TooFast);
+        }
         let mut sess = current.clone();
         let now = now_ms();
         let too_soon = sess
             .code_sent_at_ms
             .is_some_and(|t| now - t < self.signin.resend_after_ms);
         if too_soon || sess.resends >= self.signin.max_resends {
-            self.store.audit(event(
-                &a.username,
+            self.refused(
                 ip,
-                "login.resend",
-                "refused: rate limit",
-            ))?;
+                event(&a.username, ip, "login.resend", "refused: rate limit"),
+            );
             return Ok(ResendStep::Wait);
         }
         sess.resends += 1;
@@ -458,17 +514,21 @@ impl App {
     }
 
     /// Sends a reset code when the account exists (the visitor is told the same either way).
-    pub fn request_password_reset(&self, username: &str, ip: IpAddr) -> Result<()> {
+    /// The code, delivered to the account's contact, also ends a lock.
+    pub fn request_password_reset(&self, username: &str, ip: IpAddr) -> Result<ForgotStep> {
+        if self.guards.signin_request(ip).is_err() {
+            return Ok(ForgotStep::TooFast);
+        }
         let now = now_ms();
         let Some(a) = self.store.account(username)?.filter(|a| !a.disabled) else {
-            return Ok(());
+            return Ok(ForgotStep::Sent);
         };
         let recent = self
             .store
             .reset(&a.username)?
             .is_some_and(|r| now - r.sent_at_ms < self.signin.resend_after_ms);
         if recent {
-            return Ok(());
+            return Ok(ForgotStep::Sent);
         }
         let code = format!("{}{}", six_digits()?, &six_digits()?[..2]);
         let h = hash(&format!("reset:{}:{code}", a.username));
@@ -495,10 +555,10 @@ impl App {
             })?,
             Err(e) => tracing::error!(error = %e, "could not deliver a reset code"),
         }
-        Ok(())
+        Ok(ForgotStep::Sent)
     }
 
-    /// Sets a new password with a reset code.
+    /// Sets a new password with a reset code; the account's failures and lock end with it.
     pub fn reset_password(
         &self,
         username: &str,
@@ -506,6 +566,9 @@ impl App {
         password: &str,
         ip: IpAddr,
     ) -> Result<ResetStep> {
+        if self.guards.signin_request(ip).is_err() {
+            return Ok(ResetStep::TooFast);
+        }
         if password.chars().count() < 12 {
             return Ok(ResetStep::Weak);
         }
@@ -537,7 +600,11 @@ impl App {
         }
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(no_randomness)?;
+        let Ok(slot) = self.guards.password_check() else {
+            return Ok(ResetStep::Busy);
+        };
         let hash = hash_password(password, &salt).map_err(crate::AppError::internal)?;
+        drop(slot);
         self.store.write_account(&AccountWrite {
             username: username.to_owned(),
             change: vec![AccountChange::Password { hash }],
@@ -545,6 +612,8 @@ impl App {
             events: vec![event(username, ip, "password.reset", "ok")],
             ..Default::default()
         })?;
+        // The addresses held back for the account are forgiven with it.
+        self.guards.forgive(username);
         Ok(ResetStep::Done)
     }
 

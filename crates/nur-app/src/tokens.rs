@@ -249,8 +249,25 @@ pub const MAX_HEADER_TEXT: usize = 200;
 
 impl App {
     /// OAuth2 client credentials: a token for a client that proves its secret, from an
-    /// allowed address.
+    /// allowed address. Every issuance is audited; refusals too (one event per address per
+    /// interval when they repeat).
     pub fn issue_token(&self, client_id: &str, secret: &str, ip: IpAddr) -> Result<IssuedToken> {
+        let refusal = |why: &str| nur_core::audit::NewEvent {
+            actor_kind: "client".into(),
+            actor: client_id.to_owned(),
+            action: "client.token".into(),
+            target: "oauth2".into(),
+            client_ip: Some(ip.to_string()),
+            outcome: format!("refused: {why}"),
+            ..Default::default()
+        };
+        if self.guards.token_request(ip).is_err() {
+            self.refused(ip, refusal("too many requests from this address"));
+            return Err(AppError::too_many(
+                "slow_down",
+                "too many token requests from this address; wait and retry",
+            ));
+        }
         let client = self.store.client(client_id)?;
         // One answer, after the same work, for unknown, revoked and wrong-secret: neither the
         // answer nor its time tells which client ids exist.
@@ -258,27 +275,21 @@ impl App {
         let hash = live
             .as_ref()
             .map_or(crate::signin::dummy_hash(), |c| c.secret_hash.as_str());
-        let ok = nur_core::account::verify_password(secret, hash)
-            .then_some(live)
-            .flatten();
-        let Some(client) = ok else {
-            let ev = nur_core::audit::NewEvent {
-                actor_kind: "client".into(),
-                actor: client_id.to_owned(),
-                action: "client.token".into(),
-                target: "oauth2".into(),
-                client_ip: Some(ip.to_string()),
-                outcome: "refused: invalid client credentials".into(),
-                ..Default::default()
-            };
-            if let Err(e) = self.store.audit(ev) {
-                tracing::error!(error = %e, "could not audit a refused token request");
-            }
+        let ok = {
+            let _slot = self
+                .guards
+                .password_check()
+                .map_err(|_| AppError::busy("too many token requests at once; retry shortly"))?;
+            nur_core::account::verify_password(secret, hash)
+        };
+        let Some(client) = ok.then_some(live).flatten() else {
+            self.refused(ip, refusal("invalid client credentials"));
             return Err(AppError::unauthorized(
                 "unknown client, wrong secret or revoked client",
             ));
         };
         if !ip_allowed(&client.ip_allowlist, ip) {
+            self.refused(ip, refusal("address not on the client's allowlist"));
             return Err(AppError::forbidden(
                 "address_not_allowed",
                 "this client may not connect from this address",
@@ -293,8 +304,19 @@ impl App {
             iat: now,
             exp: now + self.tokens.ttl_secs,
         };
+        let token = self.tokens.sign(&self.store, &claims)?;
+        let mut ev = Caller::new(
+            Actor::Client {
+                client_id: client.client_id.clone(),
+                entity: Ident::parse(&client.entity).map_err(AppError::internal)?,
+            },
+            Some(ip),
+        )
+        .event("client.token", "oauth2");
+        ev.outcome = format!("ok; expires in {} s", self.tokens.ttl_secs);
+        self.store.audit(ev)?;
         Ok(IssuedToken {
-            access_token: self.tokens.sign(&self.store, &claims)?,
+            access_token: token,
             expires_in: self.tokens.ttl_secs,
         })
     }
@@ -309,7 +331,23 @@ impl App {
         on_behalf_of: Option<String>,
         purpose: Option<String>,
     ) -> Result<Caller> {
-        let claims = self.tokens.verify(&self.store, token)?;
+        let claims = match self.tokens.verify(&self.store, token) {
+            Ok(c) => c,
+            Err(e) => {
+                self.refused(
+                    ip,
+                    nur_core::audit::NewEvent {
+                        actor_kind: "client".into(),
+                        action: "api.refused".into(),
+                        target: "bearer token".into(),
+                        client_ip: Some(ip.to_string()),
+                        outcome: format!("refused: {}", e.message),
+                        ..Default::default()
+                    },
+                );
+                return Err(e);
+            }
+        };
         // The client and its entity's settings, read at one moment.
         let (client, settings) = self.store.snapshot(|s| {
             let c = s.client(&claims.sub)?;

@@ -13,6 +13,9 @@ pub enum Role {
     EntityAdmin,
     /// Runs the entity's procedures and person lookups.
     EntityUser,
+    /// Reads the whole audit trail and every citizen's full access report; changes nothing
+    /// and reads no registry data (an oversight body's officer).
+    Auditor,
 }
 
 impl Role {
@@ -21,6 +24,7 @@ impl Role {
             Role::SuperAdmin => "super_admin",
             Role::EntityAdmin => "entity_admin",
             Role::EntityUser => "entity_user",
+            Role::Auditor => "auditor",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -28,6 +32,7 @@ impl Role {
             "super_admin" => Some(Role::SuperAdmin),
             "entity_admin" => Some(Role::EntityAdmin),
             "entity_user" => Some(Role::EntityUser),
+            "auditor" => Some(Role::Auditor),
             _ => None,
         }
     }
@@ -39,6 +44,7 @@ impl fmt::Display for Role {
             Role::SuperAdmin => "Super Admin",
             Role::EntityAdmin => "Entity Admin",
             Role::EntityUser => "Entity User",
+            Role::Auditor => "Auditor",
         })
     }
 }

@@ -329,6 +329,53 @@ impl Store {
         })
     }
 
+    /// A wrong second-factor code, counted on the account whatever session it came from
+    /// (several open sign-ins share one count): one more failure and `failed`, and — when
+    /// that makes `max` — the lock until `lock_until_ms`, every pending sign-in of the account
+    /// ended and `locked` recorded, all in one transaction. `session` is the session's own
+    /// new state (its attempts), written with it. Returns whether the account is now locked.
+    pub fn count_code_failure(
+        &self,
+        username: &str,
+        session: Option<&SessionRow>,
+        (max, lock_until_ms): (i64, i64),
+        failed: NewEvent,
+        locked: NewEvent,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            let u = username.into();
+            tx.exec(
+                "UPDATE nur_account SET failed_logins = failed_logins + 1 WHERE username = $1",
+                &[u],
+            )?;
+            let row = tx
+                .row(
+                    "SELECT failed_logins, locked_until FROM nur_account WHERE username = $1",
+                    &[u],
+                )?
+                .ok_or_else(|| StoreError::NotFound(format!("account {username}")))?;
+            if let Some(s) = session {
+                put_session(tx, s)?;
+            }
+            append(tx, failed)?;
+            let now = now_ms();
+            let already = row[1].opt_int().is_some_and(|t| t > now);
+            if row[0].int() < max || already {
+                return Ok(already);
+            }
+            tx.exec(
+                "UPDATE nur_account SET locked_until = $2 WHERE username = $1",
+                &[u, lock_until_ms.into()],
+            )?;
+            tx.exec(
+                "DELETE FROM nur_session WHERE username = $1 AND stage = 'code'",
+                &[u],
+            )?;
+            append(tx, locked)?;
+            Ok(true)
+        })
+    }
+
     /// Session changes that are no step of an account (a visitor's first page, a touch).
     pub fn write_sessions(&self, writes: &[SessionWrite]) -> Result<()> {
         self.write(|tx| {

@@ -166,12 +166,26 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    // Refusals held back while they repeat are written when their interval ends.
+    let app = state.app.clone();
+    let last = state.app.clone();
+    let flusher = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+        loop {
+            every.tick().await;
+            let app = app.clone();
+            let _ = tokio::task::spawn_blocking(move || app.flush_refusals(false)).await;
+        }
+    });
+    let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    flusher.abort();
+    let _ = tokio::task::spawn_blocking(move || last.flush_refusals(true)).await;
+    served
 }
 
 /// Serves the simulated upstream operations (see [`upstream`]) until `shutdown` resolves.

@@ -74,6 +74,29 @@ pub struct Config {
     pub server: Server,
     pub portal: Portal,
     pub delivery: Delivery,
+    pub security: Security,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Security {
+    /// Password and client-secret checks at once (argon2id takes ~19 MiB each).
+    pub password_checks: u32,
+    /// Sign-in requests (password, code, resend, reset) per address per minute.
+    pub signin_per_minute: u32,
+    /// Token requests per address per minute.
+    pub token_per_minute: u32,
+}
+
+impl Default for Security {
+    fn default() -> Security {
+        let g = nur_app::GuardLimits::default();
+        Security {
+            password_checks: g.password_checks as u32,
+            signin_per_minute: g.signin_per_minute,
+            token_per_minute: g.token_per_minute,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,6 +151,7 @@ impl Default for Config {
             server: Server::default(),
             portal: Portal::default(),
             delivery: Delivery::default(),
+            security: Security::default(),
         }
     }
 }
@@ -188,6 +212,27 @@ pub enum Kind {
 
 /// Every key: its dotted name, its kind, and what it is for.
 pub const KEYS: &[(&str, Kind, &str)] = &[
+    (
+        "security.password_checks",
+        Kind::Int { min: 1, max: 64 },
+        "password and client-secret checks at once",
+    ),
+    (
+        "security.signin_per_minute",
+        Kind::Int {
+            min: 1,
+            max: 10_000,
+        },
+        "sign-in requests per address per minute",
+    ),
+    (
+        "security.token_per_minute",
+        Kind::Int {
+            min: 1,
+            max: 100_000,
+        },
+        "token requests per address per minute",
+    ),
     (
         "db",
         Kind::DbUrl,
@@ -575,6 +620,18 @@ impl Config {
     /// The effective configuration as TOML, secrets redacted.
     pub fn show(&self) -> String {
         toml::to_string(self).expect("the configuration serialises")
+    }
+
+    /// The bounds on password checks and request rates.
+    pub fn guard_limits(&self) -> nur_app::GuardLimits {
+        nur_app::GuardLimits {
+            password_checks: self.security.password_checks as usize,
+            signin_per_minute: self.security.signin_per_minute,
+            token_per_minute: self.security.token_per_minute,
+            pair_failures: self.portal.max_failed_logins as u32,
+            failure_window: std::time::Duration::from_millis(self.portal.lock_mins as u64 * 60_000),
+            ..Default::default()
+        }
     }
 
     /// The sign-in rules of the portal.

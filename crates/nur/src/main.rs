@@ -355,6 +355,7 @@ fn options(cfg: &Config) -> nur_app::Options {
         token_ttl_secs: cfg.server.token_ttl_secs,
         signin: cfg.signin_policy(),
         delivery: None,
+        guards: cfg.guard_limits(),
     }
 }
 

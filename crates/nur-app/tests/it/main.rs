@@ -621,38 +621,137 @@ fn data(b: Backend) {
     assert!(last(&w, "operation.call").outcome.starts_with("refused"));
 }
 
+/// Keeps every message it is given, for the sign-in tests.
+#[derive(Default)]
+struct Kept(std::sync::Mutex<Vec<String>>);
+
+impl nur_app::Delivery for Kept {
+    fn send(&self, _: &str, _: Option<&str>, text: &str) -> Result<(), String> {
+        self.0.lock().unwrap().push(text.to_owned());
+        Ok(())
+    }
+}
+
+impl Kept {
+    /// The digits of the newest message ("…code: 123456 (…)").
+    fn code(&self) -> String {
+        let m = self.0.lock().unwrap().last().cloned().unwrap();
+        m.split(": ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
 fn signin(b: Backend) {
     let w = world(b);
-    let op = operator();
-    w.app.create_user(&op, new_admin()).unwrap();
-    let s = w.app.anonymous_session().unwrap().session;
-    let at = ip().unwrap();
-    // A wrong password counts and is audited in one transaction.
+    let kept = Arc::new(Kept::default());
+    let app = App::new(
+        w.store.clone(),
+        Arc::new(Catalog::jordan()),
+        Options {
+            delivery: Some(kept.clone()),
+            // This test signs in many times from one address; the rate is tested apart.
+            guards: nur_app::GuardLimits {
+                signin_per_minute: 10_000,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    app.create_user(&operator(), new_admin()).unwrap();
+    let pw = "correct horse battery";
+    let visitor = || nur_app::signin::visitor(nur_app::signin::random_token().unwrap());
+    let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+    let failed = |w: &World| w.store.account("nafadmin").unwrap().unwrap().failed_logins;
+
+    // Wrong passwords hold back only the address they come from: knowing a username is not
+    // enough to lock its owner out.
+    for i in 1..=5 {
+        let step = app
+            .sign_in_password(&visitor(), "nafadmin", "wrong", a)
+            .unwrap();
+        if i < 5 {
+            assert!(matches!(step, PasswordStep::Invalid), "{i}: {step:?}");
+        } else {
+            assert!(matches!(step, PasswordStep::Locked), "{i}: {step:?}");
+        }
+    }
+    assert_eq!(failed(&w), 0, "the account itself is not locked");
+    assert!(matches!(
+        app.sign_in_password(&visitor(), "nafadmin", pw, a).unwrap(),
+        PasswordStep::Locked
+    ));
+    last(&w, "account.locked");
+    let s1 = match app.sign_in_password(&visitor(), "nafadmin", pw, b).unwrap() {
+        PasswordStep::CodeDue(n) => n.session,
+        other => panic!("the owner elsewhere signs in: {other:?}"),
+    };
+    let s2 = match app.sign_in_password(&visitor(), "nafadmin", pw, b).unwrap() {
+        PasswordStep::CodeDue(n) => n.session,
+        other => panic!("{other:?}"),
+    };
+    let code2 = kept.code();
+    let acct = || w.store.account("nafadmin").unwrap();
+
+    // Wrong codes count on the account, whichever sign-in they come from. One whose event
+    // cannot be recorded is not counted either.
     leaves_nothing(&w, || {
-        w.app
-            .sign_in_password(&s, "nafadmin", "wrong", at)
+        app.sign_in_code(&s1, acct().as_ref(), "000000", b)
             .map(|_| ())
     });
+    assert_eq!(failed(&w), 0);
+    let mut sessions = [s1.clone(), s2.clone()];
+    for i in 0..5 {
+        let s = &mut sessions[i % 2];
+        let step = app.sign_in_code(s, acct().as_ref(), "000000", b).unwrap();
+        s.code_attempts += 1;
+        if i < 4 {
+            assert!(
+                matches!(step, nur_app::signin::CodeStep::Wrong),
+                "{i}: {step:?}"
+            );
+        } else {
+            assert!(
+                matches!(step, nur_app::signin::CodeStep::Locked),
+                "{i}: {step:?}"
+            );
+        }
+    }
+    let locked = acct().unwrap();
+    assert!(locked.locked_until_ms.is_some() && locked.failed_logins == 5);
     assert_eq!(
-        w.store.account("nafadmin").unwrap().unwrap().failed_logins,
-        0
+        last(&w, "account.locked").outcome,
+        "locked for 15 min after 5 wrong codes"
     );
-    assert!(matches!(
-        w.app.sign_in_password(&s, "nafadmin", "wrong", at).unwrap(),
-        PasswordStep::Invalid
+    // Every pending sign-in ended with the lock: the right code no longer signs in.
+    assert!(w.store.session(&s2.id_hash).unwrap().is_none());
+    assert!(!matches!(
+        app.sign_in_code(&s2, acct().as_ref(), &code2, b).unwrap(),
+        nur_app::signin::CodeStep::SignedIn(_)
     ));
-    assert_eq!(
-        w.store.account("nafadmin").unwrap().unwrap().failed_logins,
-        1
-    );
-    last(&w, "login.failed");
-    // No delivery is configured: the right password cannot send a code.
     assert!(matches!(
-        w.app
-            .sign_in_password(&s, "nafadmin", "correct horse battery", at)
+        app.sign_in_password(&visitor(), "nafadmin", pw, b).unwrap(),
+        PasswordStep::Locked
+    ));
+
+    // The owner ends the lock with a code delivered to them.
+    app.request_password_reset("nafadmin", b).unwrap();
+    let reset = kept.code();
+    assert_eq!(
+        app.reset_password("nafadmin", &reset, "a brand new password", b)
             .unwrap(),
-        PasswordStep::SendFailed
-    ));
+        nur_app::signin::ResetStep::Done
+    );
+    let a_ok = app
+        .sign_in_password(&visitor(), "nafadmin", "a brand new password", a)
+        .unwrap();
+    assert!(matches!(a_ok, PasswordStep::CodeDue(_)), "{a_ok:?}");
+    assert_eq!(failed(&w), 0);
 }
 
 macro_rules! both {

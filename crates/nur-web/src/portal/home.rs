@@ -32,6 +32,7 @@ pub async fn page(
             "can-lookup",
         ],
         Role::EntityUser => vec!["can-run", "can-lookup"],
+        Role::Auditor => vec!["can-audit-all"],
     };
     let title = lang.t("home-title");
     let counts = [

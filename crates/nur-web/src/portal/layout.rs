@@ -12,6 +12,7 @@ pub fn role_key(r: Role) -> &'static str {
         Role::SuperAdmin => "role-super-admin",
         Role::EntityAdmin => "role-entity-admin",
         Role::EntityUser => "role-entity-user",
+        Role::Auditor => "role-auditor",
     }
 }
 

@@ -14,7 +14,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use maud::html;
-use nur_app::signin::{CodeStep, PasswordStep, ResendStep, ResetStep};
+use nur_app::signin::{CodeStep, ForgotStep, PasswordStep, ResendStep, ResetStep};
 use nur_core::totp::Totp;
 use nur_store::AccountRow;
 use serde::Deserialize;
@@ -104,6 +104,8 @@ pub async fn submit(
                 PasswordStep::SendFailed => {
                     Redirect::to("/login?e=login-send-failed").into_response()
                 }
+                PasswordStep::TooFast => slow(v.lang),
+                PasswordStep::Busy => busy(v.lang),
             },
         )
     })
@@ -167,10 +169,32 @@ pub async fn code_submit(
                 }
                 CodeStep::Wrong => Redirect::to("/login/code?e=login-code-wrong").into_response(),
                 CodeStep::Locked => signed_out_to("/login?e=login-locked"),
+                CodeStep::TooFast => slow(v.lang),
             },
         )
     })
     .await
+}
+
+/// Too many requests from the visitor's address: 429, and no work done.
+fn slow(lang: Lang) -> Response {
+    super::page_error(
+        lang,
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        "login-slow",
+    )
+}
+
+/// Too many password checks under way: 503, try again shortly.
+fn busy(lang: Lang) -> Response {
+    let mut r = super::page_error(
+        lang,
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "login-busy",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    r
 }
 
 /// A redirect that also removes the session cookie.
@@ -193,6 +217,7 @@ pub async fn resend(
             ResendStep::Wait => "/login/code?e=login-code-wait",
             ResendStep::SendFailed => "/login/code?e=login-send-failed",
             ResendStep::Resent => "/login/code?e=login-code-resent",
+            ResendStep::TooFast => return Ok(slow(v.lang)),
         };
         Ok(Redirect::to(to).into_response())
     })
@@ -238,7 +263,9 @@ pub async fn forgot_submit(
 ) -> Result<Response, ApiError> {
     let username = v.field("username").unwrap_or("").trim().to_owned();
     blocking(move || {
-        s.app.request_password_reset(&username, v.ip)?;
+        if s.app.request_password_reset(&username, v.ip)? == ForgotStep::TooFast {
+            return Ok(slow(v.lang));
+        }
         let to = format!("/password/reset?e=reset-sent&u={}", urlencode(&username));
         Ok(Redirect::to(&to).into_response())
     })
@@ -287,6 +314,8 @@ pub async fn reset_submit(
                 ResetStep::Done => Redirect::to("/login?e=reset-done").into_response(),
                 ResetStep::Weak => back("reset-weak"),
                 ResetStep::Invalid => back("reset-invalid"),
+                ResetStep::TooFast => slow(v.lang),
+                ResetStep::Busy => busy(v.lang),
             },
         )
     })

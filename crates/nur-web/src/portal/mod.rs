@@ -20,6 +20,7 @@ mod security;
 mod session;
 mod settings;
 
+use crate::error::ApiError;
 use crate::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
@@ -48,6 +49,9 @@ pub enum Need {
     SignedIn,
     /// An Entity Admin or the Super Admin.
     Admin,
+    /// Who reads the audit trail: an Entity Admin (its entity's), an Auditor or the Super
+    /// Admin (everyone's).
+    Audit,
     SuperAdmin,
 }
 
@@ -93,7 +97,7 @@ routes!(
     POST "/settings/users" Admin,
     GET "/settings/clients" Admin,
     POST "/settings/clients" Admin,
-    GET "/audit" Admin,
+    GET "/audit" Audit,
     GET "/security" Admin,
     GET "/security/{matrix}" Admin,
     POST "/security/{matrix}" Admin,
@@ -156,9 +160,9 @@ pub fn router(state: AppState) -> Router<AppState> {
 /// The visitor of a portal page, as the guard found them.
 #[derive(Clone)]
 pub struct Visit {
+    /// The visitor's session (for a visitor not signed in, an unstored one holding the CSRF
+    /// token of the sign-in forms).
     pub session: SessionRow,
-    /// The session's cookie value, when the guard has just created the session.
-    pub new_cookie: Option<String>,
     pub account: Option<AccountRow>,
     pub lang: Lang,
     pub ip: IpAddr,
@@ -222,6 +226,7 @@ async fn guard(
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let (mut parts, body) = req.into_parts();
     let lang = session::lang_of(&parts.headers);
+    let path = parts.uri.path().to_owned();
     let cookie = session::cookie(&parts.headers, session::SESSION_COOKIE);
     let st = state.clone();
     let found = crate::blocking(move || Ok(st.app.session(cookie.as_deref())?)).await;
@@ -230,17 +235,47 @@ async fn guard(
         Err(e) => return e.into_response(),
     };
     let is_post = parts.method == Method::POST;
-    let (session, new_cookie, account) = match (session, need) {
-        (Some(s), _) => (s, None, account),
+    let refuse = |actor: Option<String>, status: StatusCode, key: &'static str, why: &str| {
+        let (st, why) = (state.clone(), why.to_owned());
+        let path = path.clone();
+        async move {
+            let _ = crate::blocking(move || {
+                st.app
+                    .door_refused(actor.as_deref(), ip, "portal.refused", &path, &why);
+                Ok(())
+            })
+            .await;
+            page_error(lang, status, key)
+        }
+    };
+    // A visitor without a session gets none: the CSRF token of the sign-in forms lives in a
+    // cookie of its own (double submit), so a first visit writes nothing.
+    let mut new_csrf = None;
+    let (session, account) = match (session, need) {
+        (Some(s), _) => (s, account),
         (None, Need::Public) => {
-            let st = state.clone();
-            match crate::blocking(move || Ok(st.app.anonymous_session()?)).await {
-                Ok(n) => (n.session, Some(n.cookie), None),
-                Err(e) => return e.into_response(),
-            }
+            let token = session::cookie(&parts.headers, session::CSRF_COOKIE)
+                .filter(|t| session::token_shaped(t));
+            let token = match token {
+                Some(t) => t,
+                None => match nur_app::signin::random_token() {
+                    Ok(t) => {
+                        new_csrf = Some(t.clone());
+                        t
+                    }
+                    Err(e) => return ApiError::from(e).into_response(),
+                },
+            };
+            (nur_app::signin::visitor(token), None)
         }
         (None, _) if is_post => {
-            return page_error(lang, StatusCode::FORBIDDEN, "error-signed-out");
+            return refuse(
+                None,
+                StatusCode::FORBIDDEN,
+                "error-signed-out",
+                "not signed in",
+            )
+            .await;
         }
         (None, _) => return Redirect::to("/login").into_response(),
     };
@@ -249,7 +284,13 @@ async fn guard(
             session.stage == session::SIGNED_IN && account.as_ref().is_some_and(|a| !a.disabled);
         if !ok {
             return if is_post {
-                page_error(lang, StatusCode::FORBIDDEN, "error-signed-out")
+                refuse(
+                    None,
+                    StatusCode::FORBIDDEN,
+                    "error-signed-out",
+                    "not signed in",
+                )
+                .await
             } else {
                 Redirect::to("/login").into_response()
             };
@@ -257,11 +298,16 @@ async fn guard(
         let role = account.as_ref().map(|a| a.role);
         let allowed = match need {
             Need::Admin => matches!(role, Some(Role::SuperAdmin | Role::EntityAdmin)),
+            Need::Audit => matches!(
+                role,
+                Some(Role::SuperAdmin | Role::EntityAdmin | Role::Auditor)
+            ),
             Need::SuperAdmin => role == Some(Role::SuperAdmin),
             _ => true,
         };
         if !allowed {
-            return page_error(lang, StatusCode::FORBIDDEN, "error-forbidden");
+            let who = account.as_ref().map(|a| a.username.clone());
+            return refuse(who, StatusCode::FORBIDDEN, "error-forbidden", "role").await;
         }
     }
     let mut form = Vec::new();
@@ -276,10 +322,17 @@ async fn guard(
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
-        if new_cookie.is_some()
+        if new_csrf.is_some()
             || !nur_core::totp::constant_time_eq(token.as_bytes(), session.csrf.as_bytes())
         {
-            return page_error(lang, StatusCode::FORBIDDEN, "error-csrf");
+            let who = account.as_ref().map(|a| a.username.clone());
+            return refuse(
+                who,
+                StatusCode::FORBIDDEN,
+                "error-csrf",
+                "missing or wrong CSRF token",
+            )
+            .await;
         }
         Body::from(bytes)
     } else {
@@ -287,15 +340,14 @@ async fn guard(
     };
     parts.extensions.insert(Visit {
         session,
-        new_cookie: new_cookie.clone(),
         account,
         lang,
         ip,
         form,
     });
     let mut resp = next.run(Request::from_parts(parts, body)).await;
-    if let Some(c) = new_cookie {
-        if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&state, &c)) {
+    if let Some(t) = new_csrf {
+        if let Ok(v) = HeaderValue::from_str(&session::csrf_cookie(&state, &t)) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }

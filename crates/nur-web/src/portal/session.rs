@@ -13,6 +13,8 @@ use std::path::PathBuf;
 
 pub const SESSION_COOKIE: &str = "nur_session";
 pub const LANG_COOKIE: &str = "nur_lang";
+/// The CSRF token of a visitor not signed in (compared with the one the form carries).
+pub const CSRF_COOKIE: &str = "nur_csrf";
 pub use nur_app::signin::{CODE, SIGNED_IN};
 
 /// Portal settings of a deployment (the sign-in rules are the app's: [`nur_app::SignInPolicy`]).
@@ -77,6 +79,24 @@ pub fn set_cookie(state: &AppState, value: &str) -> String {
             ""
         }
     )
+}
+
+pub fn csrf_cookie(state: &AppState, value: &str) -> String {
+    format!(
+        "{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{}",
+        if state.portal.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
+}
+
+/// Whether a cookie value has the shape of NUR's tokens (32 bytes, URL-safe base64).
+pub fn token_shaped(t: &str) -> bool {
+    t.len() == 43
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub fn clear_cookie() -> String {
