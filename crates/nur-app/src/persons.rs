@@ -9,12 +9,18 @@ use nur_core::{Catalog, NationalNumber};
 use nur_store::{AccessEntry, Household, PersonRecord, Warehouse};
 use serde_json::{Map, Value as Json};
 
-/// Keeps only what `grants` lets the caller see; `None` when that is nothing.
-pub(crate) fn visible(
-    catalog: &Catalog,
-    grants: &Grants,
-    rec: PersonRecord,
-) -> Option<PersonRecord> {
+/// What a lookup hands back, and every person it is about.
+pub(crate) struct Visible {
+    pub record: PersonRecord,
+    /// The national numbers of the persons whose data is in `record`: the person, and each
+    /// household member shown — whether or not their national number is itself granted.
+    pub about: Vec<String>,
+}
+
+/// Keeps only what `grants` lets the caller see; `None` when that is nothing. The household
+/// (its civil record id, booklet and members) is shown only to a caller granted a column that
+/// holds the civil record id: otherwise who lives with whom would leak through it.
+pub(crate) fn visible(catalog: &Catalog, grants: &Grants, rec: PersonRecord) -> Option<Visible> {
     let keep = |table: &str, m: Map<String, Json>| -> Option<Map<String, Json>> {
         let t = catalog.table(table)?;
         if !grants.table(catalog, &t.name) {
@@ -30,16 +36,34 @@ pub(crate) fn visible(
             .collect();
         (m.keys().any(|k| k != "_lineage")).then_some(m)
     };
-    let person_table = catalog.person_table().name.to_string();
-    let household_table = catalog.household_table().name.to_string();
-    let person = rec.person.and_then(|p| keep(&person_table, p));
-    let household = rec.household.and_then(|h| {
-        let booklet = h.booklet.and_then(|b| keep(&household_table, b));
-        let members: Vec<_> = h
-            .members
-            .into_iter()
-            .filter_map(|m| keep(&person_table, m))
-            .collect();
+    let dims = &catalog.dimensions;
+    let person_table = catalog.person_table();
+    let household_table = catalog.household_table();
+    let nn_column = dims.person.national_number.to_string();
+    let household_granted =
+        grants.column(catalog, &person_table.name, &dims.person.civil_record_id)
+            || grants.column(
+                catalog,
+                &household_table.name,
+                &dims.household.civil_record_id,
+            );
+    let mut about = vec![rec.national_number.clone()];
+    let person = rec.person.and_then(|p| keep(person_table.name.as_str(), p));
+    let household = rec.household.filter(|_| household_granted).and_then(|h| {
+        let booklet = h
+            .booklet
+            .and_then(|b| keep(household_table.name.as_str(), b));
+        let mut members = Vec::new();
+        for m in h.members {
+            let nn = m
+                .get(&nn_column)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            if let Some(kept) = keep(person_table.name.as_str(), m) {
+                about.extend(nn);
+                members.push(kept);
+            }
+        }
         (booklet.is_some() || !members.is_empty()).then_some(Household {
             civil_record_id: h.civil_record_id,
             booklet,
@@ -57,11 +81,33 @@ pub(crate) fn visible(
     if person.is_none() && household.is_none() && records.is_empty() {
         return None;
     }
-    Some(PersonRecord {
-        national_number: rec.national_number,
-        person,
-        household,
-        records,
+    // Registry rows may name other persons too (a spouse in a marriage record).
+    for (t, rows) in &records {
+        let Some(table) = catalog.table(t) else {
+            continue;
+        };
+        for c in table
+            .columns
+            .iter()
+            .filter(|c| c.ty == nur_core::ColumnType::NationalNumber)
+        {
+            about.extend(
+                rows.iter()
+                    .filter_map(|r| r.get(c.name.as_str()).and_then(|v| v.as_str()))
+                    .map(str::to_owned),
+            );
+        }
+    }
+    about.sort();
+    about.dedup();
+    Some(Visible {
+        record: PersonRecord {
+            national_number: rec.national_number,
+            person,
+            household,
+            records,
+        },
+        about,
     })
 }
 
@@ -81,8 +127,9 @@ impl App {
             .map_err(|e| AppError::invalid("invalid_national_number", e.to_string()))
     }
 
-    /// A person as the caller's grants allow, audited; `None` when nothing is visible (not
-    /// found and not visible look the same, so grants cannot be probed).
+    /// A person as the caller's grants allow, audited with every person the answer is about;
+    /// `None` when nothing is visible (not found and not visible look the same, so grants
+    /// cannot be probed).
     pub fn lookup_person(
         &self,
         caller: &Caller,
@@ -94,24 +141,15 @@ impl App {
             .lookup_person(&self.catalog, nn)?
             .and_then(|r| visible(&self.catalog, &grants, r));
         let mut ev = caller.event("person.lookup", nn.as_str());
-        let Some(rec) = found else {
+        let Some(v) = found else {
             ev.outcome = "not found".into();
             self.store.audit(ev)?;
             return Ok(None);
         };
-        let mut persons = vec![rec.national_number.clone()];
-        if let Some(h) = &rec.household {
-            let key = self.catalog.dimensions.person.national_number.to_string();
-            persons.extend(
-                h.members
-                    .iter()
-                    .filter_map(|m| m.get(&key).and_then(|v| v.as_str()).map(str::to_owned)),
-            );
-        }
-        ev.persons = persons;
-        ev.columns = rec.records.keys().cloned().collect();
+        ev.persons = v.about;
+        ev.columns = v.record.records.keys().cloned().collect();
         self.store.audit(ev)?;
-        Ok(Some(rec))
+        Ok(Some(v.record))
     }
 
     /// Who accessed this person's data, newest first (a page of at most 500).

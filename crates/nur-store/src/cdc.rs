@@ -329,6 +329,21 @@ fn source_row(r: Vec<Cell>) -> SourceRow {
     }
 }
 
+/// The most of a bad event's payload kept (its digest covers the whole).
+pub const MAX_DEAD_LETTER_PAYLOAD: usize = 16 * 1024;
+
+/// A payload cut to [`MAX_DEAD_LETTER_PAYLOAD`] bytes at a character boundary, saying so.
+fn capped(payload: &str) -> std::borrow::Cow<'_, str> {
+    if payload.len() <= MAX_DEAD_LETTER_PAYLOAD {
+        return payload.into();
+    }
+    let mut end = MAX_DEAD_LETTER_PAYLOAD;
+    while !payload.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [cut: {} bytes in all]", &payload[..end], payload.len()).into()
+}
+
 fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
     let lock = match d {
         Dialect::Postgres => " FOR UPDATE",
@@ -384,30 +399,35 @@ fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
                 continue;
             }
         }
-        // A snapshot or refresh reads a bad row again each time: record it once.
-        if b.snapshot
-            && tx
-                .row(
-                    "SELECT 1 FROM nur_dead_letter WHERE source = $1 AND reason = $2 AND payload = $3",
-                    &[b.source.as_str().into(), dl.reason.as_str().into(), dl.payload.as_str().into()],
-                )?
-                .is_some()
-        {
+        // A bad event is recorded once, however often it is offered again (a retried request,
+        // a redelivery, a snapshot reading the same bad row): its digest is unique.
+        // (A snapshot's positions are its own each time: there the row itself is the key.)
+        let at = if b.snapshot {
+            ""
+        } else {
+            dl.position.as_deref().unwrap_or("")
+        };
+        let digest = nur_core::audit::sha256_hex(
+            format!("{at}\u{1f}{}\u{1f}{}", dl.reason, dl.payload).as_bytes(),
+        );
+        let payload = capped(&dl.payload);
+        let inserted = tx.exec(
+            "INSERT INTO nur_dead_letter (source, seq, position, reason, payload, at_ms, digest) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source, digest) DO NOTHING",
+            &[
+                b.source.as_str().into(),
+                (errors_total + 1).into(),
+                dl.position.as_deref().into(),
+                dl.reason.as_str().into(),
+                payload.as_ref().into(),
+                now.into(),
+                digest.as_str().into(),
+            ],
+        )?;
+        if inserted == 0 {
             out.duplicates += 1;
             continue;
         }
         errors_total += 1;
-        tx.exec(
-            "INSERT INTO nur_dead_letter (source, seq, position, reason, payload, at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                b.source.as_str().into(),
-                errors_total.into(),
-                dl.position.as_deref().into(),
-                dl.reason.as_str().into(),
-                dl.payload.as_str().into(),
-                now.into(),
-            ],
-        )?;
         out.dead_lettered += 1;
     }
     if let Some(end) = &b.end_position {

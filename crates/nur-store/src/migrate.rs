@@ -40,9 +40,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/common/0005_signing_keys.sql"),
         postgres: include_str!("migrations/common/0005_signing_keys.sql"),
     },
+    Migration {
+        version: 6,
+        name: "dead letter digest",
+        sqlite: include_str!("migrations/common/0006_dead_letter_digest.sql"),
+        postgres: include_str!("migrations/common/0006_dead_letter_digest.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 5;
+pub const LATEST: i64 = 6;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

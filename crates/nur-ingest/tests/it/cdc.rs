@@ -239,9 +239,21 @@ fn bad_events_become_dead_letters_and_the_stream_goes_on(b: Backend) {
     }
     assert!(dead.iter().any(|d| d.payload == "{not json"));
     assert_eq!(h.store.source("dvld-http").unwrap().errors_total, 8);
-    // Sending the same batch again dead-letters again only what has no position.
+    // Sending the same batch again records nothing twice, not even what has no position.
     let a = h.send_raw(&texts);
-    assert_eq!((a.applied, a.dead_lettered), (0, 2), "{a:?}");
+    assert_eq!((a.applied, a.dead_lettered), (0, 0), "{a:?}");
+    assert_eq!(h.store.dead_letters("dvld-http", 100).unwrap().len(), 8);
+    // A huge bad event is kept cut to size, its digest over the whole.
+    let huge = format!("{{not json {}", "x".repeat(1 << 20));
+    let a = h.send_raw(&[huge.as_str()]);
+    assert_eq!(a.dead_lettered, 1, "{a:?}");
+    let kept = &h.store.dead_letters("dvld-http", 1).unwrap()[0];
+    assert!(
+        kept.payload.len() < 20_000 && kept.payload.contains("bytes in all"),
+        "{}",
+        kept.payload.len()
+    );
+    assert_eq!(h.send_raw(&[huge.as_str()]).dead_lettered, 0);
 }
 
 /// Random streams over a few keys (inserts, updates, partial updates, key moves, deletes,

@@ -117,7 +117,10 @@ pub(super) fn portal_sign_in_and_lockout(b: Backend) {
     // Password accepted: a session, made only now (a visitor's pages made none), and a
     // code in the outbox.
     let before = br.cookies.get("nur_session").cloned();
-    assert_eq!(before, None, "no session for a visitor who has not signed in");
+    assert_eq!(
+        before, None,
+        "no session for a visitor who has not signed in"
+    );
     let r = br.post(
         "/login",
         "/login",
