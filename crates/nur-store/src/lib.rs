@@ -18,6 +18,7 @@ mod postgres;
 mod query;
 mod sql;
 mod sqlite;
+mod stats;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod url;
@@ -36,48 +37,19 @@ pub use portal::{
     AccountChange, AccountRow, AccountWrite, ResetRow, ResetWrite, SessionRow, SessionWrite,
 };
 pub use query::QueryRows;
+pub use stats::{QuarantineEntry, Stats, TableStats};
 pub use url::{DbUrl, OpenMode};
 
 use nur_core::{Catalog, NationalNumber, Table};
-use serde::Serialize;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The newest schema version this build knows; a database at a later version is refused.
 pub const SCHEMA_VERSION: i64 = migrate::LATEST;
 
-/// What the warehouse holds, for `nur stats`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Stats {
-    pub backend: &'static str,
-    pub schema_version: i64,
-    pub tables: Vec<TableStats>,
-    pub total_rows: u64,
-    pub quarantined: u64,
-    pub batches: u64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TableStats {
-    pub table: String,
-    pub custodian: String,
-    pub rows: u64,
-    pub quarantined: u64,
-}
-
-/// A quarantined input row, as listed for inspection.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct QuarantineEntry {
-    pub batch: i64,
-    pub file: String,
-    pub line: u64,
-    pub table: Option<String>,
-    pub reason: String,
-    pub raw: String,
-}
-
 /// The storage interface. Every backend passes the same conformance suite
-/// (`tests/it/conformance.rs`).
+/// (`tests/it/conformance.rs`). [`Store`] implements it once over [`sql::Tx`]; only writing a
+/// chunk's rows and reading a person's records go to the backend.
 pub trait Warehouse {
     /// Applies pending system migrations and creates or extends the warehouse tables of the
     /// catalog. Refuses a database newer than this build.
@@ -126,8 +98,19 @@ impl Store {
     /// Runs `f` in a read transaction.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&mut dyn sql::Tx) -> Result<T>) -> Result<T> {
         match self {
-            Store::Sqlite(s) => s.with_tx(false, f),
-            Store::Postgres(s) => s.with_tx(false, f),
+            Store::Sqlite(s) => s.with_tx(sql::Begin::Deferred, f),
+            Store::Postgres(s) => s.with_tx(sql::Begin::Deferred, f),
+        }
+    }
+
+    /// Runs `f` in a write transaction of the bulk loader or of a migration. On SQLite it
+    /// begins deferred and outside the process's writer lock, like the transactions
+    /// `write_chunk` opens itself: that lock orders the short writes of concurrent requests
+    /// ([`Store::write`]), not the loader's.
+    pub(crate) fn bulk<T>(&self, f: impl FnOnce(&mut dyn sql::Tx) -> Result<T>) -> Result<T> {
+        match self {
+            Store::Sqlite(s) => s.with_tx(sql::Begin::Deferred, f),
+            Store::Postgres(s) => s.with_tx(sql::Begin::Deferred, f),
         }
     }
 
@@ -149,8 +132,8 @@ impl Store {
             Ok(out)
         };
         match self {
-            Store::Sqlite(s) => s.with_tx(true, f),
-            Store::Postgres(s) => s.with_tx(true, f),
+            Store::Sqlite(s) => s.with_tx(sql::Begin::Immediate, f),
+            Store::Postgres(s) => s.with_tx(sql::Begin::Immediate, f),
         }
     }
 
@@ -199,37 +182,39 @@ macro_rules! dispatch {
 
 impl Warehouse for Store {
     fn migrate(&self, catalog: &Catalog) -> Result<()> {
-        dispatch!(self, s => s.migrate(catalog))
+        // Lookup statements name the columns; a migration can add some.
+        dispatch!(self, s => s.lookup_sql.clear());
+        migrate::run(self, catalog)
     }
     fn schema_version(&self) -> Result<i64> {
-        dispatch!(self, s => s.schema_version())
+        self.bulk(migrate::schema_version)
     }
     fn find_batch(&self, digest: &str) -> Result<Option<Batch>> {
-        dispatch!(self, s => s.find_batch(digest))
+        self.read(|tx| bulk::find_batch(tx, digest))
     }
     fn start_batch(&self, table: Option<&Table>, new: &NewBatch) -> Result<Batch> {
-        dispatch!(self, s => s.start_batch(table, new))
+        self.bulk(|tx| bulk::start_batch(tx, table, new))
     }
     fn batch_keys(&self, table: &Table, batch: i64) -> Result<Vec<String>> {
-        dispatch!(self, s => s.batch_keys(table, batch))
+        self.read(|tx| bulk::batch_keys(tx, table, batch))
     }
     fn write_chunk(&self, table: &Table, batch: &Batch, chunk: &Chunk) -> Result<()> {
         dispatch!(self, s => s.write_chunk(table, batch, chunk))
     }
     fn quarantine_file(&self, batch: &Batch, rejected: &[Rejected]) -> Result<()> {
-        dispatch!(self, s => s.quarantine_file(batch, rejected))
+        self.bulk(|tx| bulk::quarantine_file(tx, batch, rejected))
     }
     fn finish_batch(&self, table: Option<&Table>, batch: &Batch) -> Result<()> {
-        dispatch!(self, s => s.finish_batch(table, batch))
+        bulk::finish_batch(self, table, batch)
     }
     fn for_each_person(&self, catalog: &Catalog, f: &mut dyn FnMut(&str)) -> Result<()> {
-        dispatch!(self, s => s.for_each_person(catalog, f))
+        self.read(|tx| bulk::for_each_person(tx, catalog, f))
     }
     fn stats(&self, catalog: &Catalog) -> Result<Stats> {
-        dispatch!(self, s => s.stats(catalog))
+        self.read(|tx| stats::stats(tx, self.backend(), catalog))
     }
     fn quarantine(&self, limit: u32) -> Result<Vec<QuarantineEntry>> {
-        dispatch!(self, s => s.quarantine(limit))
+        self.read(|tx| stats::quarantine(tx, limit))
     }
     fn lookup_person(
         &self,

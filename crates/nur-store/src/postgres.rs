@@ -1,14 +1,17 @@
-//! The PostgreSQL backend: a small pool of synchronous clients, bulk writes through `COPY`
-//! (straight into an empty table, or through a temporary staging table and one
-//! `INSERT … ON CONFLICT` when the table already holds rows).
+//! The PostgreSQL backend: a small pool of synchronous clients with their prepared
+//! statements, transactions ([`crate::sql::Tx`] is implemented in `sql`), and what is
+//! PostgreSQL's own: a chunk's rows through `COPY` (straight into an empty table, or through a
+//! temporary staging table and one `INSERT … ON CONFLICT` when the table already holds rows),
+//! and cells selected as text re-typed by their catalog column for lookups and queries.
+//! Everything else is written once in `bulk`, `migrate`, `stats` and `access`.
 
-use crate::bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected};
+use crate::bulk::{self, Batch, Chunk};
 use crate::ddl::{self, Dialect};
 use crate::lookup::{self, PersonRecord};
-use crate::migrate::{LATEST, MIGRATIONS, VERSION_TABLE};
-use crate::{now_ms, QuarantineEntry, Result, Stats, StoreError, TableStats};
+use crate::sql::Begin;
+use crate::{now_ms, Result};
 use nur_core::{Catalog, ColumnType, Date, NationalNumber, Table, Value};
-use postgres::{Client, NoTls, Statement, Transaction};
+use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
 use std::io::Write;
 use std::ops::{Deref, DerefMut};
@@ -22,7 +25,7 @@ const MAX_STATEMENTS: usize = 1024;
 pub struct PgStore {
     url: String,
     pool: Mutex<Vec<PgConn>>,
-    lookup_sql: ddl::LookupSql,
+    pub(crate) lookup_sql: ddl::LookupSql,
     pub(crate) audit_group: crate::group::GroupCommit,
     /// Test support: the next write transaction fails just before its commit.
     pub(crate) fail_next_write: std::sync::atomic::AtomicBool,
@@ -154,10 +157,10 @@ impl PgStore {
         })
     }
 
-    /// Runs `f` in one transaction.
+    /// Runs `f` in one transaction (PostgreSQL begins every transaction alike).
     pub fn with_tx<T>(
         &self,
-        _write: bool,
+        _begin: Begin,
         f: impl FnOnce(&mut dyn crate::sql::Tx) -> Result<T>,
     ) -> Result<T> {
         let mut c = self.conn()?;
@@ -167,113 +170,8 @@ impl PgStore {
         Ok(out)
     }
 
-    pub fn migrate(&self, catalog: &Catalog) -> Result<()> {
-        self.lookup_sql.clear();
-        let mut c = self.conn()?;
-        c.batch_execute(VERSION_TABLE)?;
-        // Serialise concurrent migrations (several `nur` processes starting together).
-        let mut tx = c.transaction()?;
-        tx.batch_execute("SELECT pg_advisory_xact_lock(7120001)")?;
-        let current = current_version(&mut tx)?;
-        if current > LATEST {
-            return Err(StoreError::Downgrade {
-                found: current,
-                known: LATEST,
-            });
-        }
-        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-            tx.batch_execute(m.postgres)?;
-            tx.execute(
-                "INSERT INTO nur_schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
-                &[&m.version, &m.name, &now_ms()],
-            )?;
-        }
-        for t in &catalog.tables {
-            tx.batch_execute(&ddl::create_table(D, t))?;
-            let known: Option<String> = tx
-                .query_opt(
-                    "SELECT columns FROM nur_warehouse_table WHERE name = $1",
-                    &[&t.name.as_str()],
-                )?
-                .map(|r| r.get(0));
-            let known: Vec<String> = known
-                .map(|k| serde_json::from_str(&k).unwrap_or_default())
-                .unwrap_or_default();
-            if !known.is_empty() {
-                for col in t
-                    .columns
-                    .iter()
-                    .filter(|c| !known.iter().any(|k| k == c.name.as_str()))
-                {
-                    tx.batch_execute(&ddl::add_column(D, t, col.name.as_str()))?;
-                }
-            }
-            let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
-            let names = serde_json::to_string(&names).expect("strings");
-            tx.execute(
-                "INSERT INTO nur_warehouse_table (name, columns) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET columns = excluded.columns",
-                &[&t.name.as_str(), &names],
-            )?;
-            for ix in ddl::create_indexes(D, t) {
-                tx.batch_execute(&ix)?;
-            }
-        }
-        for v in ddl::dimension_views(D, catalog) {
-            tx.batch_execute(&v)?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    pub fn schema_version(&self) -> Result<i64> {
-        let mut c = self.conn()?;
-        c.batch_execute(VERSION_TABLE)?;
-        let mut tx = c.transaction()?;
-        current_version(&mut tx)
-    }
-
-    pub fn find_batch(&self, digest: &str) -> Result<Option<Batch>> {
-        let mut c = self.conn()?;
-        let row = c.query_opt(&format!("{BATCH_SELECT} WHERE digest = $1"), &[&digest])?;
-        Ok(row.map(|r| batch_from_row(&r)))
-    }
-
-    pub fn start_batch(&self, table: Option<&Table>, new: &NewBatch) -> Result<Batch> {
-        let mut c = self.conn()?;
-        let mut tx = c.transaction()?;
-        let mut empty = false;
-        if let Some(table) = table {
-            empty = tx.query_opt(&ddl::any_row(D, table), &[])?.is_none();
-            if empty {
-                for drop in ddl::drop_indexes(D, table) {
-                    tx.batch_execute(&drop)?;
-                }
-            }
-        }
-        let row = tx.query_one(
-            &format!(
-                "INSERT INTO nur_load_batch (source, file, digest, table_name, status, fresh, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {BATCH_COLUMNS}"
-            ),
-            &[
-                &new.source,
-                &new.file,
-                &new.digest,
-                &new.table,
-                &BatchStatus::Running.as_str(),
-                &empty,
-                &now_ms(),
-            ],
-        )?;
-        tx.commit()?;
-        Ok(batch_from_row(&row))
-    }
-
-    pub fn batch_keys(&self, table: &Table, batch: i64) -> Result<Vec<String>> {
-        let mut c = self.conn()?;
-        let rows = c.query(&ddl::batch_keys(D, table), &[&batch])?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-
+    /// Writes a chunk's rows through `COPY`; the rest of the chunk is recorded by
+    /// [`bulk::chunk_written`] in the same transaction.
     pub fn write_chunk(&self, table: &Table, batch: &Batch, chunk: &Chunk) -> Result<()> {
         let mut c = self.conn()?;
         let mut tx = c.transaction()?;
@@ -313,125 +211,9 @@ impl PgStore {
                 tx.batch_execute(&ddl::upsert_from_stage(table, &stage))?;
             }
         }
-        insert_rejected(&mut tx, batch, &chunk.rejected)?;
-        tx.execute(
-            "UPDATE nur_load_batch SET rows_loaded = rows_loaded + $1, rows_quarantined = rows_quarantined + $2, resume_offset = $3, resume_line = $4 WHERE id = $5",
-            &[
-                &(chunk.rows.len() as i64),
-                &(chunk.rejected.len() as i64),
-                &(chunk.resume_offset as i64),
-                &(chunk.resume_line as i64),
-                &batch.id,
-            ],
-        )?;
+        bulk::chunk_written(&mut tx, batch, chunk)?;
         tx.commit()?;
         Ok(())
-    }
-
-    pub fn quarantine_file(&self, batch: &Batch, rejected: &[Rejected]) -> Result<()> {
-        let mut c = self.conn()?;
-        let mut tx = c.transaction()?;
-        insert_rejected(&mut tx, batch, rejected)?;
-        tx.execute(
-            "UPDATE nur_load_batch SET rows_quarantined = rows_quarantined + $1 WHERE id = $2",
-            &[&(rejected.len() as i64), &batch.id],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    pub fn finish_batch(&self, table: Option<&Table>, batch: &Batch) -> Result<()> {
-        let mut c = self.conn()?;
-        if let (Some(t), true) = (table, batch.fresh) {
-            for ix in ddl::create_indexes(D, t) {
-                c.batch_execute(&ix)?;
-            }
-            c.batch_execute(&format!("ANALYZE {}", ddl::quote(D, t.name.as_str())))?;
-        }
-        c.execute(
-            "UPDATE nur_load_batch SET status = $1, finished_at = $2 WHERE id = $3",
-            &[&BatchStatus::Done.as_str(), &now_ms(), &batch.id],
-        )?;
-        Ok(())
-    }
-
-    pub fn for_each_person(&self, catalog: &Catalog, f: &mut dyn FnMut(&str)) -> Result<()> {
-        let mut c = self.conn()?;
-        let p = &catalog.dimensions.person;
-        let sql = format!(
-            "SELECT {} FROM {}",
-            ddl::quote(D, p.national_number.as_str()),
-            ddl::quote(D, p.table.as_str())
-        );
-        let mut tx = c.transaction()?;
-        let portal = tx.bind(&sql, &[])?;
-        loop {
-            let rows = tx.query_portal(&portal, 50_000)?;
-            if rows.is_empty() {
-                break;
-            }
-            for r in &rows {
-                f(r.get::<_, &str>(0));
-            }
-        }
-        Ok(())
-    }
-
-    pub fn stats(&self, catalog: &Catalog) -> Result<Stats> {
-        let mut c = self.conn()?;
-        let mut tables = Vec::new();
-        let mut total = 0;
-        for t in &catalog.tables {
-            let rows: i64 = c.query_one(&ddl::count_rows(D, t), &[])?.get(0);
-            let q: i64 = c
-                .query_one(
-                    "SELECT count(*) FROM nur_quarantine WHERE table_name = $1",
-                    &[&t.name.as_str()],
-                )?
-                .get(0);
-            total += rows as u64;
-            tables.push(TableStats {
-                table: t.name.to_string(),
-                custodian: t.custodian().to_string(),
-                rows: rows as u64,
-                quarantined: q as u64,
-            });
-        }
-        let quarantined: i64 = c
-            .query_one("SELECT count(*) FROM nur_quarantine", &[])?
-            .get(0);
-        let batches: i64 = c
-            .query_one("SELECT count(*) FROM nur_load_batch", &[])?
-            .get(0);
-        let mut tx = c.transaction()?;
-        let schema_version = current_version(&mut tx)?;
-        Ok(Stats {
-            backend: "postgres",
-            schema_version,
-            tables,
-            total_rows: total,
-            quarantined: quarantined as u64,
-            batches: batches as u64,
-        })
-    }
-
-    pub fn quarantine(&self, limit: u32) -> Result<Vec<QuarantineEntry>> {
-        let mut c = self.conn()?;
-        let rows = c.query(
-            "SELECT batch_id, file, line, table_name, reason, raw FROM nur_quarantine ORDER BY id LIMIT $1",
-            &[&i64::from(limit)],
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| QuarantineEntry {
-                batch: r.get(0),
-                file: r.get(1),
-                line: r.get::<_, i64>(2) as u64,
-                table: r.get(3),
-                reason: r.get(4),
-                raw: r.get(5),
-            })
-            .collect())
     }
 
     pub fn lookup_person(
@@ -495,59 +277,6 @@ impl PgStore {
             })
             .collect())
     }
-}
-
-fn current_version(tx: &mut Transaction<'_>) -> Result<i64> {
-    Ok(tx
-        .query_one(
-            "SELECT coalesce(max(version), 0)::bigint FROM nur_schema_version",
-            &[],
-        )?
-        .get(0))
-}
-
-const BATCH_COLUMNS: &str = "id, source, file, digest, table_name, status, fresh, rows_loaded, rows_quarantined, resume_offset, resume_line";
-const BATCH_SELECT: &str = "SELECT id, source, file, digest, table_name, status, fresh, rows_loaded, rows_quarantined, resume_offset, resume_line FROM nur_load_batch";
-
-fn batch_from_row(r: &postgres::Row) -> Batch {
-    Batch {
-        id: r.get(0),
-        source: r.get(1),
-        file: r.get(2),
-        digest: r.get(3),
-        table: r.get(4),
-        status: BatchStatus::parse(r.get(5)),
-        fresh: r.get(6),
-        rows_loaded: r.get::<_, i64>(7) as u64,
-        rows_quarantined: r.get::<_, i64>(8) as u64,
-        resume_offset: r.get::<_, i64>(9) as u64,
-        resume_line: r.get::<_, i64>(10) as u64,
-    }
-}
-
-fn insert_rejected(tx: &mut Transaction<'_>, batch: &Batch, rejected: &[Rejected]) -> Result<()> {
-    if rejected.is_empty() {
-        return Ok(());
-    }
-    let st = tx.prepare(
-        "INSERT INTO nur_quarantine (batch_id, file, line, table_name, reason, raw) VALUES ($1, $2, $3, $4, $5, $6)",
-    )?;
-    for r in rejected {
-        // PostgreSQL text cannot hold NUL; keep the rest of the raw line.
-        let raw = r.raw.replace('\0', "\u{FFFD}");
-        tx.execute(
-            &st,
-            &[
-                &batch.id,
-                &batch.file,
-                &(r.line as i64),
-                &batch.table,
-                &r.reason,
-                &raw,
-            ],
-        )?;
-    }
-    Ok(())
 }
 
 /// Escapes text for COPY's text format.

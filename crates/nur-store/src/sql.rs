@@ -1,10 +1,27 @@
 //! A small common surface over a SQLite and a PostgreSQL transaction, so the access code
-//! (grants, procedures, clients, audit) is written once. Statements use `$1, $2, …`
-//! placeholders; the SQLite side rewrites them to `?1, ?2, …`. Only three cell kinds cross
-//! it (text, 64-bit integer, NULL): the access tables use nothing else.
+//! (grants, procedures, clients, audit) and the warehouse steps both backends share
+//! (migrations, batches, quarantine, statistics) are written once. Statements use `$1, $2, …`
+//! placeholders; the SQLite side rewrites them to `?1, ?2, …`. Only three cell kinds come
+//! back (text, 64-bit integer, NULL; a PostgreSQL boolean reads as 0 or 1): the system tables
+//! use nothing else.
 
+use crate::ddl::Dialect;
 use crate::Result;
 use std::borrow::Cow;
+
+/// Rows fetched per round trip when a PostgreSQL scan streams through a portal.
+const PORTAL_ROWS: i32 = 50_000;
+
+/// How a transaction begins. Only SQLite tells the two apart; PostgreSQL begins every
+/// transaction alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Begin {
+    /// Locks are taken as the statements need them.
+    Deferred,
+    /// Behind the process's writer lock, with SQLite's write lock taken up front, so the
+    /// transaction never fails half way on a lock upgrade.
+    Immediate,
+}
 
 /// A bind parameter.
 #[derive(Debug, Clone, Copy)]
@@ -12,6 +29,7 @@ pub enum P<'a> {
     Text(&'a str),
     Int(i64),
     Real(f64),
+    Bool(bool),
     Null,
 }
 
@@ -40,6 +58,11 @@ impl<'a> From<&'a String> for P<'a> {
 impl From<i64> for P<'_> {
     fn from(i: i64) -> P<'static> {
         P::Int(i)
+    }
+}
+impl From<bool> for P<'_> {
+    fn from(b: bool) -> P<'static> {
+        P::Bool(b)
     }
 }
 impl<'a> From<Option<&'a str>> for P<'a> {
@@ -94,11 +117,22 @@ pub type Rows = Vec<Vec<Cell>>;
 
 /// One open transaction on either backend.
 pub trait Tx {
+    /// The backend's dialect, for the statements `ddl` builds per dialect.
+    fn dialect(&self) -> Dialect;
+    /// Runs statements without parameters, several separated by `;` (a migration, DDL).
+    fn batch(&mut self, sql: &str) -> Result<()>;
     fn exec(&mut self, sql: &str, params: &[P<'_>]) -> Result<u64>;
+    /// Runs one statement once per parameter row, preparing it once.
+    fn exec_many(&mut self, sql: &str, rows: &[Vec<P<'_>>]) -> Result<u64>;
     fn rows(&mut self, sql: &str, params: &[P<'_>]) -> Result<Rows>;
     fn row(&mut self, sql: &str, params: &[P<'_>]) -> Result<Option<Vec<Cell>>> {
         Ok(self.rows(sql, params)?.into_iter().next())
     }
+    /// Calls `f` with the first column of every row that holds text, streaming: unlike
+    /// [`Tx::rows`] the result is never all in memory (the person table is 11.3M rows at
+    /// national scale).
+    fn for_each_text(&mut self, sql: &str, params: &[P<'_>], f: &mut dyn FnMut(&str))
+        -> Result<()>;
 }
 
 /// `$1` → `?1` (the static statements contain no `$` elsewhere).
@@ -117,15 +151,30 @@ impl rusqlite::ToSql for P<'_> {
             P::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             P::Int(i) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(*i)),
             P::Real(x) => ToSqlOutput::Owned(rusqlite::types::Value::Real(*x)),
+            P::Bool(b) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(i64::from(*b))),
             P::Null => ToSqlOutput::Borrowed(ValueRef::Null),
         })
     }
 }
 
 impl Tx for rusqlite::Transaction<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.execute_batch(sql)?)
+    }
     fn exec(&mut self, sql: &str, params: &[P<'_>]) -> Result<u64> {
         let mut st = self.prepare_cached(&sqlite_sql(sql))?;
         Ok(st.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+    }
+    fn exec_many(&mut self, sql: &str, rows: &[Vec<P<'_>>]) -> Result<u64> {
+        let mut st = self.prepare_cached(&sqlite_sql(sql))?;
+        let mut n = 0;
+        for params in rows {
+            n += st.execute(rusqlite::params_from_iter(params.iter()))? as u64;
+        }
+        Ok(n)
     }
     fn rows(&mut self, sql: &str, params: &[P<'_>]) -> Result<Rows> {
         use rusqlite::types::ValueRef;
@@ -149,6 +198,23 @@ impl Tx for rusqlite::Transaction<'_> {
         }
         Ok(out)
     }
+    fn for_each_text(
+        &mut self,
+        sql: &str,
+        params: &[P<'_>],
+        f: &mut dyn FnMut(&str),
+    ) -> Result<()> {
+        use rusqlite::types::ValueRef;
+        // Not cached: a scan runs once, and would push hot statements out of the cache.
+        let mut st = self.prepare(&sqlite_sql(sql))?;
+        let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
+        while let Some(r) = rows.next()? {
+            if let ValueRef::Text(t) = r.get_ref(0)? {
+                f(std::str::from_utf8(t).unwrap_or_default());
+            }
+        }
+        Ok(())
+    }
 }
 
 impl postgres::types::ToSql for P<'_> {
@@ -162,6 +228,7 @@ impl postgres::types::ToSql for P<'_> {
             P::Text(s) => s.to_sql(ty, out),
             P::Int(i) => i.to_sql(ty, out),
             P::Real(x) => x.to_sql(ty, out),
+            P::Bool(b) => b.to_sql(ty, out),
             P::Null => Ok(postgres::types::IsNull::Yes),
         }
     }
@@ -169,6 +236,7 @@ impl postgres::types::ToSql for P<'_> {
         <&str as postgres::types::ToSql>::accepts(ty)
             || <i64 as postgres::types::ToSql>::accepts(ty)
             || <f64 as postgres::types::ToSql>::accepts(ty)
+            || <bool as postgres::types::ToSql>::accepts(ty)
     }
     postgres::types::to_sql_checked!();
 }
@@ -181,8 +249,22 @@ pub(crate) fn pg_params<'a>(params: &'a [P<'a>]) -> Vec<&'a (dyn postgres::types
 }
 
 impl Tx for postgres::Transaction<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.batch_execute(sql)?)
+    }
     fn exec(&mut self, sql: &str, params: &[P<'_>]) -> Result<u64> {
         Ok(self.execute(sql, &pg_params(params))?)
+    }
+    fn exec_many(&mut self, sql: &str, rows: &[Vec<P<'_>>]) -> Result<u64> {
+        let st = self.prepare(sql)?;
+        let mut n = 0;
+        for params in rows {
+            n += self.execute(&st, &pg_params(params))?;
+        }
+        Ok(n)
     }
     fn rows(&mut self, sql: &str, params: &[P<'_>]) -> Result<Rows> {
         use postgres::types::Type;
@@ -205,5 +287,24 @@ impl Tx for postgres::Transaction<'_> {
                     .collect()
             })
             .collect())
+    }
+    fn for_each_text(
+        &mut self,
+        sql: &str,
+        params: &[P<'_>],
+        f: &mut dyn FnMut(&str),
+    ) -> Result<()> {
+        let portal = self.bind(sql, &pg_params(params))?;
+        loop {
+            let rows = self.query_portal(&portal, PORTAL_ROWS)?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for r in &rows {
+                if let Some(s) = r.get::<_, Option<&str>>(0) {
+                    f(s);
+                }
+            }
+        }
     }
 }

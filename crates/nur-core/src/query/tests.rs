@@ -1,7 +1,10 @@
 use super::*;
-use crate::grant::Target;
+use crate::catalog::{Catalog, Ident};
+use crate::grant::{Grants, Target};
+use crate::value::Value;
 use proptest::prelude::*;
 use serde_json::json;
+use serde_json::Value as Json;
 
 fn id(s: &str) -> Ident {
     Ident::parse(s).unwrap()

@@ -1,217 +1,15 @@
-//! Query specs: the versioned JSON a consumer writes (or the query builder produces) to ask
-//! for data, and the checked [`Plan`] it becomes once every table, column and parameter has
-//! been resolved against the catalog and the caller's [`Grants`]. The store compiles a plan
-//! to SQL; nothing reaches SQL that did not pass [`plan`].
-//!
-//! The format is documented with examples in `docs/query-spec.md`.
+//! Planning: a spec checked against the catalog and the caller's grants becomes a [`Plan`],
+//! in which every identifier comes from the catalog and every operand is typed.
 
+use super::spec::{Condition, Direction, JoinKind, Op, Parameter, QuerySpec, Test};
+use super::{QueryError, MAX_DEPTH, MAX_LIST, MAX_TABLES, MAX_TESTS};
 use crate::catalog::{Catalog, ColumnType, Ident};
 use crate::grant::Grants;
 use crate::identity::IdentityRules;
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
-
-/// The spec format this build reads.
-pub const SPEC_VERSION: u32 = 1;
-
-/// Bounds that keep one spec from becoming a denial of service.
-const MAX_TABLES: usize = 16;
-const MAX_TESTS: usize = 256;
-const MAX_DEPTH: usize = 16;
-const MAX_LIST: usize = 1000;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuerySpec {
-    pub version: u32,
-    pub tables: Vec<SpecTable>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conditions: Option<Condition>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub parameters: Vec<Parameter>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub order_by: Vec<OrderBy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SpecTable {
-    pub table: String,
-    #[serde(default)]
-    pub columns: Vec<String>,
-    /// How this table joins the first one on the national number (not allowed on the first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub join: Option<JoinKind>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum JoinKind {
-    Left,
-    Inner,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Parameter {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub ty: ColumnType,
-    /// A list parameter takes a JSON array (for `in`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub list: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrderBy {
-    pub column: String,
-    #[serde(default)]
-    pub direction: Direction,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    #[default]
-    Asc,
-    Desc,
-}
-
-/// A condition tree: `{"and": [...]}`, `{"or": [...]}` or one test
-/// `{"column": "T.C", "op": "=", "param": "p"}` (operands: `param`, `params` or `value`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "Json", into = "Json")]
-pub enum Condition {
-    And(Vec<Condition>),
-    Or(Vec<Condition>),
-    Test(Test),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Test {
-    pub column: String,
-    pub op: Op,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub param: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub params: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<Json>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Op {
-    #[serde(rename = "=")]
-    Eq,
-    #[serde(rename = "<>", alias = "!=")]
-    Ne,
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = "in", alias = "IN")]
-    In,
-    #[serde(rename = "starts_with", alias = "starts-with")]
-    StartsWith,
-    #[serde(rename = "like", alias = "LIKE")]
-    Like,
-    #[serde(rename = "is_null", alias = "IS NULL")]
-    IsNull,
-    #[serde(rename = "is_not_null", alias = "IS NOT NULL")]
-    IsNotNull,
-    #[serde(rename = "between", alias = "BETWEEN")]
-    Between,
-}
-
-impl Op {
-    fn name(self) -> &'static str {
-        match self {
-            Op::Eq => "=",
-            Op::Ne => "<>",
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::In => "in",
-            Op::StartsWith => "starts_with",
-            Op::Like => "like",
-            Op::IsNull => "is_null",
-            Op::IsNotNull => "is_not_null",
-            Op::Between => "between",
-        }
-    }
-}
-
-impl TryFrom<Json> for Condition {
-    type Error = String;
-    fn try_from(v: Json) -> Result<Condition, String> {
-        let Json::Object(mut m) = v else {
-            return Err(format!(
-                "a condition is an object ({{\"and\": …}}, {{\"or\": …}} or a test), not {v}"
-            ));
-        };
-        let group = |m: &mut Map<String, Json>, key: &str| -> Result<Vec<Condition>, String> {
-            if m.len() != 1 {
-                return Err(format!("an {key:?} group takes no other keys"));
-            }
-            match m.remove(key) {
-                Some(Json::Array(items)) => items.into_iter().map(Condition::try_from).collect(),
-                _ => Err(format!("{key:?} takes an array of conditions")),
-            }
-        };
-        if m.contains_key("and") {
-            return group(&mut m, "and").map(Condition::And);
-        }
-        if m.contains_key("or") {
-            return group(&mut m, "or").map(Condition::Or);
-        }
-        serde_json::from_value(Json::Object(m))
-            .map(Condition::Test)
-            .map_err(|e| format!("condition: {e}"))
-    }
-}
-
-impl From<Condition> for Json {
-    fn from(c: Condition) -> Json {
-        match c {
-            Condition::And(v) => serde_json::json!({ "and": v }),
-            Condition::Or(v) => serde_json::json!({ "or": v }),
-            Condition::Test(t) => serde_json::to_value(t).expect("plain struct"),
-        }
-    }
-}
-
-impl QuerySpec {
-    /// Parses a spec from JSON text with a clear error (line and column for syntax errors).
-    pub fn from_json(text: &str) -> Result<QuerySpec, QueryError> {
-        let spec: QuerySpec = serde_json::from_str(text)
-            .map_err(|e| QueryError::Invalid(format!("query spec: {e}")))?;
-        spec.check_version()?;
-        Ok(spec)
-    }
-
-    pub fn check_version(&self) -> Result<(), QueryError> {
-        if self.version != SPEC_VERSION {
-            return Err(QueryError::Invalid(format!(
-                "query spec version {} is not supported (this build reads version {SPEC_VERSION})",
-                self.version
-            )));
-        }
-        Ok(())
-    }
-}
 
 /// What to do with a saved procedure's selected columns after a grant is revoked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,19 +36,6 @@ impl RevokePolicy {
             _ => None,
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QueryError {
-    /// The spec is malformed or names something that does not exist.
-    #[error("{0}")]
-    Invalid(String),
-    /// The spec names something the caller's entity is not granted.
-    #[error("{0}")]
-    Forbidden(String),
-    /// A parameter value is missing or of the wrong type.
-    #[error("{0}")]
-    Parameter(String),
 }
 
 /// A checked query, ready to compile. Every identifier in it comes from the catalog.
@@ -306,10 +91,6 @@ pub enum Operand {
     Param(usize),
     Literal(Value),
 }
-
-/// Parameter values bound to a plan, by parameter index (a list parameter holds many).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Args(pub Vec<Vec<Value>>);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -720,66 +501,6 @@ fn compatible(a: ColumnType, b: ColumnType) -> bool {
 }
 
 impl Plan {
-    /// Binds parameter values (a JSON object by parameter name). Every declared parameter is
-    /// required; unknown names are refused so a typo never silently widens a query.
-    pub fn bind(
-        &self,
-        rules: &IdentityRules,
-        values: &Map<String, Json>,
-    ) -> Result<Args, QueryError> {
-        for k in values.keys() {
-            if !self.parameters.iter().any(|p| p.name == *k) {
-                return Err(QueryError::Parameter(format!("unknown parameter {k:?}")));
-            }
-        }
-        let mut args = Vec::with_capacity(self.parameters.len());
-        for p in &self.parameters {
-            let err = |m: String| QueryError::Parameter(format!("parameter {}: {m}", p.name));
-            let v = values
-                .get(&p.name)
-                .ok_or_else(|| err("is required".into()))?;
-            let vals = match (p.list, v) {
-                (true, Json::Array(items)) => {
-                    if items.is_empty() || items.len() > MAX_LIST {
-                        return Err(err(format!("takes 1 to {MAX_LIST} values")));
-                    }
-                    items
-                        .iter()
-                        .map(|i| Value::from_json(rules, p.ty, i).map_err(&err))
-                        .collect::<Result<Vec<_>, _>>()?
-                }
-                (true, other) => vec![Value::from_json(rules, p.ty, other).map_err(&err)?],
-                (false, other) => vec![Value::from_json(rules, p.ty, other).map_err(&err)?],
-            };
-            args.push(vals);
-        }
-        Ok(Args(args))
-    }
-
-    /// Binds parameters given as text (URL query parameters): a list parameter is split on
-    /// commas.
-    pub fn bind_text(
-        &self,
-        rules: &IdentityRules,
-        values: &[(String, String)],
-    ) -> Result<Args, QueryError> {
-        let mut m = Map::new();
-        for (k, v) in values {
-            let list = self.parameters.iter().any(|p| p.name == *k && p.list);
-            let j = if list {
-                Json::Array(v.split(',').map(|s| Json::String(s.to_owned())).collect())
-            } else {
-                Json::String(v.clone())
-            };
-            if m.insert(k.clone(), j).is_some() {
-                return Err(QueryError::Parameter(format!(
-                    "parameter {k} is given twice"
-                )));
-            }
-        }
-        self.bind(rules, &m)
-    }
-
     /// The person columns of the output (national numbers returned, for the audit trail).
     pub fn identity_outputs(&self) -> Vec<usize> {
         self.output
@@ -790,6 +511,3 @@ impl Plan {
             .collect()
     }
 }
-
-#[cfg(test)]
-mod tests;

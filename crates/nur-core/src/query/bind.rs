@@ -1,0 +1,74 @@
+//! Binding: the parameter values of one call, checked against a plan's declared parameters
+//! and typed by them.
+
+use super::plan::Plan;
+use super::{QueryError, MAX_LIST};
+use crate::identity::IdentityRules;
+use crate::value::Value;
+use serde_json::{Map, Value as Json};
+
+/// Parameter values bound to a plan, by parameter index (a list parameter holds many).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Args(pub Vec<Vec<Value>>);
+
+impl Plan {
+    /// Binds parameter values (a JSON object by parameter name). Every declared parameter is
+    /// required; unknown names are refused so a typo never silently widens a query.
+    pub fn bind(
+        &self,
+        rules: &IdentityRules,
+        values: &Map<String, Json>,
+    ) -> Result<Args, QueryError> {
+        for k in values.keys() {
+            if !self.parameters.iter().any(|p| p.name == *k) {
+                return Err(QueryError::Parameter(format!("unknown parameter {k:?}")));
+            }
+        }
+        let mut args = Vec::with_capacity(self.parameters.len());
+        for p in &self.parameters {
+            let err = |m: String| QueryError::Parameter(format!("parameter {}: {m}", p.name));
+            let v = values
+                .get(&p.name)
+                .ok_or_else(|| err("is required".into()))?;
+            let vals = match (p.list, v) {
+                (true, Json::Array(items)) => {
+                    if items.is_empty() || items.len() > MAX_LIST {
+                        return Err(err(format!("takes 1 to {MAX_LIST} values")));
+                    }
+                    items
+                        .iter()
+                        .map(|i| Value::from_json(rules, p.ty, i).map_err(&err))
+                        .collect::<Result<Vec<_>, _>>()?
+                }
+                (true, other) => vec![Value::from_json(rules, p.ty, other).map_err(&err)?],
+                (false, other) => vec![Value::from_json(rules, p.ty, other).map_err(&err)?],
+            };
+            args.push(vals);
+        }
+        Ok(Args(args))
+    }
+
+    /// Binds parameters given as text (URL query parameters): a list parameter is split on
+    /// commas.
+    pub fn bind_text(
+        &self,
+        rules: &IdentityRules,
+        values: &[(String, String)],
+    ) -> Result<Args, QueryError> {
+        let mut m = Map::new();
+        for (k, v) in values {
+            let list = self.parameters.iter().any(|p| p.name == *k && p.list);
+            let j = if list {
+                Json::Array(v.split(',').map(|s| Json::String(s.to_owned())).collect())
+            } else {
+                Json::String(v.clone())
+            };
+            if m.insert(k.clone(), j).is_some() {
+                return Err(QueryError::Parameter(format!(
+                    "parameter {k} is given twice"
+                )));
+            }
+        }
+        self.bind(rules, &m)
+    }
+}
