@@ -7,14 +7,19 @@ use crate::App;
 use nur_core::account::Role;
 use nur_core::audit::{AuditEvent, Broken};
 use nur_core::grant::Actor;
-use nur_store::AuditFilter;
+use nur_store::{AuditFilter, ChainHead};
 
 impl App {
-    /// Events newest first, as the caller may see them.
+    /// Events newest first, as the caller may see them: the platform and its auditors every
+    /// event, an Entity Admin its entity's.
     pub fn audit_events(&self, caller: &Caller, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
         let mut f = filter.clone();
         match &caller.actor {
             a if a.administers_all() => {}
+            Actor::User {
+                role: Role::Auditor,
+                ..
+            } => {}
             Actor::User {
                 role: Role::EntityAdmin,
                 entity: Some(e),
@@ -30,9 +35,68 @@ impl App {
         Ok(self.store.audit_events(&f)?)
     }
 
-    /// Walks the whole chain: the number of events, or the first broken link.
-    pub fn verify_audit(&self, caller: &Caller) -> Result<std::result::Result<i64, Broken>> {
-        self.must_be_platform(caller)?;
-        Ok(self.store.verify_audit()?)
+    /// Walks the whole chain under the deployment's key, then holds it against `anchors`
+    /// exported earlier: an anchor the chain no longer holds (its position gone, or another
+    /// hash there) means events were truncated or rewritten behind it.
+    pub fn verify_audit(
+        &self,
+        caller: &Caller,
+        anchors: &[Anchor],
+    ) -> Result<std::result::Result<ChainHead, Broken>> {
+        if !caller.actor.administers_all()
+            && !matches!(
+                caller.actor,
+                Actor::User {
+                    role: Role::Auditor,
+                    ..
+                }
+            )
+        {
+            return Err(AppError::forbidden(
+                "not_auditor",
+                "only the platform and its auditors verify the audit trail",
+            ));
+        }
+        let head = match self.store.verify_audit_head()? {
+            Ok(h) => h,
+            Err(b) => return Ok(Err(b)),
+        };
+        for a in anchors {
+            let found = self.store.audit_hash(a.seq)?;
+            let reason = match found {
+                None => format!(
+                    "the chain ends at event {} but an anchor of {} ms records event {} (events truncated)",
+                    head.seq, a.at_ms, a.seq
+                ),
+                Some(h) if h != a.hash => format!(
+                    "event {} differs from its anchor of {} ms (the chain was rewritten behind it)",
+                    a.seq, a.at_ms
+                ),
+                Some(_) => continue,
+            };
+            return Ok(Err(Broken { seq: a.seq, reason }));
+        }
+        Ok(Ok(head))
     }
+
+    /// The head of the chain, to be kept elsewhere (`nur audit anchor`): a later verify
+    /// holds the chain against it.
+    pub fn audit_anchor(&self, caller: &Caller) -> Result<Anchor> {
+        self.must_be_platform(caller)?;
+        let head = self.store.audit_head()?;
+        Ok(Anchor {
+            seq: head.seq,
+            hash: head.hash,
+            at_ms: nur_store::now_ms(),
+        })
+    }
+}
+
+/// A position of the chain and its hash as exported at a time (one JSON line of an anchor
+/// file, kept outside the database).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: String,
+    pub at_ms: i64,
 }

@@ -183,13 +183,19 @@ impl App {
             Args::Json(m) => plan.bind(&self.catalog.identity, &m)?,
             Args::Text(pairs) => plan.bind_text(&self.catalog.identity, &pairs)?,
         };
-        let rows = self.store.run_query(&plan, &args)?.rows;
+        let got = self.store.run_query(&plan, &args)?;
+        let rows = got.rows;
         let mut ev = caller.event(action, target);
         ev.columns = plan.output.iter().map(|o| o.qualified.clone()).collect();
+        // Every person the answer is about: those its rows name (selected or not), and those
+        // the call asked about.
         let ids = plan.identity_outputs();
         ev.persons = rows
             .iter()
             .flat_map(|r| ids.iter().map(|&i| r[i].to_string()))
+            .chain(got.subjects.iter().flatten().map(|v| v.to_string()))
+            .chain(plan.named_persons())
+            .chain(args.named_persons(&plan))
             .filter(|s| !s.is_empty())
             .collect();
         if !plan.dropped.is_empty() {

@@ -25,6 +25,7 @@ mod sources;
 mod tokens;
 
 pub use accounts::{random_password, NewUser, UserChange};
+pub use audit::Anchor;
 pub use caller::Caller;
 pub use clients::{new_client, new_secret, Credentials};
 pub use data::{Args, Output, ProcedureRef, QuerySql, QueryableTable};

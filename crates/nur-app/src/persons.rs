@@ -4,9 +4,11 @@
 use crate::caller::Caller;
 use crate::error::{AppError, Result};
 use crate::App;
+use nur_core::account::Role;
+use nur_core::grant::Actor;
 use nur_core::grant::Grants;
 use nur_core::{Catalog, NationalNumber};
-use nur_store::{AccessEntry, Household, PersonRecord, Warehouse};
+use nur_store::{AccessEntry, Household, PersonRecord, ReportScope, Warehouse};
 use serde_json::{Map, Value as Json};
 
 /// What a lookup hands back, and every person it is about.
@@ -152,7 +154,10 @@ impl App {
         Ok(Some(v.record))
     }
 
-    /// Who accessed this person's data, newest first (a page of at most 500).
+    /// Who accessed this person's data, newest first (a page of at most 500): in full for
+    /// the platform and its auditors; for an entity, its own accesses only (another agency's
+    /// interest in a person is not the entity's to know). The person's own full report, less
+    /// the entities withheld from citizens, is the citizen channel's.
     pub fn access_report(
         &self,
         caller: &Caller,
@@ -161,9 +166,20 @@ impl App {
         offset: u32,
     ) -> Result<AccessReport> {
         let limit = limit.clamp(1, 500);
-        let entries = self.store.access_log(nn.as_str(), limit, offset)?;
-        self.store
-            .audit(caller.event("person.access_report", nn.as_str()))?;
+        let scope = match &caller.actor {
+            a if a.administers_all() => ReportScope::Full,
+            Actor::User {
+                role: Role::Auditor,
+                ..
+            } => ReportScope::Full,
+            _ => ReportScope::Entity(caller.consumer()?.to_string()),
+        };
+        let entries = self.store.access_log(nn.as_str(), &scope, limit, offset)?;
+        let mut ev = caller.event("person.access_report", nn.as_str());
+        if scope == ReportScope::Full {
+            ev.outcome = "ok; full report".into();
+        }
+        self.store.audit(ev)?;
         Ok(AccessReport {
             national_number: nn.as_str().to_owned(),
             limit,

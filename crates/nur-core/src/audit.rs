@@ -1,10 +1,40 @@
 //! The audit trail: one event per data access and per administrative change, append-only and
 //! hash-chained. Each event's hash covers the previous event's hash and every field of the
-//! event, so editing, deleting, reordering or truncating events breaks the chain at the first
-//! touched event.
+//! event (the persons it returned through their digest), so editing, deleting, reordering or
+//! truncating events breaks the chain at the first touched event.
+//!
+//! From the event a [`ChainKey`] names on, the hash is an HMAC-SHA-256 under a key kept
+//! outside the database: whoever can write to the database but does not hold the key cannot
+//! recompute the chain after changing it. (A truncation of the newest events leaves a shorter
+//! chain that is still whole: anchors exported elsewhere catch it.)
 
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// The secret that keys the chain, and the first event it keys (events before it were
+/// chained with plain SHA-256, by a build or a deployment that had no key yet).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChainKey {
+    pub key: Vec<u8>,
+    pub since_seq: i64,
+}
+
+impl fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChainKey")
+            .field("key", &"[redacted]")
+            .field("since_seq", &self.since_seq)
+            .finish()
+    }
+}
+
+impl ChainKey {
+    fn applies(&self, seq: i64) -> bool {
+        seq >= self.since_seq
+    }
+}
 
 /// Results naming more persons than this keep only their count and digest.
 pub const MAX_LISTED_PERSONS: usize = 1000;
@@ -60,8 +90,19 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    /// Chains the event after `prev_hash` at position `seq`.
+    /// Chains the event after `prev_hash` at position `seq`, with plain SHA-256.
     pub fn seal(self, seq: i64, at_ms: i64, prev_hash: &str) -> AuditEvent {
+        self.seal_with(seq, at_ms, prev_hash, None)
+    }
+
+    /// Chains the event after `prev_hash` at position `seq`, keyed by `key` when it applies.
+    pub fn seal_with(
+        self,
+        seq: i64,
+        at_ms: i64,
+        prev_hash: &str,
+        key: Option<&ChainKey>,
+    ) -> AuditEvent {
         let mut persons = self.persons;
         persons.sort_unstable();
         persons.dedup();
@@ -89,12 +130,23 @@ impl NewEvent {
             prev_hash: prev_hash.to_owned(),
             hash: String::new(),
         };
-        e.hash = e.compute_hash();
+        e.hash = e.hash_with(key);
         e
+    }
+
+    /// The persons as they will be recorded: sorted, without repeats (all of them, however
+    /// many; the event itself keeps only their count and digest above
+    /// [`MAX_LISTED_PERSONS`]).
+    pub fn persons_sorted(&self) -> Vec<String> {
+        let mut p = self.persons.clone();
+        p.sort_unstable();
+        p.dedup();
+        p
     }
 }
 
-fn digest_persons(sorted: &[String]) -> String {
+/// The digest of a sorted list of national numbers, as events record it.
+pub fn digest_persons(sorted: &[String]) -> String {
     if sorted.is_empty() {
         return String::new();
     }
@@ -110,10 +162,31 @@ impl AuditEvent {
     /// SHA-256 over the previous hash and every field, each length-prefixed so no two
     /// different events encode the same bytes.
     pub fn compute_hash(&self) -> String {
-        let mut h = Sha256::new();
+        self.hash_with(None)
+    }
+
+    /// The event's hash: an HMAC-SHA-256 under `key` when the key applies to its position,
+    /// else plain SHA-256, over the same encoding.
+    pub fn hash_with(&self, key: Option<&ChainKey>) -> String {
+        match key.filter(|k| k.applies(self.seq)) {
+            Some(k) => {
+                let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&k.key)
+                    .expect("HMAC takes a key of any length");
+                self.encode(&mut |b| mac.update(b));
+                hex(&mac.finalize().into_bytes())
+            }
+            None => {
+                let mut h = Sha256::new();
+                self.encode(&mut |b| h.update(b));
+                hex(&h.finalize())
+            }
+        }
+    }
+
+    fn encode(&self, out: &mut dyn FnMut(&[u8])) {
         let mut field = |s: &str| {
-            h.update((s.len() as u64).to_be_bytes());
-            h.update(s.as_bytes());
+            out(&(s.len() as u64).to_be_bytes());
+            out(s.as_bytes());
         };
         field(&self.prev_hash);
         field(&self.seq.to_string());
@@ -137,7 +210,6 @@ impl AuditEvent {
         field(&self.persons_digest);
         field(self.client_ip.as_deref().unwrap_or("\u{0}"));
         field(&self.outcome);
-        hex(&h.finalize())
     }
 }
 
@@ -155,18 +227,30 @@ pub struct Broken {
 pub struct ChainVerifier {
     prev: String,
     count: i64,
+    key: Option<ChainKey>,
 }
 
 impl Default for ChainVerifier {
     fn default() -> ChainVerifier {
-        ChainVerifier {
-            prev: GENESIS.to_owned(),
-            count: 0,
-        }
+        ChainVerifier::keyed(None)
     }
 }
 
 impl ChainVerifier {
+    /// A verifier expecting keyed hashes from where `key` applies.
+    pub fn keyed(key: Option<ChainKey>) -> ChainVerifier {
+        ChainVerifier {
+            prev: GENESIS.to_owned(),
+            count: 0,
+            key,
+        }
+    }
+
+    /// The last event verified: (position, hash).
+    pub fn last(&self) -> (i64, &str) {
+        (self.count, &self.prev)
+    }
+
     pub fn push(&mut self, e: &AuditEvent) -> Result<(), Broken> {
         let expected = self.count + 1;
         let broken = |reason: String| Broken {
@@ -185,10 +269,15 @@ impl ChainVerifier {
                 e.seq
             )));
         }
-        if e.compute_hash() != e.hash {
+        if e.hash_with(self.key.as_ref()) != e.hash {
             return Err(broken(format!(
-                "event {} was altered (its hash differs)",
-                e.seq
+                "event {} was altered (its hash differs{})",
+                e.seq,
+                if self.key.as_ref().is_some_and(|k| k.applies(e.seq)) {
+                    ", or it was not written with this deployment's audit key"
+                } else {
+                    ""
+                }
             )));
         }
         self.prev = e.hash.clone();
@@ -300,6 +389,52 @@ mod tests {
         rehashed[1].outcome = "refused".into();
         rehashed[1].hash = rehashed[1].compute_hash();
         assert_eq!(verify(&rehashed, h).unwrap_err().seq, 3);
+    }
+
+    #[test]
+    fn a_keyed_chain_cannot_be_rewritten_without_the_key() {
+        let key = ChainKey {
+            key: b"kept outside the database".to_vec(),
+            since_seq: 3,
+        };
+        let mut prev = GENESIS.to_owned();
+        let c: Vec<AuditEvent> = (1..=5)
+            .map(|i| {
+                let e = NewEvent {
+                    actor: format!("a{i}"),
+                    outcome: "ok".into(),
+                    ..Default::default()
+                }
+                .seal_with(i, i, &prev, Some(&key));
+                prev = e.hash.clone();
+                e
+            })
+            .collect();
+        let h = c.last().map(|e| (e.seq, e.hash.as_str()));
+        let verify_keyed = |events: &[AuditEvent], head| {
+            let mut v = ChainVerifier::keyed(Some(key.clone()));
+            for e in events {
+                v.push(e)?;
+            }
+            v.finish(head)
+        };
+        assert_eq!(verify_keyed(&c, h), Ok(5));
+        // Deleting an event and recomputing every later hash, without the key: caught.
+        let mut rewritten: Vec<AuditEvent> = c.clone();
+        rewritten.remove(3);
+        let mut prev = rewritten[2].hash.clone();
+        for (i, e) in rewritten.iter_mut().enumerate().skip(3) {
+            e.seq = i as i64 + 1;
+            e.prev_hash = prev.clone();
+            e.hash = e.compute_hash();
+            prev = e.hash.clone();
+        }
+        let head = rewritten.last().map(|e| (e.seq, e.hash.as_str()));
+        assert_eq!(verify_keyed(&rewritten, head).unwrap_err().seq, 4);
+        // Events before the key's first event verify as they were written.
+        assert_eq!(c[0].hash, c[0].compute_hash());
+        assert_ne!(c[3].hash, c[3].compute_hash());
+        assert!(!format!("{key:?}").contains("kept outside"));
     }
 
     #[test]

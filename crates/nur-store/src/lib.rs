@@ -24,8 +24,9 @@ pub mod testing;
 mod url;
 
 pub use access::{
-    AccessEntry, AuditFilter, ClientChange, ClientRow, EntitySettings, GrantFilter,
-    GrantHistoryRow, GrantRow, NewProcedure, ProcedureRow, ProcedureVersion, Snapshot, Upstream,
+    AccessEntry, AuditFilter, ChainHead, ClientChange, ClientRow, EntitySettings, GrantFilter,
+    GrantHistoryRow, GrantRow, NewProcedure, ProcedureRow, ProcedureVersion, ReportScope, Snapshot,
+    Upstream,
 };
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow, SourceRow};
@@ -121,8 +122,9 @@ impl Store {
             Store::Postgres(s) => &s.fail_next_write,
         };
         let fail = flag.swap(false, std::sync::atomic::Ordering::SeqCst);
+        let key = self.audit_key();
         let f = move |tx: &mut dyn sql::Tx| {
-            let out = f(tx)?;
+            let out = f(&mut sql::Keyed { tx, key })?;
             if fail {
                 // Everything the transaction wrote is rolled back with it.
                 return Err(StoreError::Failed(
@@ -135,6 +137,24 @@ impl Store {
             Store::Sqlite(s) => s.with_tx(sql::Begin::Immediate, f),
             Store::Postgres(s) => s.with_tx(sql::Begin::Immediate, f),
         }
+    }
+
+    /// Sets the key the audit chain is written and verified with (from the deployment's key
+    /// file; see `nur audit`). Without one, events chain with plain SHA-256.
+    pub fn set_audit_key(&self, key: Option<nur_core::audit::ChainKey>) {
+        let slot = match self {
+            Store::Sqlite(s) => &s.audit_key,
+            Store::Postgres(s) => &s.audit_key,
+        };
+        *slot.write().unwrap_or_else(|e| e.into_inner()) = key;
+    }
+
+    pub(crate) fn audit_key(&self) -> Option<nur_core::audit::ChainKey> {
+        let slot = match self {
+            Store::Sqlite(s) => &s.audit_key,
+            Store::Postgres(s) => &s.audit_key,
+        };
+        slot.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Test support: makes the next write transaction fail after its statements ran and

@@ -29,6 +29,8 @@ pub struct PgStore {
     pub(crate) audit_group: crate::group::GroupCommit,
     /// Test support: the next write transaction fails just before its commit.
     pub(crate) fail_next_write: std::sync::atomic::AtomicBool,
+    /// The key the audit chain is written and verified with (`Store::set_audit_key`).
+    pub(crate) audit_key: std::sync::RwLock<Option<nur_core::audit::ChainKey>>,
 }
 
 /// A client with the statements prepared on its connection (a prepared statement belongs to
@@ -127,6 +129,7 @@ impl PgStore {
             lookup_sql: ddl::LookupSql::default(),
             audit_group: Default::default(),
             fail_next_write: Default::default(),
+            audit_key: Default::default(),
         };
         let c = store.connect()?;
         store.pool.lock().expect("pool lock").push(PgConn {

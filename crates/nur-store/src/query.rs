@@ -22,10 +22,12 @@ pub(crate) enum Bound {
     Null,
 }
 
-/// The rows a query returned, one value per output column of the plan.
+/// The rows a query returned, one value per output column of the plan; and, for each row,
+/// who it is about (the plan's subject columns, read for the audit trail, never returned).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryRows {
     pub rows: Vec<Vec<Value>>,
+    pub subjects: Vec<Vec<Value>>,
 }
 
 fn table_alias(i: usize) -> Alias {
@@ -164,11 +166,17 @@ impl Compiler<'_> {
         }
     }
 
-    fn build(&self) -> (String, Vec<Bound>) {
+    fn build(&self, with_subjects: bool) -> (String, Vec<Bound>) {
         let p = self.plan;
         let mut q = Query::select();
-        for (i, o) in p.output.iter().enumerate() {
-            let col = Expr::col((table_alias(o.table), Alias::new(o.column.as_str())));
+        let subjects: &[(usize, nur_core::Ident)] = if with_subjects { &p.subjects } else { &[] };
+        let columns = p
+            .output
+            .iter()
+            .map(|o| (o.table, &o.column))
+            .chain(subjects.iter().map(|(t, c)| (*t, c)));
+        for (i, (table, column)) in columns.enumerate() {
+            let col = Expr::col((table_alias(table), Alias::new(column.as_str())));
             let e: SimpleExpr = match self.d {
                 Dialect::Postgres => col.cast_as(Alias::new("text")),
                 Dialect::Sqlite => col.into(),
@@ -224,9 +232,10 @@ fn bound_from(v: sea_query::Value) -> Bound {
     }
 }
 
-/// The SQL a plan compiles to (with placeholders) and its bound values.
+/// The SQL a plan compiles to (with placeholders) and its bound values; with arguments (to
+/// run), the subject columns are read too.
 pub(crate) fn compile(d: Dialect, plan: &Plan, args: Option<&Args>) -> (String, Vec<Bound>) {
-    Compiler { d, plan, args }.build()
+    Compiler { d, plan, args }.build(args.is_some())
 }
 
 impl Store {
@@ -238,12 +247,19 @@ impl Store {
     /// Runs a plan with bound arguments.
     pub fn run_query(&self, plan: &Plan, args: &Args) -> Result<QueryRows> {
         let (sql, bound) = compile(self.dialect(), plan, Some(args));
-        let types: Vec<ColumnType> = plan.output.iter().map(|o| o.ty).collect();
-        let rows = match self {
+        let n = plan.output.len();
+        let types: Vec<ColumnType> = plan
+            .output
+            .iter()
+            .map(|o| o.ty)
+            .chain(plan.subjects.iter().map(|_| ColumnType::NationalNumber))
+            .collect();
+        let mut rows = match self {
             Store::Sqlite(s) => s.run_select(&sql, &bound, &types)?,
             Store::Postgres(s) => s.run_select(&sql, &bound, &types)?,
         };
-        Ok(QueryRows { rows })
+        let subjects = rows.iter_mut().map(|r| r.split_off(n)).collect();
+        Ok(QueryRows { rows, subjects })
     }
 
     pub(crate) fn dialect(&self) -> Dialect {

@@ -133,6 +133,47 @@ pub trait Tx {
     /// national scale).
     fn for_each_text(&mut self, sql: &str, params: &[P<'_>], f: &mut dyn FnMut(&str))
         -> Result<()>;
+    /// The key the audit chain is written with inside this transaction (set by
+    /// [`crate::Store`] on its write transactions).
+    fn audit_key(&self) -> Option<&nur_core::audit::ChainKey> {
+        None
+    }
+}
+
+/// A write transaction that carries the audit chain's key, so an append anywhere inside it
+/// chains with the deployment's key.
+pub(crate) struct Keyed<'a> {
+    pub tx: &'a mut dyn Tx,
+    pub key: Option<nur_core::audit::ChainKey>,
+}
+
+impl Tx for Keyed<'_> {
+    fn dialect(&self) -> Dialect {
+        self.tx.dialect()
+    }
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        self.tx.batch(sql)
+    }
+    fn exec(&mut self, sql: &str, params: &[P<'_>]) -> Result<u64> {
+        self.tx.exec(sql, params)
+    }
+    fn exec_many(&mut self, sql: &str, rows: &[Vec<P<'_>>]) -> Result<u64> {
+        self.tx.exec_many(sql, rows)
+    }
+    fn rows(&mut self, sql: &str, params: &[P<'_>]) -> Result<Rows> {
+        self.tx.rows(sql, params)
+    }
+    fn for_each_text(
+        &mut self,
+        sql: &str,
+        params: &[P<'_>],
+        f: &mut dyn FnMut(&str),
+    ) -> Result<()> {
+        self.tx.for_each_text(sql, params, f)
+    }
+    fn audit_key(&self) -> Option<&nur_core::audit::ChainKey> {
+        self.key.as_ref()
+    }
 }
 
 /// `$1` → `?1` (the static statements contain no `$` elsewhere).

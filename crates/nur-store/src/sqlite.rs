@@ -29,6 +29,8 @@ pub struct SqliteStore {
     pub(crate) audit_group: crate::group::GroupCommit,
     /// Test support: the next write transaction fails just before its commit.
     pub(crate) fail_next_write: std::sync::atomic::AtomicBool,
+    /// The key the audit chain is written and verified with (`Store::set_audit_key`).
+    pub(crate) audit_key: std::sync::RwLock<Option<nur_core::audit::ChainKey>>,
 }
 
 /// A pooled connection, returned to the pool on drop.
@@ -77,6 +79,7 @@ impl SqliteStore {
             lookup_sql: ddl::LookupSql::default(),
             audit_group: Default::default(),
             fail_next_write: Default::default(),
+            audit_key: Default::default(),
         };
         let c = store.connect()?;
         c.pragma_update(None, "journal_mode", "WAL")?;

@@ -245,8 +245,19 @@ pub enum IngestCmd {
 
 #[derive(Subcommand)]
 pub enum AuditCmd {
-    /// Walk the hash chain; report the first broken link (exit status 1) or the count.
-    Verify {},
+    /// Walk the hash chain under the deployment's key and hold it against anchors exported
+    /// earlier; report the first broken link (exit status 1), or the count and the head.
+    Verify {
+        /// An anchor file written by `nur audit anchor` (repeatable; every line is checked).
+        #[arg(long = "anchors")]
+        anchors: Vec<PathBuf>,
+    },
+    /// Append the chain's head (position, hash, time) to FILE as one JSON line: keep the file
+    /// on another system, and give it to `nur audit verify --anchors`.
+    Anchor {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// List events, newest first.
     List {
         #[arg(long)]

@@ -75,6 +75,15 @@ pub struct Config {
     pub portal: Portal,
     pub delivery: Delivery,
     pub security: Security,
+    pub audit: Audit,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Audit {
+    /// The file holding the audit chain's key (default: beside a SQLite database; required
+    /// with PostgreSQL).
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,6 +161,7 @@ impl Default for Config {
             portal: Portal::default(),
             delivery: Delivery::default(),
             security: Security::default(),
+            audit: Audit::default(),
         }
     }
 }
@@ -212,6 +222,11 @@ pub enum Kind {
 
 /// Every key: its dotted name, its kind, and what it is for.
 pub const KEYS: &[(&str, Kind, &str)] = &[
+    (
+        "audit.key_file",
+        Kind::Path,
+        "the file holding the audit chain's key (beside a SQLite database by default)",
+    ),
     (
         "security.password_checks",
         Kind::Int { min: 1, max: 64 },
@@ -665,6 +680,7 @@ mod tests {
         full.delivery.outbox = Some("o".into());
         full.delivery.smtp_relay = Some("h:25".into());
         full.delivery.smtp_ca_file = Some("ca.pem".into());
+        full.audit.key_file = Some("audit.key".into());
         full.delivery.sms_gateway = Some("http://g".into());
         let mut values = Vec::new();
         flatten("", &toml::Table::try_from(&full).unwrap(), &mut values);

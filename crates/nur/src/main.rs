@@ -3,6 +3,7 @@
 //! cases of `nur_app` above all — and holds no rules of its own.
 
 mod access;
+mod audit_key;
 mod bench;
 mod bench_ingest;
 mod cli;
@@ -62,6 +63,7 @@ fn main() -> Result<()> {
             let db = cfg.db()?;
             let store = Store::open(db, OpenMode::Create)?;
             store.migrate(&catalog)?;
+            keyed(&store, &audit_key::path(&cfg)?)?;
             // The first key that signs access tokens is made with the database.
             let app = App::new(Arc::new(store), catalog.clone(), options(&cfg))?;
             println!(
@@ -215,12 +217,48 @@ fn main() -> Result<()> {
             println!("{service} answers at {url}");
         }
         Command::Audit { cmd } => match cmd {
-            AuditCmd::Verify {} => {
+            AuditCmd::Verify { anchors } => {
                 let app = app(&cfg, &catalog)?;
-                match app.verify_audit(&access::operator(None))? {
-                    Ok(n) => println!("audit chain intact: {n} events"),
+                let mut all = Vec::new();
+                for f in &anchors {
+                    let text = std::fs::read_to_string(f)
+                        .with_context(|| format!("cannot read anchors {}", f.display()))?;
+                    for (i, line) in text
+                        .lines()
+                        .enumerate()
+                        .filter(|(_, l)| !l.trim().is_empty())
+                    {
+                        all.push(serde_json::from_str::<nur_app::Anchor>(line).with_context(
+                            || format!("{}:{}: not an anchor", f.display(), i + 1),
+                        )?);
+                    }
+                }
+                match app.verify_audit(&access::operator(None), &all)? {
+                    Ok(h) => println!(
+                        "audit chain intact: {} events; head {} {}{}",
+                        h.seq,
+                        h.seq,
+                        h.hash,
+                        if all.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; {} anchors held", all.len())
+                        }
+                    ),
                     Err(b) => bail!("audit chain broken at event {}: {}", b.seq, b.reason),
                 }
+            }
+            AuditCmd::Anchor { out } => {
+                let app = app(&cfg, &catalog)?;
+                let a = app.audit_anchor(&access::operator(None))?;
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&out)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+                writeln!(f, "{}", serde_json::to_string(&a)?)?;
+                println!("anchored event {} {} in {}", a.seq, a.hash, out.display());
             }
             AuditCmd::List {
                 entity,
@@ -245,7 +283,15 @@ fn main() -> Result<()> {
         Command::Demo { persons, seed, .. } => {
             let data_dir = cfg.data_dir.clone();
             let listen = cfg.server.listen;
-            let store = Arc::new(demo::prepare(&catalog, &data_dir, persons, seed)?);
+            let store = demo::prepare(&catalog, &data_dir, persons, seed)?;
+            keyed(
+                &store,
+                &cfg.audit
+                    .key_file
+                    .clone()
+                    .unwrap_or_else(|| data_dir.join("nur.db.audit-key")),
+            )?;
+            let store = Arc::new(store);
             let app = App::new(store.clone(), catalog.clone(), options(&cfg))?;
             demo::print_accounts(&app, &data_dir)?;
             // The simulated upstream answers every property to anyone who reaches it (it
@@ -380,7 +426,14 @@ fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog> {
 fn open(cfg: &Config, catalog: &Catalog) -> Result<Store> {
     let store = Store::open(cfg.db()?, OpenMode::MustExist)?;
     store.migrate(catalog)?;
+    keyed(&store, &audit_key::path(cfg)?)?;
     Ok(store)
+}
+
+/// Sets the audit chain's key on `store` (made when there is none yet).
+fn keyed(store: &Store, key_file: &std::path::Path) -> Result<()> {
+    store.set_audit_key(Some(audit_key::load_or_create(key_file, store)?));
+    Ok(())
 }
 
 /// Serves the APIs; with `upstream`, also the simulated upstream operations there.

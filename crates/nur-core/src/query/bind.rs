@@ -2,7 +2,7 @@
 //! and typed by them.
 
 use super::plan::Plan;
-use super::{QueryError, MAX_LIST};
+use super::{QueryError, MAX_BOUND, MAX_LIST};
 use crate::identity::IdentityRules;
 use crate::value::Value;
 use serde_json::{Map, Value as Json};
@@ -10,6 +10,18 @@ use serde_json::{Map, Value as Json};
 /// Parameter values bound to a plan, by parameter index (a list parameter holds many).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Args(pub Vec<Vec<Value>>);
+
+impl Args {
+    /// The national-number values bound to the plan's parameters (who the call asks about).
+    pub fn named_persons(&self, plan: &Plan) -> Vec<String> {
+        plan.parameters
+            .iter()
+            .zip(&self.0)
+            .filter(|(p, _)| p.ty == crate::catalog::ColumnType::NationalNumber)
+            .flat_map(|(_, vs)| vs.iter().map(|v| v.to_string()))
+            .collect()
+    }
+}
 
 impl Plan {
     /// Binds parameter values (a JSON object by parameter name). Every declared parameter is
@@ -44,6 +56,12 @@ impl Plan {
                 (false, other) => vec![Value::from_json(rules, p.ty, other).map_err(&err)?],
             };
             args.push(vals);
+        }
+        let bound = self.filter.as_ref().map_or(0, |f| f.bound_values(&args));
+        if bound > MAX_BOUND {
+            return Err(QueryError::Parameter(format!(
+                "the call binds {bound} values; at most {MAX_BOUND} in one query (use fewer values or fewer conditions)"
+            )));
         }
         Ok(Args(args))
     }

@@ -24,6 +24,10 @@ const MAX_TABLES: usize = 16;
 const MAX_TESTS: usize = 256;
 const MAX_DEPTH: usize = 16;
 const MAX_LIST: usize = 1000;
+/// The most values one compiled query binds: below SQLite's variable limit (32,766) and
+/// PostgreSQL's (65,535), so a spec is refused with a reason rather than failing in the
+/// database.
+pub const MAX_BOUND: usize = 20_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {

@@ -2,7 +2,7 @@
 //! in which every identifier comes from the catalog and every operand is typed.
 
 use super::spec::{Condition, Direction, JoinKind, Op, Parameter, QuerySpec, Test};
-use super::{QueryError, MAX_DEPTH, MAX_LIST, MAX_TABLES, MAX_TESTS};
+use super::{QueryError, MAX_BOUND, MAX_DEPTH, MAX_LIST, MAX_TABLES, MAX_TESTS};
 use crate::catalog::{Catalog, ColumnType, Ident};
 use crate::grant::Grants;
 use crate::identity::IdentityRules;
@@ -51,6 +51,10 @@ pub struct Plan {
     pub parameters: Vec<Parameter>,
     /// Selected columns left out under [`RevokePolicy::DropColumns`] (as `Table.Column`).
     pub dropped: Vec<String>,
+    /// The person column of each table, read with every row but never returned: who each
+    /// row is about, for the audit trail (a query may filter on a person without selecting
+    /// them).
+    pub subjects: Vec<(usize, Ident)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +87,25 @@ pub enum Filter {
         op: Op,
         operands: Vec<Operand>,
     },
+}
+
+impl Filter {
+    /// How many values the compiled conditions bind, given the call's parameter values
+    /// (`args[i]` the values of parameter `i`; a parameter used twice counts twice).
+    pub fn bound_values(&self, args: &[Vec<Value>]) -> usize {
+        match self {
+            Filter::And(items) | Filter::Or(items) => {
+                items.iter().map(|f| f.bound_values(args)).sum()
+            }
+            Filter::Test { operands, .. } => operands
+                .iter()
+                .map(|o| match o {
+                    Operand::Literal(_) => 1,
+                    Operand::Param(i) => args.get(*i).map_or(1, Vec::len),
+                })
+                .sum(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +170,14 @@ pub fn plan(
             }
             (_, j) => j.unwrap_or(JoinKind::Left),
         };
+        // A joined table's rows say that the person has some (an inner join lists exactly
+        // who does): joining needs the grant of the column those rows are joined on.
+        if i > 0 && !grants.column(catalog, &t.name, &t.person_column) {
+            return Err(QueryError::Forbidden(format!(
+                "joining table {} needs its column {}.{} granted to {who}",
+                t.name, t.name, t.person_column
+            )));
+        }
         tables.push(PlanTable {
             table: t.name.clone(),
             person_column: t.person_column.clone(),
@@ -270,6 +301,17 @@ pub fn plan(
         Some(n) => (n, false),
         None => (limits.max_rows, false),
     };
+    let literals = filter.as_ref().map_or(0, |f| f.bound_values(&[]));
+    if literals > MAX_BOUND {
+        return invalid(format!(
+            "the conditions hold {literals} values; at most {MAX_BOUND} in one query"
+        ));
+    }
+    let subjects = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i, t.person_column.clone()))
+        .collect();
     Ok(Plan {
         tables,
         output,
@@ -279,6 +321,7 @@ pub fn plan(
         capped,
         parameters,
         dropped,
+        subjects,
     })
 }
 
@@ -502,6 +545,30 @@ fn compatible(a: ColumnType, b: ColumnType) -> bool {
 
 impl Plan {
     /// The person columns of the output (national numbers returned, for the audit trail).
+    /// The literal national numbers the conditions name (who the query asks about).
+    pub fn named_persons(&self) -> Vec<String> {
+        fn walk(f: &Filter, out: &mut Vec<String>) {
+            match f {
+                Filter::And(items) | Filter::Or(items) => {
+                    items.iter().for_each(|i| walk(i, out));
+                }
+                Filter::Test { ty, operands, .. } => {
+                    if *ty == ColumnType::NationalNumber {
+                        out.extend(operands.iter().filter_map(|o| match o {
+                            Operand::Literal(v) => Some(v.to_string()),
+                            Operand::Param(_) => None,
+                        }));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(f) = &self.filter {
+            walk(f, &mut out);
+        }
+        out
+    }
+
     pub fn identity_outputs(&self) -> Vec<usize> {
         self.output
             .iter()

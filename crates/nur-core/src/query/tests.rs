@@ -42,6 +42,60 @@ fn plan_for(s: &QuerySpec) -> Result<Plan, QueryError> {
 }
 
 #[test]
+fn joining_a_table_needs_its_person_column() {
+    // With the table granted but not its national number, an inner join would list who has
+    // rows there (who has bail records, say) though no column of it is shown.
+    let held: Vec<Target> = held_targets()
+        .into_iter()
+        .filter(|t| t.to_string() != "column DVLD_Car_Info.National_Number")
+        .collect();
+    let mut s = the_issue_example();
+    s.tables[1].columns.clear();
+    s.tables[1].join = Some(JoinKind::Inner);
+    let e = plan(
+        &Catalog::jordan(),
+        &Grants::new(id("NAF"), held),
+        &s,
+        Limits::default(),
+        RevokePolicy::Refuse,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        QueryError::Forbidden(
+            "joining table DVLD_Car_Info needs its column DVLD_Car_Info.National_Number granted to NAF".into()
+        )
+    );
+    assert!(plan_for(&s).is_ok(), "granted, it joins");
+}
+
+#[test]
+fn bound_values_are_capped_with_a_reason() {
+    // 256 `in` conditions sharing one list parameter of 1,000 values would bind 256,000.
+    let tests: Vec<Json> = (0..256)
+        .map(|_| json!({"column": "CSPD_Personal_Info.First_Name", "op": "in", "param": "names"}))
+        .collect();
+    let s = spec(json!({
+        "version": 1,
+        "tables": [{"table": "CSPD_Personal_Info", "columns": ["First_Name"]}],
+        "conditions": {"or": tests},
+        "parameters": [{"name": "names", "type": "text", "list": true}],
+    }));
+    let p = plan_for(&s).unwrap();
+    let names: Vec<Json> = (0..1000).map(|i| json!(format!("n{i}"))).collect();
+    let mut m = serde_json::Map::new();
+    m.insert("names".into(), Json::Array(names));
+    let e = p.bind(&Catalog::jordan().identity, &m).unwrap_err();
+    assert!(
+        matches!(&e, QueryError::Parameter(msg) if msg.contains("256000 values") && msg.contains("20000")),
+        "{e:?}"
+    );
+    let mut few = serde_json::Map::new();
+    few.insert("names".into(), json!(["a", "b"]));
+    assert!(p.bind(&Catalog::jordan().identity, &few).is_ok());
+}
+
+#[test]
 fn the_issue_example_plans() {
     let p = plan_for(&the_issue_example()).unwrap();
     assert_eq!(p.tables.len(), 2);
@@ -264,6 +318,11 @@ fn held_targets() -> Vec<Target> {
         Target::Column {
             table: id("DVLD_Car_Info"),
             column: id("Vehicle_Type"),
+        },
+        // Joining DVLD_Car_Info needs the column it is joined on.
+        Target::Column {
+            table: id("DVLD_Car_Info"),
+            column: id("National_Number"),
         },
     ];
     for c in ["National_Number", "First_Name", "Family_Name", "Birth_Date"] {

@@ -3,7 +3,9 @@
 
 use crate::sql::{Cell, Tx};
 use crate::{now_ms, Result, Store, StoreError};
-use nur_core::audit::{AuditEvent, Broken, ChainVerifier, NewEvent};
+use nur_core::audit::{
+    digest_persons, AuditEvent, Broken, ChainVerifier, NewEvent, MAX_LISTED_PERSONS,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default)]
@@ -17,6 +19,24 @@ pub struct AuditFilter {
     /// Only events before this position (paging backwards from the newest).
     pub before_seq: Option<i64>,
     pub limit: u32,
+}
+
+/// Whose accesses an access report shows, and to whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportScope {
+    /// The person themself: every entity's, except those withheld from citizens.
+    Citizen,
+    /// An entity looking at its own accesses of the person.
+    Entity(String),
+    /// The platform and its auditors: everything, withheld entities included.
+    Full,
+}
+
+/// The end of the chain as verified: its last position and hash (what an anchor records).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
 }
 
 /// One line of a citizen's access report.
@@ -36,7 +56,10 @@ pub(crate) fn append(tx: &mut dyn Tx, e: NewEvent) -> Result<AuditEvent> {
     let head = tx
         .row("SELECT seq, hash FROM nur_audit_head WHERE id = 1", &[])?
         .ok_or_else(|| StoreError::Invalid("the audit chain head is missing".into()))?;
-    let event = e.seal(head[0].int() + 1, now_ms(), &head[1].text());
+    // Every person the event is about is indexed (for their access report), however many;
+    // the event keeps their count and digest, which its hash covers.
+    let persons_all = e.persons_sorted();
+    let event = e.seal_with(head[0].int() + 1, now_ms(), &head[1].text(), tx.audit_key());
     let columns = serde_json::to_string(&event.columns).expect("strings");
     let persons = serde_json::to_string(&event.persons).expect("strings");
     tx.exec(
@@ -61,10 +84,14 @@ pub(crate) fn append(tx: &mut dyn Tx, e: NewEvent) -> Result<AuditEvent> {
             (&event.hash).into(),
         ],
     )?;
-    for p in &event.persons {
-        tx.exec(
+    if !persons_all.is_empty() {
+        let rows: Vec<Vec<crate::sql::P<'_>>> = persons_all
+            .iter()
+            .map(|p| vec![p.into(), event.seq.into()])
+            .collect();
+        tx.exec_many(
             "INSERT INTO nur_audit_person (national_number, seq) VALUES ($1, $2)",
-            &[p.into(), event.seq.into()],
+            &rows,
         )?;
     }
     tx.exec(
@@ -138,14 +165,17 @@ impl Store {
         })
     }
 
-    /// Walks the whole chain in order, a page at a time; `Ok(Err(broken))` names the first
-    /// broken link.
-    pub fn verify_audit(&self) -> Result<std::result::Result<i64, Broken>> {
+    /// Walks the whole chain in order, a page at a time, under the deployment's key; checks
+    /// each event's persons index against the digest its hash covers. `Ok(Err(broken))` names
+    /// the first broken link; otherwise the head as verified.
+    pub fn verify_audit_head(&self) -> Result<std::result::Result<ChainHead, Broken>> {
+        let key = self.audit_key();
+        let indexed_from = key.as_ref().map_or(i64::MAX, |k| k.since_seq);
         self.read(|tx| {
             let head = tx
                 .row("SELECT seq, hash FROM nur_audit_head WHERE id = 1", &[])?
                 .map(|r| (r[0].int(), r[1].text()));
-            let mut chain = ChainVerifier::default();
+            let mut chain = ChainVerifier::keyed(key);
             let mut after = 0i64;
             loop {
                 let page = tx.rows(
@@ -153,31 +183,95 @@ impl Store {
                     &[after.into()],
                 )?;
                 let Some(last) = page.last() else { break };
-                after = last[0].int();
+                let upto = last[0].int();
+                let mut index: std::collections::HashMap<i64, Vec<String>> = Default::default();
+                for r in tx.rows(
+                    "SELECT seq, national_number FROM nur_audit_person WHERE seq > $1 AND seq <= $2 ORDER BY seq, national_number",
+                    &[after.into(), upto.into()],
+                )? {
+                    index.entry(r[0].int()).or_default().push(r[1].text());
+                }
+                after = upto;
                 for r in &page {
-                    if let Err(b) = chain.push(&audit_from(r)) {
+                    let e = audit_from(r);
+                    if let Err(b) = chain.push(&e) {
                         return Ok(Err(b));
+                    }
+                    // Events written before every person was indexed (before the key) are
+                    // checked only where they listed everyone.
+                    let full = e.seq >= indexed_from || e.persons_count as usize <= MAX_LISTED_PERSONS;
+                    let rows = index.remove(&e.seq).unwrap_or_default();
+                    if full
+                        && (rows.len() as i64 != e.persons_count
+                            || digest_persons(&rows) != e.persons_digest)
+                    {
+                        return Ok(Err(Broken {
+                            seq: e.seq,
+                            reason: format!(
+                                "the persons recorded for event {} were altered ({} indexed, the event names {})",
+                                e.seq,
+                                rows.len(),
+                                e.persons_count
+                            ),
+                        }));
                     }
                 }
             }
-            Ok(chain.finish(head.as_ref().map(|(s, h)| (*s, h.as_str()))))
+            let (seq, hash) = chain.last();
+            let (seq, hash) = (seq, hash.to_owned());
+            Ok(chain
+                .finish(head.as_ref().map(|(s, h)| (*s, h.as_str())))
+                .map(|_| ChainHead { seq, hash }))
         })
     }
 
-    /// A citizen's access report: data accesses (query runs, procedure and operation calls,
-    /// lookups) that returned this national number, newest first, leaving out entities whose
-    /// accesses are withheld.
+    /// [`Store::verify_audit_head`], answering the number of events verified.
+    pub fn verify_audit(&self) -> Result<std::result::Result<i64, Broken>> {
+        Ok(self.verify_audit_head()?.map(|h| h.seq))
+    }
+
+    /// The hash of the event at `seq`, if there is one (to compare with an anchor).
+    pub fn audit_hash(&self, seq: i64) -> Result<Option<String>> {
+        self.read(|tx| {
+            Ok(tx
+                .row("SELECT hash FROM nur_audit WHERE seq = $1", &[seq.into()])?
+                .map(|r| r[0].text()))
+        })
+    }
+
+    /// The recorded head of the chain.
+    pub fn audit_head(&self) -> Result<ChainHead> {
+        self.read(|tx| {
+            let r = tx
+                .row("SELECT seq, hash FROM nur_audit_head WHERE id = 1", &[])?
+                .ok_or_else(|| StoreError::Invalid("the audit chain head is missing".into()))?;
+            Ok(ChainHead {
+                seq: r[0].int(),
+                hash: r[1].text(),
+            })
+        })
+    }
+
+    /// An access report: data accesses (query runs, procedure and operation calls, lookups)
+    /// that returned this national number or were about them, and succeeded (whatever their
+    /// outcome's detail, such as dropped columns), newest first, as `scope` allows.
     pub fn access_log(
         &self,
         national_number: &str,
+        scope: &ReportScope,
         limit: u32,
         offset: u32,
     ) -> Result<Vec<AccessEntry>> {
+        let (entity, citizen): (Option<&str>, i64) = match scope {
+            ReportScope::Citizen => (None, 1),
+            ReportScope::Entity(e) => (Some(e.as_str()), 0),
+            ReportScope::Full => (None, 0),
+        };
         self.read(|tx| {
             Ok(tx
                 .rows(
-                    "SELECT a.at_ms, a.entity, a.purpose, a.action FROM nur_audit_person p JOIN nur_audit a ON a.seq = p.seq LEFT JOIN nur_entity_setting s ON s.entity = a.entity WHERE p.national_number = $1 AND a.action IN ('query.run', 'procedure.call', 'operation.call', 'person.lookup') AND a.outcome = 'ok' AND coalesce(s.access_withheld, 0) = 0 ORDER BY a.seq DESC LIMIT $2 OFFSET $3",
-                    &[national_number.into(), (limit as i64).into(), (offset as i64).into()],
+                    "SELECT a.at_ms, a.entity, a.purpose, a.action FROM nur_audit_person p JOIN nur_audit a ON a.seq = p.seq LEFT JOIN nur_entity_setting s ON s.entity = a.entity WHERE p.national_number = $1 AND a.action IN ('query.run', 'procedure.call', 'operation.call', 'person.lookup') AND (a.outcome = 'ok' OR a.outcome LIKE 'ok;%') AND (CAST($2 AS TEXT) IS NULL OR a.entity = $2) AND (CAST($3 AS BIGINT) = 0 OR coalesce(s.access_withheld, 0) = 0) ORDER BY a.seq DESC LIMIT $4 OFFSET $5",
+                    &[national_number.into(), entity.into(), citizen.into(), (limit as i64).into(), (offset as i64).into()],
                 )?
                 .iter()
                 .map(|r| AccessEntry {

@@ -16,7 +16,7 @@ mod snapshot;
 mod upstreams;
 
 pub(crate) use audit::append;
-pub use audit::{AccessEntry, AuditFilter};
+pub use audit::{AccessEntry, AuditFilter, ChainHead, ReportScope};
 pub use clients::{ClientChange, ClientRow};
 pub use grants::{GrantFilter, GrantHistoryRow, GrantRow};
 pub use procedures::{NewProcedure, ProcedureRow, ProcedureVersion};

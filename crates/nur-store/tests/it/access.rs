@@ -7,7 +7,7 @@ use nur_core::grant::{Grants, Target};
 use nur_core::query::{self, Limits, QuerySpec, RevokePolicy};
 use nur_core::{Catalog, Ident, Value};
 use nur_store::testing::{Backend, TestDb};
-use nur_store::{
+use nur_store::{ReportScope, 
     AuditFilter, ClientChange, ClientRow, EntitySettings, GrantFilter, NewProcedure, Row, Store,
     StoreError, Warehouse,
 };
@@ -113,7 +113,11 @@ fn naf() -> Grants {
             "CSPD_Personal_Info",
             &["National_Number", "First_Name", "Birth_Date", "Mother_Name"][..],
         ),
-        ("DVLD_Car_Info", &["Vehicle_Type", "Model_Year"][..]),
+        // The national number: joining the table needs the column it is joined on.
+        (
+            "DVLD_Car_Info",
+            &["Vehicle_Type", "Model_Year", "National_Number"][..],
+        ),
     ] {
         for col in cols {
             held.push(Target::Column {
@@ -511,14 +515,28 @@ fn access_log_lists_accesses_newest_first(b: Backend) {
             event("entity.settings", "DEF", &[]),
         )
         .unwrap();
-    let log = store.access_log(P1, 10, 0).unwrap();
+    let citizen = ReportScope::Citizen;
+    let log = store.access_log(P1, &citizen, 10, 0).unwrap();
     let entities: Vec<_> = log.iter().map(|e| e.entity.clone().unwrap()).collect();
     assert_eq!(entities, ["SSC", "NAF"]);
     assert_eq!(
-        store.access_log(P1, 1, 1).unwrap()[0].entity.as_deref(),
+        store.access_log(P1, &citizen, 1, 1).unwrap()[0].entity.as_deref(),
         Some("NAF")
     );
-    assert_eq!(store.access_log(P3, 10, 0).unwrap(), vec![]);
+    assert_eq!(store.access_log(P3, &citizen, 10, 0).unwrap(), vec![]);
+    // An entity sees its own accesses; the full report holds the withheld ones too; an
+    // outcome with detail ("ok; dropped …") is an access like any other.
+    let mut dropped = event("procedure.call", "NAF", &[P3]);
+    dropped.outcome = "ok; dropped CSPD_Personal_Info.Family_Name".into();
+    store.audit(dropped).unwrap();
+    assert_eq!(store.access_log(P3, &citizen, 10, 0).unwrap().len(), 1);
+    let naf = store
+        .access_log(P1, &ReportScope::Entity("NAF".into()), 10, 0)
+        .unwrap();
+    assert_eq!(naf.len(), 1);
+    let full = store.access_log(P1, &ReportScope::Full, 10, 0).unwrap();
+    let entities: Vec<_> = full.iter().map(|e| e.entity.clone().unwrap()).collect();
+    assert_eq!(entities, ["SSC", "DEF", "NAF"]);
     let by_person = store
         .audit_events(&AuditFilter {
             person: Some(P2.into()),
