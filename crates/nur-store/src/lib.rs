@@ -13,6 +13,7 @@ mod group;
 mod keys;
 mod lookup;
 mod migrate;
+mod pool;
 mod portal;
 mod postgres;
 mod query;
@@ -34,6 +35,7 @@ pub use error::StoreError;
 pub use group::GroupStats;
 pub use keys::SigningKeyRow;
 pub use lookup::{Household, PersonRecord};
+pub use pool::PoolStats;
 pub use portal::{
     AccountChange, AccountRow, AccountWrite, ResetRow, ResetWrite, SessionRow, SessionWrite,
 };
@@ -110,8 +112,16 @@ impl Store {
     /// ([`Store::write`]), not the loader's.
     pub(crate) fn bulk<T>(&self, f: impl FnOnce(&mut dyn sql::Tx) -> Result<T>) -> Result<T> {
         match self {
-            Store::Sqlite(s) => s.with_tx(sql::Begin::Deferred, f),
-            Store::Postgres(s) => s.with_tx(sql::Begin::Deferred, f),
+            Store::Sqlite(s) => s.with_tx(sql::Begin::Bulk, f),
+            Store::Postgres(s) => s.with_tx(sql::Begin::Bulk, f),
+        }
+    }
+
+    /// The connection pool's state now.
+    pub fn pool_stats(&self) -> pool::PoolStats {
+        match self {
+            Store::Sqlite(s) => s.pool.stats(),
+            Store::Postgres(s) => s.pool.stats(),
         }
     }
 

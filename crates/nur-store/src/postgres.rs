@@ -15,7 +15,7 @@ use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
 use std::io::Write;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const D: Dialect = Dialect::Postgres;
 
@@ -24,7 +24,7 @@ const MAX_STATEMENTS: usize = 1024;
 
 pub struct PgStore {
     url: String,
-    pool: Mutex<Vec<PgConn>>,
+    pub(crate) pool: crate::pool::Pool<PgConn>,
     pub(crate) lookup_sql: ddl::LookupSql,
     pub(crate) audit_group: crate::group::GroupCommit,
     /// Test support: the next write transaction fails just before its commit.
@@ -35,7 +35,7 @@ pub struct PgStore {
 
 /// A client with the statements prepared on its connection (a prepared statement belongs to
 /// one connection), so hot queries skip the prepare round trip.
-struct PgConn {
+pub(crate) struct PgConn {
     client: Client,
     statements: HashMap<Arc<str>, Statement>,
 }
@@ -100,10 +100,10 @@ impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {
             // A client whose connection broke is dropped rather than reused.
-            if !c.client.is_closed() {
-                if let Ok(mut pool) = self.store.pool.lock() {
-                    pool.push(c);
-                }
+            if c.client.is_closed() {
+                self.store.pool.forget();
+            } else {
+                self.store.pool.put(c);
             }
         }
     }
@@ -114,7 +114,7 @@ impl Drop for PgStore {
     /// store goes away on an async worker (a server shutting down), that would panic, so the
     /// clients are closed on a plain thread.
     fn drop(&mut self) {
-        let conns = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|e| e.into_inner()));
+        let conns = self.pool.drain();
         if !conns.is_empty() {
             let _ = std::thread::spawn(move || drop(conns)).join();
         }
@@ -125,17 +125,19 @@ impl PgStore {
     pub fn open(url: &str) -> Result<PgStore> {
         let store = PgStore {
             url: url.to_owned(),
-            pool: Mutex::new(Vec::new()),
+            pool: crate::pool::Pool::new(crate::pool::MAX_CONNECTIONS),
             lookup_sql: ddl::LookupSql::default(),
             audit_group: Default::default(),
             fail_next_write: Default::default(),
             audit_key: Default::default(),
         };
-        let c = store.connect()?;
-        store.pool.lock().expect("pool lock").push(PgConn {
-            client: c,
-            statements: HashMap::new(),
-        });
+        let c = store.pool.get(|| {
+            Ok(PgConn {
+                client: store.connect()?,
+                statements: HashMap::new(),
+            })
+        })?;
+        store.pool.put(c);
         Ok(store)
     }
 
@@ -146,14 +148,12 @@ impl PgStore {
     }
 
     fn conn(&self) -> Result<Pooled<'_>> {
-        let pooled = self.pool.lock().expect("pool lock").pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => PgConn {
+        let conn = self.pool.get(|| {
+            Ok(PgConn {
                 client: self.connect()?,
                 statements: HashMap::new(),
-            },
-        };
+            })
+        })?;
         Ok(Pooled {
             store: self,
             conn: Some(conn),

@@ -21,6 +21,9 @@ pub enum Begin {
     /// Behind the process's writer lock, with SQLite's write lock taken up front, so the
     /// transaction never fails half way on a lock upgrade.
     Immediate,
+    /// Deferred, for bulk work (loading, index builds): on SQLite with a wide page cache
+    /// while it runs.
+    Bulk,
 }
 
 /// A bind parameter.

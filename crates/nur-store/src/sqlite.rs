@@ -18,9 +18,14 @@ use std::sync::Mutex;
 
 const D: Dialect = Dialect::Sqlite;
 
+/// Page cache of a pooled connection, in KiB (SQLite's negative `cache_size`).
+const POOL_CACHE_KIB: i64 = -32_768;
+/// Page cache while a connection loads rows or builds indexes.
+const BULK_CACHE_KIB: i64 = -262_144;
+
 pub struct SqliteStore {
     path: PathBuf,
-    pool: Mutex<Vec<Connection>>,
+    pub(crate) pool: crate::pool::Pool<Connection>,
     /// Serialises this process's write transactions. SQLite admits one writer; without this,
     /// concurrent writers (audit appends under load) wait in SQLite's busy handler, which
     /// sleeps in steps of up to 100 ms, instead of being woken as soon as the lock is free.
@@ -52,8 +57,8 @@ impl DerefMut for Pooled<'_> {
 }
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
-        if let (Some(c), Ok(mut pool)) = (self.conn.take(), self.store.pool.lock()) {
-            pool.push(c);
+        if let Some(c) = self.conn.take() {
+            self.store.pool.put(c);
         }
     }
 }
@@ -74,16 +79,16 @@ impl SqliteStore {
         }
         let store = SqliteStore {
             path: path.to_owned(),
-            pool: Mutex::new(Vec::new()),
+            pool: crate::pool::Pool::new(crate::pool::MAX_CONNECTIONS),
             writer: Mutex::new(()),
             lookup_sql: ddl::LookupSql::default(),
             audit_group: Default::default(),
             fail_next_write: Default::default(),
             audit_key: Default::default(),
         };
-        let c = store.connect()?;
+        let c = store.pool.get(|| store.connect())?;
         c.pragma_update(None, "journal_mode", "WAL")?;
-        store.pool.lock().expect("pool lock").push(c);
+        store.pool.put(c);
         Ok(store)
     }
 
@@ -95,18 +100,16 @@ impl SqliteStore {
         c.pragma_update(None, "synchronous", "NORMAL")?;
         c.pragma_update(None, "foreign_keys", "ON")?;
         c.pragma_update(None, "temp_store", "MEMORY")?;
-        c.pragma_update(None, "cache_size", -262_144)?; // 256 MiB
+        // A modest page cache per pooled connection (a burst of requests must not take
+        // gigabytes); bulk work widens its own connection's cache while it runs.
+        c.pragma_update(None, "cache_size", POOL_CACHE_KIB)?;
         c.pragma_update(None, "mmap_size", 1_073_741_824i64)?;
         c.set_prepared_statement_cache_capacity(256);
         Ok(c)
     }
 
     fn conn(&self) -> Result<Pooled<'_>> {
-        let pooled = self.pool.lock().expect("pool lock").pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => self.connect()?,
-        };
+        let conn = self.pool.get(|| self.connect())?;
         Ok(Pooled {
             store: self,
             conn: Some(conn),
@@ -128,16 +131,40 @@ impl SqliteStore {
         } else {
             rusqlite::TransactionBehavior::Deferred
         };
-        let mut tx = c.transaction_with_behavior(behavior)?;
-        let out = f(&mut tx)?;
-        tx.commit()?;
-        Ok(out)
+        let wide = begin == Begin::Bulk;
+        if wide {
+            c.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        }
+        let done = (|| {
+            let mut tx = c.transaction_with_behavior(behavior)?;
+            let out = f(&mut tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        if wide {
+            // Shrinking the cache frees the pages beyond the pool's size.
+            c.pragma_update(None, "cache_size", POOL_CACHE_KIB)?;
+        }
+        done
     }
 
     /// Writes a chunk's rows through one cached prepared insert; the rest of the chunk is
     /// recorded by [`bulk::chunk_written`] in the same transaction.
     pub fn write_chunk(&self, table: &Table, batch: &Batch, chunk: &Chunk) -> Result<()> {
         let mut c = self.conn()?;
+        c.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        let done = self.write_rows(&mut c, table, batch, chunk);
+        c.pragma_update(None, "cache_size", POOL_CACHE_KIB)?;
+        done
+    }
+
+    fn write_rows(
+        &self,
+        c: &mut Connection,
+        table: &Table,
+        batch: &Batch,
+        chunk: &Chunk,
+    ) -> Result<()> {
         let mut tx = c.transaction()?;
         {
             let sql = ddl::insert(D, table, !batch.fresh);

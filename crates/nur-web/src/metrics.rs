@@ -175,6 +175,28 @@ fn counter(
 
 impl Collector for StoreCollector {
     fn encode(&self, mut e: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let pool = self.0.pool_stats();
+        for (name, help, v) in [
+            (
+                "nur_db_connections_open",
+                "Database connections open",
+                pool.open,
+            ),
+            (
+                "nur_db_connections_idle",
+                "Database connections idle in the pool",
+                pool.idle,
+            ),
+            (
+                "nur_db_connections_max",
+                "Database connections the pool may open",
+                pool.max,
+            ),
+        ] {
+            let g = ConstGauge::new(v as i64);
+            let m = e.encode_descriptor(name, help, None, g.metric_type())?;
+            g.encode(m)?;
+        }
         let g = self.0.audit_group_stats();
         counter(
             &mut e,

@@ -7,9 +7,9 @@ use nur_core::grant::{Grants, Target};
 use nur_core::query::{self, Limits, QuerySpec, RevokePolicy};
 use nur_core::{Catalog, Ident, Value};
 use nur_store::testing::{Backend, TestDb};
-use nur_store::{ReportScope, 
-    AuditFilter, ClientChange, ClientRow, EntitySettings, GrantFilter, NewProcedure, Row, Store,
-    StoreError, Warehouse,
+use nur_store::{
+    AuditFilter, ClientChange, ClientRow, EntitySettings, GrantFilter, NewProcedure, ReportScope,
+    Row, Store, StoreError, Warehouse,
 };
 use serde_json::json;
 
@@ -520,7 +520,9 @@ fn access_log_lists_accesses_newest_first(b: Backend) {
     let entities: Vec<_> = log.iter().map(|e| e.entity.clone().unwrap()).collect();
     assert_eq!(entities, ["SSC", "NAF"]);
     assert_eq!(
-        store.access_log(P1, &citizen, 1, 1).unwrap()[0].entity.as_deref(),
+        store.access_log(P1, &citizen, 1, 1).unwrap()[0]
+            .entity
+            .as_deref(),
         Some("NAF")
     );
     assert_eq!(store.access_log(P3, &citizen, 10, 0).unwrap(), vec![]);
