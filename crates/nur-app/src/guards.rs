@@ -1,9 +1,10 @@
 //! What keeps the doors that take secrets from being turned against the platform:
 //!
-//! - **a bound on concurrent password checks**: argon2id takes ~19 MiB and tens of
+//! - **password checks on a few threads of their own**: argon2id takes ~19 MiB and tens of
 //!   milliseconds per check, so a flood of sign-ins (or token requests) could exhaust memory.
-//!   At most `checks` run at once, a few more wait briefly, the rest are told the service is
-//!   busy;
+//!   `password_checks` threads run them (their memory is reused, not left behind in the
+//!   allocator of every request thread that ever ran one), a few more wait briefly, the rest
+//!   are told the service is busy;
 //! - **per-address request rates** (`governor`) on sign-in, code, resend, reset and token
 //!   requests: beyond them, an answer without any work;
 //! - **failure throttles** per (account, address) and per address: wrong passwords slow down
@@ -20,8 +21,13 @@ use nur_core::audit::NewEvent;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// How long one check may take once started (argon2id takes tens of milliseconds; a loaded
+/// machine, more).
+const CHECK_TIME: Duration = Duration::from_secs(10);
 
 /// The limits of a deployment.
 #[derive(Debug, Clone)]
@@ -72,20 +78,37 @@ pub enum Refused {
     Busy,
 }
 
-/// A bounded semaphore for password checks, with a short queue.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads password checks run on, fed through a short queue.
 struct Checks {
-    state: Mutex<(usize, usize)>,
-    freed: Condvar,
+    jobs: mpsc::SyncSender<(Instant, Job)>,
+    /// Checks waiting or running (for the tests' sake, and the queue's bound).
+    pending: Arc<AtomicUsize>,
 }
 
-/// A slot of the semaphore; freed on drop.
-pub(crate) struct Slot<'a>(&'a Checks);
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        let mut st = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
-        st.0 -= 1;
-        self.0.freed.notify_one();
+impl Checks {
+    fn new(threads: usize, queue: usize) -> Checks {
+        let (tx, rx) = mpsc::sync_channel::<(Instant, Job)>(queue.max(1));
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("nur-password-{i}"))
+                .spawn(move || loop {
+                    let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((deadline, job)) = next else { return };
+                    // A check whose caller has stopped waiting is not worth running.
+                    if Instant::now() <= deadline {
+                        job();
+                    }
+                })
+                .expect("the operating system starts a thread");
+        }
+        Checks {
+            jobs: tx,
+            pending: Arc::new(AtomicUsize::new(0)),
+        }
     }
 }
 
@@ -128,10 +151,7 @@ const MAX_TRACKED: usize = 100_000;
 impl Guards {
     pub fn new(limits: GuardLimits) -> Guards {
         Guards {
-            checks: Checks {
-                state: Mutex::new((0, 0)),
-                freed: Condvar::new(),
-            },
+            checks: Checks::new(limits.password_checks, limits.password_queue),
             signin: RateLimiter::hashmap(quota(limits.signin_per_minute)),
             token: RateLimiter::hashmap(quota(limits.token_per_minute)),
             pairs: Mutex::new(HashMap::new()),
@@ -151,36 +171,29 @@ impl Guards {
         self.token.check_key(&ip).map_err(|_| Refused::Rate)
     }
 
-    /// Waits for a password-check slot (briefly, and only while the queue is short).
-    pub fn password_check(&self) -> Result<Slot<'_>, Refused> {
+    /// Runs `check` (a password hash or verification) on the password threads and waits for
+    /// it: briefly, and only while the queue is short.
+    pub fn password_check<T: Send + 'static>(
+        &self,
+        check: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Refused> {
         let c = &self.checks;
-        let mut st = c.state.lock().unwrap_or_else(|e| e.into_inner());
-        if st.0 < self.limits.password_checks {
-            st.0 += 1;
-            return Ok(Slot(c));
-        }
-        if st.1 >= self.limits.password_queue {
-            return Err(Refused::Busy);
-        }
-        st.1 += 1;
         let deadline = Instant::now() + self.limits.password_wait;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                st.1 -= 1;
-                return Err(Refused::Busy);
-            }
-            st = c
-                .freed
-                .wait_timeout(st, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-            if st.0 < self.limits.password_checks {
-                st.1 -= 1;
-                st.0 += 1;
-                return Ok(Slot(c));
-            }
-        }
+        let (done, answer) = mpsc::channel();
+        let pending = c.pending.clone();
+        pending.fetch_add(1, Ordering::SeqCst);
+        let job: Job = Box::new(move || {
+            let _ = done.send(check());
+        });
+        let sent = c.jobs.try_send((deadline, job));
+        let out = match sent {
+            Ok(()) => answer
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()) + CHECK_TIME)
+                .map_err(|_| Refused::Busy),
+            Err(_) => Err(Refused::Busy),
+        };
+        pending.fetch_sub(1, Ordering::SeqCst);
+        out
     }
 
     fn live(&self, w: &Window) -> bool {
@@ -384,25 +397,49 @@ mod tests {
     }
 
     #[test]
-    fn password_checks_are_bounded_with_a_short_queue() {
+    fn password_checks_run_on_their_threads_with_a_short_queue() {
         let g = std::sync::Arc::new(Guards::new(GuardLimits {
             password_checks: 1,
             password_queue: 1,
-            password_wait: Duration::from_millis(200),
+            password_wait: Duration::from_millis(500),
             ..Default::default()
         }));
-        let first = g.password_check().unwrap();
-        let g2 = g.clone();
-        let waiter = std::thread::spawn(move || g2.password_check().map(|_| ()));
-        // Give the waiter time to queue, then a third finds the queue full.
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let hold = Arc::new(Mutex::new(hold));
+        // The one thread is held by a first check, a second waits in the queue.
+        let started = Arc::new(AtomicUsize::new(0));
+        let spawn = |g: &Arc<Guards>| {
+            let (g, hold, started) = (g.clone(), hold.clone(), started.clone());
+            std::thread::spawn(move || {
+                g.password_check(move || {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    let _ = hold.lock().unwrap().recv_timeout(Duration::from_secs(5));
+                    std::thread::current().name().map(str::to_owned)
+                })
+            })
+        };
+        let first = spawn(&g);
         let deadline = Instant::now() + Duration::from_secs(5);
-        while g.checks.state.lock().unwrap().1 == 0 {
+        while started.load(Ordering::SeqCst) == 0 {
             assert!(Instant::now() < deadline);
             std::thread::yield_now();
         }
-        assert!(matches!(g.password_check(), Err(Refused::Busy)));
-        drop(first);
-        assert_eq!(waiter.join().unwrap(), Ok(()));
+        let second = spawn(&g);
+        while g.checks.pending.load(Ordering::SeqCst) < 2 {
+            assert!(Instant::now() < deadline);
+            std::thread::yield_now();
+        }
+        assert_eq!(
+            g.password_check(|| 1),
+            Err(Refused::Busy),
+            "the queue is full"
+        );
+        release.send(()).unwrap();
+        release.send(()).unwrap();
+        let name = first.join().unwrap().unwrap();
+        assert_eq!(name.as_deref(), Some("nur-password-0"));
+        assert!(second.join().unwrap().is_ok());
+        assert_eq!(g.password_check(|| 7), Ok(7));
     }
 
     #[test]

@@ -293,18 +293,21 @@ impl App {
         }
         let now = now_ms();
         let account = self.store.account(username)?.filter(|a| !a.disabled);
-        let Ok(slot) = self.guards.password_check() else {
+        // The check runs on the password threads, whatever the account: the same work either
+        // way, so timing does not reveal which usernames exist.
+        let (given, hash) = (
+            password.to_owned(),
+            account
+                .as_ref()
+                .map_or_else(|| dummy_hash().to_owned(), |a| a.password_hash.clone()),
+        );
+        let Ok(matched) = self
+            .guards
+            .password_check(move || verify_password(&given, &hash))
+        else {
             return Ok(PasswordStep::Busy);
         };
-        let right = match &account {
-            Some(a) => verify_password(password, &a.password_hash),
-            // Same work as a real check, so timing does not reveal which usernames exist.
-            None => {
-                let _ = verify_password(password, dummy_hash());
-                false
-            }
-        };
-        drop(slot);
+        let right = matched && account.is_some();
         let Some(a) = account else {
             self.guards.failed(username, ip);
             refuse(username, "unknown or disabled account");
@@ -600,11 +603,14 @@ impl App {
         }
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(no_randomness)?;
-        let Ok(slot) = self.guards.password_check() else {
+        let new = password.to_owned();
+        let Ok(hashed) = self
+            .guards
+            .password_check(move || hash_password(&new, &salt))
+        else {
             return Ok(ResetStep::Busy);
         };
-        let hash = hash_password(password, &salt).map_err(crate::AppError::internal)?;
-        drop(slot);
+        let hash = hashed.map_err(crate::AppError::internal)?;
         self.store.write_account(&AccountWrite {
             username: username.to_owned(),
             change: vec![AccountChange::Password { hash }],

@@ -275,13 +275,11 @@ impl App {
         let hash = live
             .as_ref()
             .map_or(crate::signin::dummy_hash(), |c| c.secret_hash.as_str());
-        let ok = {
-            let _slot = self
-                .guards
-                .password_check()
-                .map_err(|_| AppError::busy("too many token requests at once; retry shortly"))?;
-            nur_core::account::verify_password(secret, hash)
-        };
+        let (given, hash) = (secret.to_owned(), hash.to_owned());
+        let ok = self
+            .guards
+            .password_check(move || nur_core::account::verify_password(&given, &hash))
+            .map_err(|_| AppError::busy("too many token requests at once; retry shortly"))?;
         let Some(client) = ok.then_some(live).flatten() else {
             self.refused(ip, refusal("invalid client credentials"));
             return Err(AppError::unauthorized(
