@@ -15,11 +15,21 @@ mod browser;
 mod ingest;
 mod openapi;
 mod portal;
+mod security;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
 use portal::{
     portal_grants_and_query_builder, portal_routes_check_role_and_csrf,
     portal_settings_users_and_clients, portal_sign_in_and_lockout,
+};
+use security::{
+    access_reports_hold_every_person_a_result_is_about,
+    access_reports_of_others_are_not_for_any_client, anonymous_requests_write_nothing,
+    code_failures_count_on_the_account, hardening_headers_tokens_and_purposes,
+    joining_needs_the_person_column, language_switch_is_no_open_redirect,
+    lookups_hide_the_household_without_its_grant, replayed_bad_batches_are_dead_lettered_once,
+    the_simulated_upstream_is_loopback_only, token_refusals_are_all_alike,
+    too_many_bound_values_are_a_clear_400,
 };
 
 struct App {
@@ -429,6 +439,18 @@ both!(
     portal_routes_check_role_and_csrf,
     portal_grants_and_query_builder,
     portal_settings_users_and_clients,
+    code_failures_count_on_the_account,
+    lookups_hide_the_household_without_its_grant,
+    access_reports_hold_every_person_a_result_is_about,
+    access_reports_of_others_are_not_for_any_client,
+    language_switch_is_no_open_redirect,
+    too_many_bound_values_are_a_clear_400,
+    joining_needs_the_person_column,
+    token_refusals_are_all_alike,
+    anonymous_requests_write_nothing,
+    replayed_bad_batches_are_dead_lettered_once,
+    the_simulated_upstream_is_loopback_only,
+    hardening_headers_tokens_and_purposes,
 );
 
 fn health_and_person_lookup(b: Backend) {
