@@ -7,7 +7,7 @@ use crate::App;
 use nur_core::account::Role;
 use nur_core::grant::Actor;
 use nur_core::grant::Grants;
-use nur_core::{Catalog, NationalNumber};
+use nur_core::{Catalog, Ident, NationalNumber};
 use nur_store::{AccessEntry, Household, PersonRecord, ReportScope, Warehouse};
 use serde_json::{Map, Value as Json};
 
@@ -19,13 +19,38 @@ pub(crate) struct Visible {
     pub about: Vec<String>,
 }
 
-/// Keeps only what `grants` lets the caller see; `None` when that is nothing. The household
-/// (its civil record id, booklet and members) is shown only to a caller granted a column that
-/// holds the civil record id: otherwise who lives with whom would leak through it.
-pub(crate) fn visible(catalog: &Catalog, grants: &Grants, rec: PersonRecord) -> Option<Visible> {
+/// What a caller may see of the warehouse.
+pub(crate) enum Sight<'a> {
+    /// An entity: what its grants allow.
+    Granted(&'a Grants),
+    /// The platform's operator, at the command line of a server: everything (and audited
+    /// like any other access).
+    Everything,
+}
+
+impl Sight<'_> {
+    fn table(&self, catalog: &Catalog, table: &Ident) -> bool {
+        match self {
+            Sight::Granted(g) => g.table(catalog, table),
+            Sight::Everything => true,
+        }
+    }
+
+    fn column(&self, catalog: &Catalog, table: &Ident, column: &Ident) -> bool {
+        match self {
+            Sight::Granted(g) => g.column(catalog, table, column),
+            Sight::Everything => true,
+        }
+    }
+}
+
+/// Keeps only what `sight` lets the caller see; `None` when that is nothing. The household
+/// (its civil record id, booklet and members) is shown only to a caller who sees a column
+/// holding the civil record id: otherwise who lives with whom would leak through it.
+pub(crate) fn visible(catalog: &Catalog, sight: &Sight, rec: PersonRecord) -> Option<Visible> {
     let keep = |table: &str, m: Map<String, Json>| -> Option<Map<String, Json>> {
         let t = catalog.table(table)?;
-        if !grants.table(catalog, &t.name) {
+        if !sight.table(catalog, &t.name) {
             return None;
         }
         let m: Map<String, Json> = m
@@ -33,7 +58,7 @@ pub(crate) fn visible(catalog: &Catalog, grants: &Grants, rec: PersonRecord) -> 
             .filter(|(k, _)| {
                 k == "_lineage"
                     || t.column(k)
-                        .is_some_and(|c| grants.column(catalog, &t.name, &c.name))
+                        .is_some_and(|c| sight.column(catalog, &t.name, &c.name))
             })
             .collect();
         (m.keys().any(|k| k != "_lineage")).then_some(m)
@@ -42,13 +67,12 @@ pub(crate) fn visible(catalog: &Catalog, grants: &Grants, rec: PersonRecord) -> 
     let person_table = catalog.person_table();
     let household_table = catalog.household_table();
     let nn_column = dims.person.national_number.to_string();
-    let household_granted =
-        grants.column(catalog, &person_table.name, &dims.person.civil_record_id)
-            || grants.column(
-                catalog,
-                &household_table.name,
-                &dims.household.civil_record_id,
-            );
+    let household_granted = sight.column(catalog, &person_table.name, &dims.person.civil_record_id)
+        || sight.column(
+            catalog,
+            &household_table.name,
+            &dims.household.civil_record_id,
+        );
     let mut about = vec![rec.national_number.clone()];
     let person = rec.person.and_then(|p| keep(person_table.name.as_str(), p));
     let household = rec.household.filter(|_| household_granted).and_then(|h| {
@@ -129,7 +153,8 @@ impl App {
             .map_err(|e| AppError::invalid("invalid_national_number", e.to_string()))
     }
 
-    /// A person as the caller's grants allow, audited with every person the answer is about;
+    /// A person as the caller may see them (an entity under its grants, the operator in
+    /// full), audited with every person the answer is about;
     /// `None` when nothing is visible (not found and not visible look the same, so grants
     /// cannot be probed).
     pub fn lookup_person(
@@ -137,11 +162,17 @@ impl App {
         caller: &Caller,
         nn: &NationalNumber,
     ) -> Result<Option<PersonRecord>> {
-        let grants = self.grants_now(caller.consumer()?)?;
+        let grants;
+        let sight = if matches!(caller.actor, Actor::Operator { .. }) {
+            Sight::Everything
+        } else {
+            grants = self.grants_now(caller.consumer()?)?;
+            Sight::Granted(&grants)
+        };
         let found = self
             .store
             .lookup_person(&self.catalog, nn)?
-            .and_then(|r| visible(&self.catalog, &grants, r));
+            .and_then(|r| visible(&self.catalog, &sight, r));
         let mut ev = caller.event("person.lookup", nn.as_str());
         let Some(v) = found else {
             ev.outcome = "not found".into();

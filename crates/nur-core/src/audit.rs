@@ -34,6 +34,14 @@ impl ChainKey {
     fn applies(&self, seq: i64) -> bool {
         seq >= self.since_seq
     }
+
+    /// Names the key without revealing it (a hash of it under a fixed label, shortened), so
+    /// a database can tell the key its chain is kept with from any other.
+    pub fn fingerprint(&self) -> String {
+        let mut data = b"nur audit key fingerprint\0".to_vec();
+        data.extend_from_slice(&self.key);
+        sha256_hex(&data)[..16].to_owned()
+    }
 }
 
 /// Results naming more persons than this keep only their count and digest.

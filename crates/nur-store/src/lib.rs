@@ -45,6 +45,9 @@ pub use url::{DbUrl, OpenMode};
 
 use nur_core::{Catalog, NationalNumber, Table};
 
+/// Where the database records which key keeps its audit chain.
+const AUDIT_KEY_FINGERPRINT: &str = "audit.key_fingerprint";
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The newest schema version this build knows; a database at a later version is refused.
@@ -149,7 +152,7 @@ impl Store {
         }
     }
 
-    /// Sets the key the audit chain is written and verified with (from the deployment's key
+    /// Sets, unchecked, the key the audit chain is written and verified with (from the deployment's key
     /// file; see `nur audit`). Without one, events chain with plain SHA-256.
     pub fn set_audit_key(&self, key: Option<nur_core::audit::ChainKey>) {
         let slot = match self {
@@ -157,6 +160,26 @@ impl Store {
             Store::Postgres(s) => &s.audit_key,
         };
         *slot.write().unwrap_or_else(|e| e.into_inner()) = key;
+    }
+
+    /// Sets the deployment's key after checking it is the one the chain is kept with: the
+    /// database records the fingerprint of the first key it was given and refuses any other.
+    pub fn adopt_audit_key(&self, key: nur_core::audit::ChainKey) -> Result<()> {
+        let fp = key.fingerprint();
+        let known = self.setting_or_init(AUDIT_KEY_FINGERPRINT, || fp.clone())?;
+        if known != fp {
+            return Err(StoreError::Invalid(format!(
+                "this is not the key the database's audit chain is kept with (fingerprint {fp}, \
+                 the database's {known})"
+            )));
+        }
+        self.set_audit_key(Some(key));
+        Ok(())
+    }
+
+    /// The fingerprint of the key the chain is kept with, once it has one.
+    pub fn audit_key_fingerprint(&self) -> Result<Option<String>> {
+        self.setting(AUDIT_KEY_FINGERPRINT)
     }
 
     pub(crate) fn audit_key(&self) -> Option<nur_core::audit::ChainKey> {

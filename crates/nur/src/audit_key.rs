@@ -2,7 +2,8 @@
 //! the database cannot rewrite the chain unnoticed. A file (mode 0600) beside a SQLite
 //! database, or where `audit.key_file` says (required with PostgreSQL, whose servers share
 //! one key file); made on first use, recording the first event it keys (the events before
-//! it stay plain SHA-256 and verify as such).
+//! it stay plain SHA-256 and verify as such). The database keeps the key's fingerprint, so a
+//! lost or swapped key file is a clear error at start, never a new chain keyed afresh.
 
 use anyhow::{bail, Context, Result};
 use nur_core::audit::ChainKey;
@@ -58,6 +59,14 @@ pub fn load_or_create(path: &Path, store: &Store) -> Result<ChainKey> {
             })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(known) = store.audit_key_fingerprint()? {
+                bail!(
+                    "audit key file {} is missing, but this database's audit chain is kept \
+                     with a key (fingerprint {known}): restore the deployment's key file \
+                     (a new key would hide whatever was done to the chain meanwhile)",
+                    path.display()
+                );
+            }
             let mut key = [0u8; 32];
             getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
             let since_seq = store.audit_head()?.seq + 1;

@@ -75,9 +75,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// One person with their household and every registry record.
+    /// One person with their household and every registry record (audited as the operator's
+    /// access: it appears in the person's access report).
     Lookup {
         national_number: String,
+        /// Why the record is read (kept in the audit event).
+        #[arg(long)]
+        purpose: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -138,11 +138,15 @@ fn main() -> Result<()> {
         }
         Command::Lookup {
             national_number,
+            purpose,
             json,
         } => {
             let nn = NationalNumber::parse(&catalog.identity, &national_number)?;
-            let store = open(&cfg, &catalog)?;
-            match store.lookup_person(&catalog, &nn)? {
+            let caller = nur_app::Caller {
+                purpose,
+                ..access::operator(None)
+            };
+            match app(&cfg, &catalog)?.lookup_person(&caller, &nn)? {
                 Some(p) if json => println!("{}", serde_json::to_string_pretty(&p)?),
                 Some(p) => demo::print_person(&p),
                 None => bail!("no person or registry record has national number {nn}"),
@@ -432,7 +436,10 @@ fn open(cfg: &Config, catalog: &Catalog) -> Result<Store> {
 
 /// Sets the audit chain's key on `store` (made when there is none yet).
 fn keyed(store: &Store, key_file: &std::path::Path) -> Result<()> {
-    store.set_audit_key(Some(audit_key::load_or_create(key_file, store)?));
+    let key = audit_key::load_or_create(key_file, store)?;
+    store
+        .adopt_audit_key(key)
+        .with_context(|| format!("audit key file {}", key_file.display()))?;
     Ok(())
 }
 

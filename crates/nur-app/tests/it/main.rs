@@ -581,6 +581,30 @@ fn data(b: Backend) {
     assert!(last(&w, "person.lookup").persons.contains(&w.person));
     let report = w.app.access_report(&naf, &nn, 50, 0).unwrap();
     assert!(report.entries.len() >= 2, "{report:?}");
+    // The operator at the server's command line (who holds the database credentials) reads
+    // a record in full, and that read is an access on the person's report like any other.
+    let rec = w.app.lookup_person(&op, &nn).unwrap().unwrap();
+    assert!(rec.person.unwrap().contains_key("Family_Name"));
+    let e = last(&w, "person.lookup");
+    assert_eq!(
+        (e.actor_kind.as_str(), e.entity.as_deref()),
+        ("operator", None)
+    );
+    assert!(e.persons.contains(&w.person));
+    let full = w
+        .store
+        .access_log(&w.person, &nur_store::ReportScope::Full, 50, 0)
+        .unwrap();
+    assert!(
+        full.iter().any(|a| a.entity.is_none()),
+        "the platform's read: {full:?}"
+    );
+    // A portal user of no entity (the Super Admin) sees no data.
+    let root = user("root", Role::SuperAdmin, None);
+    assert_eq!(
+        w.app.lookup_person(&root, &nn).unwrap_err().code,
+        "no_entity"
+    );
     // Procedures run under the grants of the moment.
     let admin = user("nafadmin", Role::EntityAdmin, Some("NAF"));
     w.app

@@ -53,6 +53,18 @@ impl Store {
         })
     }
 
+    /// A deployment-wide setting, if it was ever made.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.read(|tx| {
+            Ok(tx
+                .row(
+                    "SELECT value FROM nur_setting WHERE key = $1",
+                    &[key.into()],
+                )?
+                .map(|r| r[0].text()))
+        })
+    }
+
     /// A setting, created with `make()` on first use (the first writer wins, so concurrent
     /// servers agree on one value).
     pub fn setting_or_init(&self, key: &str, make: impl FnOnce() -> String) -> Result<String> {

@@ -2,6 +2,7 @@
 //! run again, ends with exactly the state of an uninterrupted load.
 
 mod access;
+mod audit_tamper;
 mod browser;
 mod config;
 mod ingest_crash;
