@@ -107,21 +107,27 @@ pub(crate) fn visible(catalog: &Catalog, sight: &Sight, rec: PersonRecord) -> Op
     if person.is_none() && household.is_none() && records.is_empty() {
         return None;
     }
-    // Registry rows may name other persons too (a spouse in a marriage record).
+    // Rows may name other persons too: a spouse in a marriage record, the head in the
+    // family booklet.
+    let named = |table: &str, m: &Map<String, Json>| -> Vec<String> {
+        catalog
+            .table(table)
+            .map(|t| {
+                t.columns
+                    .iter()
+                    .filter(|c| c.ty == nur_core::ColumnType::NationalNumber)
+                    .filter_map(|c| m.get(c.name.as_str()).and_then(|v| v.as_str()))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if let Some(b) = household.as_ref().and_then(|h| h.booklet.as_ref()) {
+        about.extend(named(household_table.name.as_str(), b));
+    }
     for (t, rows) in &records {
-        let Some(table) = catalog.table(t) else {
-            continue;
-        };
-        for c in table
-            .columns
-            .iter()
-            .filter(|c| c.ty == nur_core::ColumnType::NationalNumber)
-        {
-            about.extend(
-                rows.iter()
-                    .filter_map(|r| r.get(c.name.as_str()).and_then(|v| v.as_str()))
-                    .map(str::to_owned),
-            );
+        for r in rows {
+            about.extend(named(t, r));
         }
     }
     about.sort();
@@ -217,5 +223,219 @@ impl App {
             offset,
             entries,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! What a lookup shows, against a model written apart from it: a column is seen by its
+    //! custodian, or by a consumer holding both the table and the column; the household only
+    //! with a civil record id seen; and every person whose data is shown is among `about`.
+    use super::*;
+    use nur_core::grant::Target;
+    use nur_core::ColumnType;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    fn catalog() -> &'static Catalog {
+        static C: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        C.get_or_init(Catalog::jordan)
+    }
+
+    /// Every grantable target of the warehouse, in a fixed order.
+    fn targets() -> Vec<Target> {
+        let mut all = Vec::new();
+        for t in &catalog().tables {
+            all.push(Target::Table {
+                table: t.name.clone(),
+            });
+            for c in &t.columns {
+                all.push(Target::Column {
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                });
+            }
+        }
+        all
+    }
+
+    /// A national number from a small pool, so persons recur across rows.
+    fn nn(i: u8) -> String {
+        format!("98010{:05}", i % 12)
+    }
+
+    /// A row of `table` with every column filled, national numbers from the pool.
+    fn row(table: &nur_core::Table, seed: &mut impl Iterator<Item = u8>) -> Map<String, Json> {
+        let mut m = Map::new();
+        for c in &table.columns {
+            let v = if c.ty == ColumnType::NationalNumber {
+                nn(seed.next().unwrap_or(0))
+            } else {
+                format!("{}-value", c.name)
+            };
+            m.insert(c.name.to_string(), Json::String(v));
+        }
+        m.insert("_lineage".into(), serde_json::json!({"batch": 1}));
+        m
+    }
+
+    fn record(members: usize, tables: &[usize], seed: &[u8]) -> PersonRecord {
+        let c = catalog();
+        let mut seed = seed.iter().copied().cycle();
+        let mut person = row(c.person_table(), &mut seed);
+        let own = person[c.dimensions.person.national_number.as_str()]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        person.insert(
+            c.dimensions.person.civil_record_id.to_string(),
+            Json::String("CR-1".into()),
+        );
+        let household = Household {
+            civil_record_id: "CR-1".into(),
+            booklet: Some(row(c.household_table(), &mut seed)),
+            members: (0..members)
+                .map(|_| row(c.person_table(), &mut seed))
+                .collect(),
+        };
+        let records = tables
+            .iter()
+            .map(|&i| {
+                let t = &c.tables[i % c.tables.len()];
+                (
+                    t.name.to_string(),
+                    vec![row(t, &mut seed), row(t, &mut seed)],
+                )
+            })
+            .collect();
+        PersonRecord {
+            national_number: own,
+            person: Some(person),
+            household: Some(household),
+            records,
+        }
+    }
+
+    /// The model: may `consumer`, holding `held`, see `column` of `table`?
+    fn may_see(consumer: &Ident, held: &BTreeSet<String>, table: &str, column: &str) -> bool {
+        let t = catalog().table(table).unwrap();
+        t.custodian() == consumer
+            || (held.contains(table) && held.contains(&format!("{table}.{column}")))
+    }
+
+    fn shown_maps(r: &PersonRecord) -> Vec<(String, &Map<String, Json>)> {
+        let c = catalog();
+        let mut out = Vec::new();
+        let pt = c.person_table().name.to_string();
+        if let Some(p) = &r.person {
+            out.push((pt.clone(), p));
+        }
+        if let Some(h) = &r.household {
+            if let Some(b) = &h.booklet {
+                out.push((c.household_table().name.to_string(), b));
+            }
+            for m in &h.members {
+                out.push((pt.clone(), m));
+            }
+        }
+        for (t, rows) in &r.records {
+            for m in rows {
+                out.push((t.clone(), m));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn a_lookup_shows_the_granted_and_names_everyone_it_is_about(
+            consumer in prop::sample::select(vec!["NAF", "MOSD", "CSPD", "DVLD"]),
+            mask in prop::collection::vec(prop::bool::weighted(0.4), 2000),
+            members in 0usize..4,
+            tables in prop::collection::vec(0usize..100, 0..6),
+            seed in prop::collection::vec(any::<u8>(), 1..40),
+        ) {
+            let c = catalog();
+            let consumer = Ident::parse(consumer).unwrap();
+            let all = targets();
+            let held: Vec<Target> = all
+                .iter()
+                .zip(mask.iter().cycle())
+                .filter(|(_, on)| **on)
+                .map(|(t, _)| t.clone())
+                .collect();
+            let names: BTreeSet<String> = held
+                .iter()
+                .map(|t| match t {
+                    Target::Table { table } => table.to_string(),
+                    Target::Column { table, column } => format!("{table}.{column}"),
+                    _ => unreachable!(),
+                })
+                .collect();
+            let grants = Grants::new(consumer.clone(), held);
+            let input = record(members, &tables, &seed);
+            let input_persons: BTreeSet<String> = shown_maps(&input)
+                .iter()
+                .flat_map(|(t, m)| {
+                    let t = c.table(t).unwrap();
+                    t.columns
+                        .iter()
+                        .filter(|col| col.ty == ColumnType::NationalNumber)
+                        .filter_map(|col| m.get(col.name.as_str()).and_then(|v| v.as_str()))
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let pt = c.person_table().name.to_string();
+            let cr = c.dimensions.person.civil_record_id.to_string();
+            let ht = c.household_table().name.to_string();
+            let hcr = c.dimensions.household.civil_record_id.to_string();
+            let household_seen =
+                may_see(&consumer, &names, &pt, &cr) || may_see(&consumer, &names, &ht, &hcr);
+            let Some(v) = visible(c, &Sight::Granted(&grants), input.clone()) else {
+                // Nothing shown: not a single column of the record was to be seen.
+                let mut outside = input.clone();
+                if !household_seen {
+                    outside.household = None;
+                }
+                for (t, m) in shown_maps(&outside) {
+                    for k in m.keys().filter(|k| *k != "_lineage") {
+                        prop_assert!(!may_see(&consumer, &names, &t, k), "{t}.{k} hidden");
+                    }
+                }
+                return Ok(());
+            };
+            if v.record.household.is_some() {
+                prop_assert!(household_seen, "a household shown without its civil record id granted");
+            }
+            let about: BTreeSet<String> = v.about.iter().cloned().collect();
+            prop_assert!(about.contains(&input.national_number));
+            prop_assert!(about.is_subset(&input_persons.iter().cloned().chain([input.national_number.clone()]).collect()));
+            for (t, m) in shown_maps(&v.record) {
+                for k in m.keys().filter(|k| *k != "_lineage") {
+                    prop_assert!(may_see(&consumer, &names, &t, k), "{t}.{k} shown");
+                    let col = c.table(&t).unwrap().column(k).unwrap();
+                    if col.ty == ColumnType::NationalNumber {
+                        let shown = m[k].as_str().unwrap();
+                        prop_assert!(about.contains(shown), "{shown} shown in {t}.{k}, not in about");
+                    }
+                }
+            }
+            // Each member shown is someone the answer is about, whether or not their national
+            // number is itself shown.
+            if let (Some(h_in), Some(h_out)) = (&input.household, &v.record.household) {
+                let nn_col = c.dimensions.person.national_number.as_str();
+                let shown_members = h_out.members.len();
+                let member_persons: BTreeSet<String> = h_in
+                    .members
+                    .iter()
+                    .filter(|m| m.keys().any(|k| k != "_lineage" && may_see(&consumer, &names, &pt, k)))
+                    .map(|m| m[nn_col].as_str().unwrap().to_owned())
+                    .collect();
+                prop_assert_eq!(shown_members > 0, !member_persons.is_empty());
+                prop_assert!(member_persons.is_subset(&about));
+            }
+        }
     }
 }

@@ -544,7 +544,6 @@ fn compatible(a: ColumnType, b: ColumnType) -> bool {
 }
 
 impl Plan {
-    /// The person columns of the output (national numbers returned, for the audit trail).
     /// The literal national numbers the conditions name (who the query asks about).
     pub fn named_persons(&self) -> Vec<String> {
         fn walk(f: &Filter, out: &mut Vec<String>) {
@@ -569,6 +568,8 @@ impl Plan {
         out
     }
 
+    /// The national-number columns of the output (who the rows returned name, for the audit
+    /// trail).
     pub fn identity_outputs(&self) -> Vec<usize> {
         self.output
             .iter()
