@@ -181,6 +181,18 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = (self.status, Json(body)).into_response();
+        // Over a rate or busy: when to come back (RFC 9110 §10.2.3).
+        let retry = match self.status {
+            StatusCode::TOO_MANY_REQUESTS => Some("30"),
+            StatusCode::SERVICE_UNAVAILABLE => Some("2"),
+            _ => None,
+        };
+        if let Some(secs) = retry {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(secs),
+            );
+        }
         resp.extensions_mut()
             .insert(crate::metrics::ErrorCode(self.code));
         resp

@@ -3,7 +3,7 @@
 //! audit) and re-implements none of it.
 //!
 //! Every route is declared once in [`ROUTES`] with what it needs (public, signed in, an
-//! admin, the super admin); the router is built from that table and wraps every handler in
+//! admin, a reader of the audit trail, the super admin); the router is built from that table and wraps every handler in
 //! [`guard`], which loads the server-side session, enforces timeouts and the role, and checks
 //! the CSRF token of every POST before the handler runs. A test walks the table.
 
@@ -41,8 +41,8 @@ pub use session::{PortalConfig, DEFAULT_TIME_ZONE};
 /// What a route needs from its visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
-    /// Anyone (sign-in pages, assets); a session (anonymous until sign-in) is still kept for
-    /// the CSRF token.
+    /// Anyone (the sign-in pages): no session until the password is right; the forms' CSRF
+    /// token is a cookie of its own (double submit).
     Public,
     /// The binary's assets and the language switch: no session is read or made for them.
     Static,

@@ -22,15 +22,7 @@ use portal::{
     portal_grants_and_query_builder, portal_routes_check_role_and_csrf,
     portal_settings_users_and_clients, portal_sign_in_and_lockout,
 };
-use security::{
-    access_reports_hold_every_person_a_result_is_about,
-    access_reports_of_others_are_not_for_any_client, anonymous_requests_write_nothing,
-    code_failures_count_on_the_account, hardening_headers_tokens_and_purposes,
-    joining_needs_the_person_column, language_switch_is_no_open_redirect,
-    lookups_hide_the_household_without_its_grant, replayed_bad_batches_are_dead_lettered_once,
-    the_simulated_upstream_is_loopback_only, token_refusals_are_all_alike,
-    too_many_bound_values_are_a_clear_400,
-};
+use security::*;
 
 struct App {
     addr: std::net::SocketAddr,
@@ -86,6 +78,18 @@ fn column(t: &str, c: &str) -> Target {
 }
 
 fn spawn_app(b: Backend) -> App {
+    spawn_app_with(b, Default::default())
+}
+
+/// What a test changes of the deployment.
+#[derive(Default)]
+struct Tweaks {
+    guards: nur_app::GuardLimits,
+    metrics_token: Option<&'static str>,
+    secure_cookies: bool,
+}
+
+fn spawn_app_with(b: Backend, tweaks: Tweaks) -> App {
     let c = Catalog::jordan();
     let data = tempfile::tempdir().unwrap();
     nur_synth::generate(&c, &nur_synth::SynthOptions::new(500, 3), data.path()).unwrap();
@@ -164,14 +168,17 @@ fn spawn_app(b: Backend) -> App {
                 resend_after_ms: 2_000,
                 ..Default::default()
             },
+            guards: tweaks.guards,
             ..Default::default()
         },
         nur_web::portal::PortalConfig {
             outbox: Some(outbox.clone()),
+            secure_cookies: tweaks.secure_cookies,
             ..Default::default()
         },
     )
-    .unwrap();
+    .unwrap()
+    .with_metrics_token(tweaks.metrics_token);
     let uses = state.app.clone();
     rt.spawn(nur_web::serve(listener, state, std::future::pending()));
     App {
@@ -451,6 +458,9 @@ both!(
     replayed_bad_batches_are_dead_lettered_once,
     the_simulated_upstream_is_loopback_only,
     hardening_headers_tokens_and_purposes,
+    over_the_rate_callers_are_told_when_to_come_back,
+    operational_endpoints_need_the_token_and_tls_is_pinned,
+    a_flood_of_sign_ins_is_told_busy_not_served,
 );
 
 fn health_and_person_lookup(b: Backend) {

@@ -461,3 +461,161 @@ pub(super) fn hardening_headers_tokens_and_purposes(b: Backend) {
         (400, "invalid_header")
     );
 }
+
+/// Finding 1 at the doors: beyond the per-address rate, the token endpoint and the sign-in
+/// form answer 429 at once, with when to come back, and the refusals are one audit event.
+pub(super) fn over_the_rate_callers_are_told_when_to_come_back(b: Backend) {
+    let app = super::spawn_app_with(
+        b,
+        super::Tweaks {
+            guards: nur_app::GuardLimits {
+                token_per_minute: 3,
+                signin_per_minute: 3,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    let statuses: Vec<u16> = (0..6)
+        .map(|_| token_for(&app, &app.client_id, &app.secret).0)
+        .collect();
+    assert_eq!(&statuses[..3], &[200, 200, 200], "{statuses:?}");
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+    let h = super::head_of(
+        &app,
+        "POST",
+        "/oauth2/client/token",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "grant_type=client_credentials&client_id=x&client_secret=y",
+    );
+    assert!(
+        h.starts_with("http/1.1 429") && h.contains("retry-after: "),
+        "{h}"
+    );
+    let mut br = Browser::new(app.addr);
+    let codes: Vec<u16> = (0..5)
+        .map(|_| {
+            br.post(
+                "/login",
+                "/login",
+                &[("username", "nobody"), ("password", "x")],
+            )
+            .status
+        })
+        .collect();
+    assert_eq!(codes.last(), Some(&429), "{codes:?}");
+    app.uses.flush_refusals(true);
+    let refusals = |action: &str| -> Vec<String> {
+        events(&app, action)
+            .into_iter()
+            .filter(|e| e.outcome.starts_with("refused"))
+            .map(|e| e.outcome)
+            .collect()
+    };
+    // Per kind and address, the first refusal at once and the rest counted into one event.
+    let tokens = refusals("client.token");
+    assert_eq!(tokens.len(), 2, "{tokens:#?}");
+    assert!(
+        tokens
+            .iter()
+            .any(|o| o.contains("; 3 more refused like it")),
+        "{tokens:#?}"
+    );
+    let logins = refusals("login.failed");
+    assert_eq!(logins.len(), 2, "{logins:#?}");
+    assert!(
+        logins
+            .iter()
+            .any(|o| o.contains("; 4 more refused like it")),
+        "{logins:#?}"
+    );
+}
+
+/// Finding 14: with a metrics token, `/metrics` and the all-sources view need it
+/// (even from this machine); behind TLS every answer pins it (HSTS).
+pub(super) fn operational_endpoints_need_the_token_and_tls_is_pinned(b: Backend) {
+    let app = super::spawn_app_with(
+        b,
+        super::Tweaks {
+            metrics_token: Some("m3tr1cs-t0ken-of-this-deployment"),
+            secure_cookies: true,
+            ..Default::default()
+        },
+    );
+    let (st, body) = request(&app, "GET", "/metrics", &[], "");
+    assert_eq!(st, 401, "{body}");
+    let (st, _) = request(
+        &app,
+        "GET",
+        "/metrics",
+        &[("Authorization", "Bearer wrong")],
+        "",
+    );
+    assert_eq!(st, 401);
+    let ok = [("Authorization", "Bearer m3tr1cs-t0ken-of-this-deployment")];
+    let (st, body) = request(&app, "GET", "/metrics", &ok, "");
+    assert_eq!(st, 200);
+    assert!(
+        body.contains("nur_http_requests"),
+        "{}",
+        &body[..body.len().min(300)]
+    );
+    // The token opens every source's freshness; a client sees only its own entity's.
+    let (st, v) = request(&app, "GET", "/api/v1/sources", &ok, "");
+    assert_eq!(st, 200, "{v}");
+    let h = super::head_of(&app, "GET", "/healthz", &[], "");
+    assert!(
+        h.contains("strict-transport-security: max-age=31536000"),
+        "{h}"
+    );
+    let h = super::head_of(&app, "GET", "/login", &[], "");
+    assert!(h.contains("strict-transport-security"), "{h}");
+    assert!(h.contains("; secure"), "the CSRF cookie is Secure too: {h}");
+}
+
+/// Finding 1: password checks beyond the bound are told the service is busy (503) instead of
+/// each taking its ~19 MiB; once the flood is over, the right password signs in.
+pub(super) fn a_flood_of_sign_ins_is_told_busy_not_served(b: Backend) {
+    let app = super::spawn_app_with(
+        b,
+        super::Tweaks {
+            guards: nur_app::GuardLimits {
+                password_checks: 1,
+                password_queue: 0,
+                signin_per_minute: 10_000,
+                address_failures: 10_000,
+                pair_failures: 10_000,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    account(&app, "NAFUser", Role::EntityUser, Some("NAF"));
+    let start = std::sync::Barrier::new(16);
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..16)
+            .map(|i| {
+                let (app, start) = (&app, &start);
+                s.spawn(move || {
+                    let mut br = Browser::new(app.addr);
+                    br.get("/login");
+                    start.wait();
+                    br.post(
+                        "/login",
+                        "/login",
+                        &[("username", &format!("flood{i}")), ("password", "x")],
+                    )
+                    .status
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [302, 303, 503].contains(s)),
+        "{statuses:?}"
+    );
+    // The password step passes (`pending` checks it).
+    pending(&app, "NAFUser");
+}
