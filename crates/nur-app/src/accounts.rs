@@ -116,6 +116,20 @@ impl App {
                     "only the Super Admin creates Super Admins",
                 ))
             }
+            // An oversight body's officer: of no entity, made by the platform only.
+            (Role::Auditor, None) if new.entity.is_none() => None,
+            (Role::Auditor, None) => {
+                return Err(AppError::invalid(
+                    "auditor_entity",
+                    "an Auditor belongs to no entity (it reads the whole trail)",
+                ))
+            }
+            (Role::Auditor, Some(_)) => {
+                return Err(AppError::forbidden(
+                    "not_super_admin",
+                    "only the Super Admin creates Auditors",
+                ))
+            }
             (_, Some(mine)) => {
                 if new.entity.as_ref().is_some_and(|e| e != mine) {
                     return Err(AppError::forbidden(

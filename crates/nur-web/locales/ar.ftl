@@ -173,6 +173,7 @@ persons-title = البحث عن شخص
 label-national-number = الرقم الوطني
 search = بحث
 person-not-found = لا يوجد شخص أو سجل مرئي لجهتك بهذا الرقم الوطني.
+no-entity-data = حسابك لا يتبع أي جهة: لا يطّلع على بيانات السجلات إلا جهةٌ، وفق صلاحياتها.
 person-heading = الشخص
 household-heading = الأسرة (القيد المدني)
 household-members = الأفراد: { $count }

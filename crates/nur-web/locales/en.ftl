@@ -161,6 +161,7 @@ persons-title = Person Lookup
 label-national-number = National number
 search = Search
 person-not-found = No person or registry record visible to your entity has this national number.
+no-entity-data = Your account acts for no entity: registry data is seen only by an entity, under its grants.
 person-heading = Person
 household-heading = Household (civil record)
 household-members = Members: { $count }

@@ -10,12 +10,14 @@ use std::path::Path;
 
 const ACCOUNTS_FILE: &str = "demo-accounts.txt";
 
-/// The demo's accounts: a super admin, a custodian's admin, a consumer's admin and user.
+/// The demo's accounts: a super admin, a custodian's admin, a consumer's admin and user, an
+/// auditor.
 const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
     ("superAdmin", "Super Admin", Role::SuperAdmin, None),
     ("CSPDAdmin", "CSPD Admin", Role::EntityAdmin, Some("CSPD")),
     ("NAFAdmin", "NAF Admin", Role::EntityAdmin, Some("NAF")),
     ("NAFUser", "NAF User", Role::EntityUser, Some("NAF")),
+    ("auditor", "Auditor", Role::Auditor, None),
 ];
 
 pub fn prepare(catalog: &Catalog, dir: &Path, persons: u64, seed: u64) -> Result<Store> {

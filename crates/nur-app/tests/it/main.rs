@@ -353,6 +353,24 @@ fn accounts(b: Backend) {
         .unwrap();
     last(&w, "account.disable");
     assert!(w.store.account("naf.clerk").unwrap().unwrap().disabled);
+    // An Auditor is of no entity, and made by the platform only.
+    refused(w.app.create_user(&admin, new("watch", Role::Auditor)));
+    let with_entity = NewUser {
+        entity: Some("NAF".into()),
+        ..new("watch", Role::Auditor)
+    };
+    assert_eq!(
+        w.app
+            .create_user(&operator(), with_entity)
+            .unwrap_err()
+            .code,
+        "auditor_entity"
+    );
+    w.app
+        .create_user(&operator(), new("watch", Role::Auditor))
+        .unwrap();
+    let a = w.store.account("watch").unwrap().unwrap();
+    assert_eq!((a.role, a.entity), (Role::Auditor, None));
 }
 
 fn settings(b: Backend) {

@@ -63,6 +63,10 @@ pub fn page(
     let lang = v.lang;
     let a = v.account();
     let admin = matches!(a.role, Role::SuperAdmin | Role::EntityAdmin);
+    // Registry data is seen by an entity only: the Super Admin and the Auditor get no data
+    // pages; the trail is the Auditor's work.
+    let of_entity = a.entity.is_some();
+    let reads_audit = admin || a.role == Role::Auditor;
     html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(lang.dir()) {
@@ -72,11 +76,17 @@ pub fn page(
                 (banner(state, lang, path))
                 nav.menu aria-label=(lang.t("menu")) {
                     a href="/" { (lang.t("menu-home")) }
-                    a href="/persons" { (lang.t("menu-persons")) }
-                    a href="/procedures" { (lang.t("menu-procedures")) }
-                    @if admin {
+                    @if of_entity {
+                        a href="/persons" { (lang.t("menu-persons")) }
+                        a href="/procedures" { (lang.t("menu-procedures")) }
+                    }
+                    @if admin && of_entity {
                         a href="/queries" { (lang.t("menu-queries")) }
+                    }
+                    @if admin {
                         a href="/security" { (lang.t("menu-security")) }
+                    }
+                    @if reads_audit {
                         a href="/audit" { (lang.t("menu-audit")) }
                     }
                     a href=(if admin { "/settings/users" } else { "/account" }) { (lang.t("menu-settings")) }

@@ -59,8 +59,11 @@ pub async fn persons(
     let nn = q.nn.clone().unwrap_or_default().trim().to_owned();
     let st = s.clone();
     let caller = v.caller();
+    let of_entity = v.account().entity.is_some();
     let found: Option<Result<Option<nur_store::PersonRecord>, String>> = if nn.is_empty() {
         None
+    } else if !of_entity {
+        Some(Err(lang.t("no-entity-data")))
     } else {
         Some(
             blocking(move || {
@@ -77,6 +80,7 @@ pub async fn persons(
     let person_table = s.catalog.person_table().name.to_string();
     let household_table = s.catalog.household_table().name.to_string();
     let body = html! {
+        @if !of_entity && found.is_none() { p.flash.error role="alert" { (lang.t("no-entity-data")) } }
         form.filters method="get" action="/persons" role="search" {
             label for="nn" { (lang.t("label-national-number")) }
             input #nn name="nn" type="text" inputmode="numeric" value=(q.nn.clone().unwrap_or_default()) required;

@@ -150,7 +150,10 @@ async fn render_users(
             select #u-role name="role" {
                 option value="entity_user" { (lang.t("role-entity-user")) }
                 option value="entity_admin" { (lang.t("role-entity-admin")) }
-                @if super_admin { option value="super_admin" { (lang.t("role-super-admin")) } }
+                @if super_admin {
+                    option value="super_admin" { (lang.t("role-super-admin")) }
+                    option value="auditor" { (lang.t("role-auditor")) }
+                }
             }
             @if super_admin {
                 label for="u-entity" { (lang.t("label-entity")) }
@@ -196,6 +199,7 @@ pub async fn users_post(
                 Some("super_admin") => Role::SuperAdmin,
                 Some("entity_admin") => Role::EntityAdmin,
                 Some("entity_user") => Role::EntityUser,
+                Some("auditor") => Role::Auditor,
                 _ => return Ok((false, lang.t("error-forbidden"))),
             };
             let created = st.app.create_user(
@@ -204,11 +208,12 @@ pub async fn users_post(
                     username: username.clone(),
                     display_name: v.field("display_name").unwrap_or("").to_owned(),
                     role,
-                    // Only the Super Admin's form names an entity; an Entity Admin's users
-                    // are of the admin's own entity.
-                    entity: (v.account().role == Role::SuperAdmin)
-                        .then(|| v.field("entity").map(str::to_owned))
-                        .flatten(),
+                    // Only the Super Admin's form names an entity (for the roles that have
+                    // one); an Entity Admin's users are of the admin's own entity.
+                    entity: (v.account().role == Role::SuperAdmin
+                        && !matches!(role, Role::SuperAdmin | Role::Auditor))
+                    .then(|| v.field("entity").map(str::to_owned))
+                    .flatten(),
                     contact: v.field("contact").map(str::to_owned),
                     password: None,
                     replace: false,

@@ -461,6 +461,7 @@ both!(
     over_the_rate_callers_are_told_when_to_come_back,
     operational_endpoints_need_the_token_and_tls_is_pinned,
     a_flood_of_sign_ins_is_told_busy_not_served,
+    the_auditor_reads_the_trail_and_no_data,
 );
 
 fn health_and_person_lookup(b: Backend) {

@@ -619,3 +619,33 @@ pub(super) fn a_flood_of_sign_ins_is_told_busy_not_served(b: Backend) {
     // The password step passes (`pending` checks it).
     pending(&app, "NAFUser");
 }
+
+/// The Auditor reads the whole trail and no registry data; the portal offers it only that.
+pub(super) fn the_auditor_reads_the_trail_and_no_data(b: Backend) {
+    let app = spawn_app(b);
+    account(&app, "watch", Role::Auditor, None);
+    let mut br = pending(&app, "watch");
+    let code = last_code(&app);
+    assert_eq!(
+        br.post("/login/code", "/login/code", &[("code", &code)])
+            .location(),
+        "/"
+    );
+    let home = br.get("/");
+    assert!(home.body.contains(r#"href="/audit""#), "{}", home.body);
+    assert!(!home.body.contains(r#"href="/persons""#), "{}", home.body);
+    let page = br.get(&format!("/persons?nn={}", app.person));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("acts for no entity"), "{}", page.body);
+    let trail = br.get("/audit");
+    assert_eq!(trail.status, 200);
+    assert!(trail.body.contains("login"), "{}", trail.body);
+    assert_eq!(br.get("/settings/users").status, 403);
+    assert_eq!(br.get("/security/columns").status, 403);
+    // The lookup refused is not an access on the person's report.
+    let report = app
+        .store
+        .access_log(&app.person, &ReportScope::Full, 100, 0)
+        .unwrap();
+    assert!(report.is_empty(), "{report:?}");
+}
