@@ -443,16 +443,27 @@ pub fn account(app: &App, cmd: AccountCmd) -> Result<()> {
 }
 
 /// `nur keys rotate|list`.
-pub fn keys(app: &App, cmd: crate::cli::KeysCmd) -> Result<()> {
+#[derive(Subcommand)]
+pub enum KeysCmd {
+    /// Add a new signing key; the old one verifies its tokens until they expire.
+    Rotate {
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// The published verification keys (JWKS), as JSON.
+    List,
+}
+
+pub fn keys(app: &App, cmd: KeysCmd) -> Result<()> {
     match cmd {
-        crate::cli::KeysCmd::Rotate { actor } => {
+        KeysCmd::Rotate { actor } => {
             let kid = app.rotate_signing_key(&operator(actor))?;
             println!(
                 "new signing key {kid}; the previous key verifies its tokens for {} s more",
                 app.token_ttl_secs()
             );
         }
-        crate::cli::KeysCmd::List => {
+        KeysCmd::List => {
             println!("{}", serde_json::to_string_pretty(&app.jwks()?)?);
         }
     }

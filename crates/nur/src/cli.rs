@@ -217,7 +217,7 @@ pub enum Command {
     /// Manage the keys that sign access tokens.
     Keys {
         #[command(subcommand)]
-        cmd: KeysCmd,
+        cmd: crate::access::KeysCmd,
     },
 }
 
@@ -225,17 +225,6 @@ pub enum Command {
 pub enum ConfigCmd {
     /// Print the configuration as the layers made it, secrets redacted.
     Show,
-}
-
-#[derive(Subcommand)]
-pub enum KeysCmd {
-    /// Add a new signing key; the old one verifies its tokens until they expire.
-    Rotate {
-        #[arg(long)]
-        actor: Option<String>,
-    },
-    /// The published verification keys (JWKS), as JSON.
-    List,
 }
 
 #[derive(Subcommand)]
