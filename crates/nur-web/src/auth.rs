@@ -5,7 +5,8 @@
 //! (`nur_app::tokens`).
 
 use crate::error::{ApiError, ErrorBody};
-use crate::openapi::{said, schemas};
+use crate::openapi::parts::said;
+use crate::openapi::schemas;
 use crate::{blocking, AppState};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;

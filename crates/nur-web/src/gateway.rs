@@ -4,7 +4,7 @@
 //! timeout, a size limit, clear errors for every way it can fail).
 
 use crate::error::{ApiError, ErrorBody};
-use crate::openapi::{said, CallerHeaders};
+use crate::openapi::parts::{said, CallerHeaders};
 use crate::{blocking, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection};

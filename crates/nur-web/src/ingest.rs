@@ -8,7 +8,8 @@
 //! as duplicates.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::openapi::{said, schemas, CallerHeaders};
+use crate::openapi::parts::{said, CallerHeaders};
+use crate::openapi::schemas;
 use crate::{blocking, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};

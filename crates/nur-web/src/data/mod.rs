@@ -9,7 +9,8 @@ pub(crate) mod persons;
 pub use persons::{access_log, person};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::openapi::{said, schemas, CallerHeaders};
+use crate::openapi::parts::{said, CallerHeaders};
+use crate::openapi::schemas::{self, ColumnType, Parameter};
 use crate::{blocking, AppState};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -21,60 +22,6 @@ use nur_core::query::QuerySpec;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use utoipa::ToSchema;
-
-/// The type of a column or parameter, as the catalog names it.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum ColumnType {
-    NationalNumber,
-    PersonalId,
-    CivilRecordId,
-    Text,
-    Integer,
-    Decimal,
-    Date,
-    Boolean,
-}
-
-impl From<nur_core::ColumnType> for ColumnType {
-    fn from(t: nur_core::ColumnType) -> ColumnType {
-        use nur_core::ColumnType as C;
-        match t {
-            C::NationalNumber => ColumnType::NationalNumber,
-            C::PersonalId => ColumnType::PersonalId,
-            C::CivilRecordId => ColumnType::CivilRecordId,
-            C::Text => ColumnType::Text,
-            C::Integer => ColumnType::Integer,
-            C::Decimal => ColumnType::Decimal,
-            C::Date => ColumnType::Date,
-            C::Boolean => ColumnType::Boolean,
-        }
-    }
-}
-
-/// A named, typed value a query spec or procedure takes when it runs.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct Parameter {
-    name: String,
-    #[serde(rename = "type")]
-    ty: ColumnType,
-    /// A list parameter takes a JSON array (for `in`); absent means false.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    list: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
-}
-
-impl From<nur_core::query::Parameter> for Parameter {
-    fn from(p: nur_core::query::Parameter) -> Parameter {
-        Parameter {
-            name: p.name,
-            ty: p.ty.into(),
-            list: p.list,
-            description: p.description,
-        }
-    }
-}
 
 /// The SQL a spec compiles to for this caller, for review (values are placeholders).
 #[derive(Serialize, ToSchema)]

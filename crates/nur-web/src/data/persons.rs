@@ -3,7 +3,7 @@
 //! the app.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::openapi::{said, CallerHeaders};
+use crate::openapi::parts::{said, CallerHeaders};
 use crate::{blocking, AppState};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};

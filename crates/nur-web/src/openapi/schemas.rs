@@ -3,13 +3,14 @@
 //! set (written by jsonwebtoken) and the Debezium change event (parsed by nur-ingest). The
 //! types here are never built: they exist so that utoipa derives those schemas from Rust
 //! definitions that mirror the real ones field for field (utoipa reads their `serde`
-//! attributes: renames, defaults, unknown fields denied).
+//! attributes: renames, defaults, unknown fields denied). Beside them, the small types that
+//! several answers share (a column's type, a parameter), which the handlers do build.
 #![allow(
     dead_code,
     reason = "the types only describe bodies; their schemas are read"
 )]
 
-use crate::data::Parameter;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
@@ -192,4 +193,58 @@ pub(crate) enum ChangeOp {
     Read,
     #[serde(rename = "t")]
     Truncate,
+}
+
+/// The type of a column or parameter, as the catalog names it.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ColumnType {
+    NationalNumber,
+    PersonalId,
+    CivilRecordId,
+    Text,
+    Integer,
+    Decimal,
+    Date,
+    Boolean,
+}
+
+impl From<nur_core::ColumnType> for ColumnType {
+    fn from(t: nur_core::ColumnType) -> ColumnType {
+        use nur_core::ColumnType as C;
+        match t {
+            C::NationalNumber => ColumnType::NationalNumber,
+            C::PersonalId => ColumnType::PersonalId,
+            C::CivilRecordId => ColumnType::CivilRecordId,
+            C::Text => ColumnType::Text,
+            C::Integer => ColumnType::Integer,
+            C::Decimal => ColumnType::Decimal,
+            C::Date => ColumnType::Date,
+            C::Boolean => ColumnType::Boolean,
+        }
+    }
+}
+
+/// A named, typed value a query spec or procedure takes when it runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Parameter {
+    name: String,
+    #[serde(rename = "type")]
+    ty: ColumnType,
+    /// A list parameter takes a JSON array (for `in`); absent means false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    list: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+}
+
+impl From<nur_core::query::Parameter> for Parameter {
+    fn from(p: nur_core::query::Parameter) -> Parameter {
+        Parameter {
+            name: p.name,
+            ty: p.ty.into(),
+            list: p.list,
+            description: p.description,
+        }
+    }
 }
