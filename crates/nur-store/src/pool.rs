@@ -17,10 +17,18 @@ pub struct PoolStats {
     pub open: usize,
     pub idle: usize,
     pub max: usize,
+    /// Callers waiting for a connection to come back (the pool is exhausted).
+    pub waiting: usize,
+}
+
+struct State<C> {
+    idle: Vec<C>,
+    open: usize,
+    waiting: usize,
 }
 
 pub(crate) struct Pool<C> {
-    state: Mutex<(Vec<C>, usize)>,
+    state: Mutex<State<C>>,
     returned: Condvar,
     max: usize,
 }
@@ -28,7 +36,11 @@ pub(crate) struct Pool<C> {
 impl<C> Pool<C> {
     pub fn new(max: usize) -> Pool<C> {
         Pool {
-            state: Mutex::new((Vec::new(), 0)),
+            state: Mutex::new(State {
+                idle: Vec::new(),
+                open: 0,
+                waiting: 0,
+            }),
             returned: Condvar::new(),
             max: max.max(1),
         }
@@ -40,11 +52,11 @@ impl<C> Pool<C> {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let deadline = Instant::now() + WAIT;
         loop {
-            if let Some(c) = st.0.pop() {
+            if let Some(c) = st.idle.pop() {
                 return Ok(c);
             }
-            if st.1 < self.max {
-                st.1 += 1;
+            if st.open < self.max {
+                st.open += 1;
                 drop(st);
                 return connect().inspect_err(|_| self.forget());
             }
@@ -56,42 +68,45 @@ impl<C> Pool<C> {
                     WAIT.as_secs()
                 )));
             }
+            st.waiting += 1;
             st = self
                 .returned
                 .wait_timeout(st, left)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
+            st.waiting -= 1;
         }
     }
 
     /// A connection back in the pool.
     pub fn put(&self, c: C) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        st.0.push(c);
+        st.idle.push(c);
         self.returned.notify_one();
     }
 
     /// A connection that will not come back (broken, dropped): its place is free.
     pub fn forget(&self) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        st.1 = st.1.saturating_sub(1);
+        st.open = st.open.saturating_sub(1);
         self.returned.notify_one();
     }
 
     /// Every idle connection, taken out (to close them elsewhere).
     pub fn drain(&self) -> Vec<C> {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let n = st.0.len();
-        st.1 = st.1.saturating_sub(n);
-        std::mem::take(&mut st.0)
+        let n = st.idle.len();
+        st.open = st.open.saturating_sub(n);
+        std::mem::take(&mut st.idle)
     }
 
     pub fn stats(&self) -> PoolStats {
         let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         PoolStats {
-            open: st.1,
-            idle: st.0.len(),
+            open: st.open,
+            idle: st.idle.len(),
             max: self.max,
+            waiting: st.waiting,
         }
     }
 }
@@ -111,12 +126,17 @@ mod tests {
             PoolStats {
                 open: 2,
                 idle: 0,
-                max: 2
+                max: 2,
+                waiting: 0
             }
         );
         let p2 = p.clone();
         let waiter = std::thread::spawn(move || p2.get(|| panic!("no third connection")));
-        std::thread::sleep(Duration::from_millis(50));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while p.stats().waiting == 0 {
+            assert!(Instant::now() < deadline, "the third caller never waited");
+            std::thread::yield_now();
+        }
         p.put(a);
         assert_eq!(waiter.join().unwrap().unwrap(), 1);
         p.forget();

@@ -192,6 +192,11 @@ impl Collector for StoreCollector {
                 "Database connections the pool may open",
                 pool.max,
             ),
+            (
+                "nur_db_connections_waiting",
+                "Callers waiting for a database connection to come back",
+                pool.waiting,
+            ),
         ] {
             let g = ConstGauge::new(v as i64);
             let m = e.encode_descriptor(name, help, None, g.metric_type())?;
