@@ -12,6 +12,9 @@ use std::path::Path;
 
 pub struct Civil {
     index: HashMap<String, usize>,
+    /// The last written household's mobile numbers as written (`07XXXXXXXX`), by member
+    /// index: a read-only copy for the social registry's contact and wallet answers.
+    pub(crate) mobiles: Vec<(usize, String)>,
 }
 
 /// The code of `column` whose English label contains `label` (case-insensitive), or the
@@ -79,7 +82,10 @@ impl Civil {
                 )));
             }
         }
-        Ok(Civil { index })
+        Ok(Civil {
+            index,
+            mobiles: Vec::new(),
+        })
     }
 
     fn out<'a, 'c>(&self, outs: &'a mut [Out<'c>], g: &str) -> &'a mut Out<'c> {
@@ -101,7 +107,8 @@ impl Civil {
         let kada = liwa.kadas.get(hh.kada);
 
         // Personal records (the living and the dead).
-        for p in &hh.members {
+        self.mobiles.clear();
+        for (member, p) in hh.members.iter().enumerate() {
             let o = self.out(outs, "personal_info");
             let t = o.table;
             o.clear();
@@ -200,10 +207,9 @@ impl Civil {
             o.set("Building_Number", &rng.range(1, 250).to_string());
             if p.age(as_of) >= 18 {
                 let prefix = *rng.pick(&["077", "078", "079"]);
-                o.set(
-                    "Mobile_Number",
-                    &format!("{prefix}{:07}", rng.range(0, 9_999_999)),
-                );
+                let mobile = format!("{prefix}{:07}", rng.range(0, 9_999_999));
+                o.set("Mobile_Number", &mobile);
+                self.mobiles.push((member, mobile));
             }
             o.set("Last_Update_Date", &hh.issue_date.to_string());
             let pth = path(o);

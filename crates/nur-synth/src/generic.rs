@@ -4,6 +4,7 @@
 //! month going back from the as-of date); their text and coded columns stay the same across a
 //! person's rows, as an employer does across a year of salaries.
 
+use crate::ledger::{Capture, Ledger};
 use crate::names::Names;
 use crate::population::Household;
 use crate::rng::{cumulative, Rng};
@@ -48,12 +49,16 @@ struct Rule {
     rows: (i64, i64),
     ops: Vec<Op>,
     periodic: bool,
+    /// What the social-registry truth reads from this table's rows, if anything.
+    capture: Option<Capture>,
 }
 
 pub struct Generic {
     rules: Vec<Rule>,
     as_of: Date,
     foreign_serial: u64,
+    /// The last written household's captured rows (read-only copies of emitted cells).
+    pub(crate) ledger: Ledger,
 }
 
 impl Generic {
@@ -123,12 +128,14 @@ impl Generic {
                 rows: (i64::from(rows[0]), i64::from(rows[1].max(rows[0]))),
                 ops,
                 periodic,
+                capture: Capture::for_table(t),
             });
         }
         Generic {
             rules,
             as_of,
             foreign_serial: 0,
+            ledger: Ledger::default(),
         }
     }
 
@@ -150,13 +157,23 @@ impl Generic {
             .unwrap_or("");
         let as_of = self.as_of;
         // The household's representative for per-household registries: its first living adult.
-        let rep = hh.members.iter().find(|p| p.alive() && p.age(as_of) >= 18);
+        let rep = hh
+            .members
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.alive() && p.age(as_of) >= 18);
+        self.ledger.clear();
         for rule in &self.rules {
-            let subjects: Vec<&crate::population::Person> = match rule.per {
-                Per::Person => hh.members.iter().filter(|p| p.alive()).collect(),
+            let subjects: Vec<(usize, &crate::population::Person)> = match rule.per {
+                Per::Person => hh
+                    .members
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.alive())
+                    .collect(),
                 Per::Household => rep.into_iter().collect(),
             };
-            for p in subjects {
+            for (member, p) in subjects {
                 let age = p.age(as_of);
                 if age < rule.min_age || age > rule.max_age {
                     continue;
@@ -239,6 +256,9 @@ impl Generic {
                     }
                     let path = dir.join(format!("{}.csv", out.table.name));
                     out.emit(&path)?;
+                    if let Some(c) = &rule.capture {
+                        c.record(&out.cells, member, &mut self.ledger);
+                    }
                 }
             }
         }

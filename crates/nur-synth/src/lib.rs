@@ -7,13 +7,23 @@
 //! ([`generic`]). A small share of bad rows (invalid IDs, orphans, duplicates, malformed
 //! values, wrong field counts) is appended to each file ([`bad`]).
 
+mod accounts;
+mod applications;
 mod bad;
 mod civil;
 mod csvw;
+#[cfg(test)]
+mod form_check;
 mod generic;
+mod ledger;
 mod names;
 pub mod population;
 pub mod rng;
+mod sp;
+#[cfg(test)]
+mod sp_tests;
+mod survey;
+mod welfare;
 
 use csvw::CsvFile;
 use nur_core::catalog::TableSynth;
@@ -22,7 +32,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use applications::{Malformed, Misdeclaration};
 pub use names::Names;
+pub use sp::{SpFiles, SpManifest};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
@@ -43,6 +55,10 @@ pub struct SynthOptions {
     pub as_of: Date,
     /// Share of extra deliberately bad rows per table (each of five kinds gets a fifth).
     pub bad_share: f64,
+    /// The poverty line, JOD per person per month (Jordan's 2010 line).
+    pub poverty_line_jod: f64,
+    /// Share of persons whose latent consumption falls under the line (Jordan 2018: 15.7%).
+    pub poor_share: f64,
 }
 
 impl SynthOptions {
@@ -52,6 +68,8 @@ impl SynthOptions {
             seed,
             as_of: Date::new(2026, 10, 31).expect("valid date"),
             bad_share: 0.001,
+            poverty_line_jod: 68.0,
+            poor_share: 0.157,
         }
     }
 }
@@ -71,6 +89,8 @@ pub struct Manifest {
     pub households: u64,
     pub as_of: String,
     pub tables: BTreeMap<String, TableManifest>,
+    /// The social-registry files: truth, survey, applications, accounts.
+    pub sp: SpManifest,
 }
 
 /// One output file: its table, a reusable row buffer and the first good row (the template
@@ -166,6 +186,7 @@ pub fn generate_with_progress(
     let mut civil_outs = civil::Civil::new(catalog, &outs)?;
     let mut generic = generic::Generic::new(catalog, &outs, opts.as_of);
     let mut gen = population::Generator::new(opts.seed, &names, &catalog.geography, opts.as_of);
+    let mut social = sp::Sp::new(catalog, opts, dir, &names)?;
     let mut persons = 0u64;
     let mut households = 0u64;
     while persons < opts.persons {
@@ -174,6 +195,7 @@ pub fn generate_with_progress(
         households += 1;
         civil_outs.write(&mut outs, &mut gen.rng, catalog, &hh, opts.as_of, dir)?;
         generic.write(&mut outs, &mut gen.rng, &names, catalog, &hh, dir)?;
+        social.household(catalog, &hh, &generic.ledger, &civil_outs.mobiles)?;
         if households.is_multiple_of(PROGRESS_EVERY) || persons >= opts.persons {
             let rows = outs.iter().map(|o| o.file.rows).sum();
             progress.advanced(persons, opts.persons, rows);
@@ -196,6 +218,7 @@ pub fn generate_with_progress(
             },
         );
     }
+    let sp = social.finish(catalog)?;
     let manifest = Manifest {
         version: 1,
         seed: opts.seed,
@@ -203,6 +226,7 @@ pub fn generate_with_progress(
         households,
         as_of: opts.as_of.to_string(),
         tables,
+        sp,
     };
     let path = dir.join("manifest.json");
     std::fs::write(

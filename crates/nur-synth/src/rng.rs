@@ -4,6 +4,8 @@
 
 pub struct Rng {
     s: [u64; 4],
+    /// The second normal of the last Box–Muller pair, handed out by the next [`Rng::normal`].
+    spare: Option<f64>,
 }
 
 impl Rng {
@@ -18,6 +20,7 @@ impl Rng {
         };
         Rng {
             s: [next(), next(), next(), next()],
+            spare: None,
         }
     }
 
@@ -62,6 +65,20 @@ impl Rng {
         cumulative
             .partition_point(|&c| c <= x)
             .min(cumulative.len() - 1)
+    }
+
+    /// A standard normal draw (Box–Muller: two uniforms make two normals, the second kept
+    /// for the next call).
+    pub fn normal(&mut self) -> f64 {
+        if let Some(z) = self.spare.take() {
+            return z;
+        }
+        let u = 1.0 - self.f64();
+        let v = self.f64();
+        let r = (-2.0 * u.ln()).sqrt();
+        let (sin, cos) = (std::f64::consts::TAU * v).sin_cos();
+        self.spare = Some(r * sin);
+        r * cos
     }
 
     /// A small Poisson draw (Knuth), for household sizes and counts.
