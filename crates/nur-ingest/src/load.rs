@@ -178,6 +178,12 @@ fn input_files<'c>(dir: &Path, catalog: &'c Catalog) -> Result<Vec<InputFile<'c>
             .tables
             .iter()
             .find(|t| t.name.as_str().eq_ignore_ascii_case(&stem));
+        // `nur synth` writes the social registry's inputs (survey, applications, accounts,
+        // truth) as SP_* files beside the registry tables. They are no warehouse table, so
+        // they are left alone rather than quarantined as unknown files.
+        if table.is_none() && stem.starts_with("SP_") {
+            continue;
+        }
         files.push((path, format, table));
     }
     let person = catalog.dimensions.person.table.as_str();
