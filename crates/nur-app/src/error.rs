@@ -16,6 +16,11 @@ pub enum Kind {
     Unauthorized,
     /// Valid credentials, but this actor may not do this.
     Forbidden,
+    /// Well-formed, but the answers are refused: each refused answer is in `fields`.
+    Unprocessable,
+    /// The thing changed or is taken meanwhile (a draft edited elsewhere, a member in
+    /// another application).
+    Conflict,
     /// Too many attempts or requests from this address or for this account.
     TooMany,
     /// The service is busy (too many password checks under way): try again shortly.
@@ -33,6 +38,8 @@ pub struct AppError {
     pub kind: Kind,
     pub code: &'static str,
     pub message: String,
+    /// The refused answers, each at its field path with its message in both languages.
+    pub fields: Vec<nur_sp::FieldError>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -43,7 +50,22 @@ impl AppError {
             kind,
             code,
             message: message.into(),
+            fields: Vec::new(),
         }
+    }
+    /// Answers refused at their paths.
+    pub fn unprocessable(
+        code: &'static str,
+        message: impl Into<String>,
+        fields: Vec<nur_sp::FieldError>,
+    ) -> AppError {
+        AppError {
+            fields,
+            ..AppError::new(Kind::Unprocessable, code, message)
+        }
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::new(Kind::Conflict, code, message)
     }
     pub fn invalid(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::new(Kind::Invalid, code, message)

@@ -17,11 +17,13 @@ mod error;
 mod gateway;
 mod grants;
 mod guards;
+mod intake;
 mod persons;
 mod procedures;
 mod settings;
 pub mod signin;
 mod sources;
+mod sp_jobs;
 mod tokens;
 
 pub use accounts::{random_password, NewUser, UserChange};
@@ -33,11 +35,15 @@ pub use error::{AppError, Kind, Result};
 pub use gateway::{OperationResult, PreparedCall};
 pub use grants::prerequisites;
 pub use guards::GuardLimits;
+pub use intake::{
+    ApplicationView, HouseholdView, SocialRegistry, MAX_ANSWERS_BYTES, VERIFICATION_PURPOSE,
+};
 pub use persons::AccessReport;
 pub use procedures::SaveProcedure;
 pub use settings::SettingsChange;
 pub use signin::{Delivery, SignInPolicy};
 pub use sources::{IngestOutcome, MAX_EVENTS};
+pub use sp_jobs::{FactsReport, ImportReport, Rejected, FACTS_BATCH, IMPORT_BATCH};
 pub use tokens::{jwk_x, IssuedToken, TokenKeys, MAX_HEADER_TEXT};
 
 use nur_core::query::Limits;
@@ -57,6 +63,8 @@ pub struct Options {
     pub delivery: Option<Arc<dyn Delivery>>,
     /// Bounds on password checks, request rates and failures (`guards`).
     pub guards: GuardLimits,
+    /// The social registry's form, facts and program entity (Jordan's when none).
+    pub social_registry: Option<Arc<SocialRegistry>>,
 }
 
 /// The rooms every door leads into.
@@ -68,6 +76,7 @@ pub struct App {
     tokens: TokenKeys,
     delivery: Option<Arc<dyn Delivery>>,
     guards: guards::Guards,
+    sp: Arc<SocialRegistry>,
 }
 
 impl App {
@@ -80,6 +89,9 @@ impl App {
             options.token_ttl_secs
         };
         let tokens = TokenKeys::load(&store, ttl)?;
+        let sp = options
+            .social_registry
+            .unwrap_or_else(|| Arc::new(SocialRegistry::jordan(&catalog)));
         Ok(App {
             store,
             catalog,
@@ -88,6 +100,7 @@ impl App {
             tokens,
             delivery: options.delivery,
             guards: guards::Guards::new(options.guards),
+            sp,
         })
     }
 

@@ -5,6 +5,9 @@
 
 use cel::objects::{Key, Map};
 use cel::{Context, Program, Value};
+
+/// An evaluation context (the root of a thread, or one household's scope).
+pub type Scope<'p, 'v> = Context<'p, 'v>;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::sync::Arc;

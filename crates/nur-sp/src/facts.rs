@@ -88,10 +88,18 @@ pub struct CheckDef {
     pub label: Label,
 }
 
+/// Where the civil registry records deaths (a member with a death record is refused).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeathsDef {
+    pub table: String,
+    pub date: String,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct FactsDef {
     pub name: String,
     pub version: u32,
+    pub deaths: DeathsDef,
     pub inputs: Vec<InputDef>,
     #[serde(default)]
     pub checks: Vec<CheckDef>,
@@ -161,6 +169,19 @@ impl FactsDef {
     /// not in the middle of a national run.
     pub fn from_json(text: &str, catalog: &Catalog) -> Result<FactsDef, FactsError> {
         let mut def: FactsDef = serde_json::from_str(text)?;
+        if catalog
+            .table(&def.deaths.table)
+            .and_then(|t| t.column(&def.deaths.date))
+            .is_none()
+        {
+            return Err(invalid(
+                "deaths".into(),
+                format!(
+                    "no column {}.{} in the catalog",
+                    def.deaths.table, def.deaths.date
+                ),
+            ));
+        }
         let mut names = std::collections::HashSet::new();
         for (i, input) in def.inputs.iter().enumerate() {
             let at = format!("inputs[{i}] ({})", input.name);

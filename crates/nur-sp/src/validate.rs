@@ -14,7 +14,7 @@ use serde_json::{Map, Value as Json};
 pub const MAX_TEXT: usize = 500;
 
 /// One refused answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub path: String,
     pub code: String,

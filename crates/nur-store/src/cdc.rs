@@ -344,6 +344,31 @@ fn capped(payload: &str) -> std::borrow::Cow<'_, str> {
     format!("{}… [cut: {} bytes in all]", &payload[..end], payload.len()).into()
 }
 
+/// Marks the social-registry households whose members the changes name (in a
+/// national-number column) for re-verification, in the changes' transaction.
+fn mark_households(tx: &mut dyn Tx, source: &str, fresh: &[&Change]) -> Result<()> {
+    let mut by_reason: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for c in fresh {
+        for (i, v) in &c.columns {
+            let is_person = c
+                .table
+                .columns
+                .get(*i)
+                .is_some_and(|col| col.ty == ColumnType::NationalNumber);
+            if let (true, Value::Text(nn)) = (is_person, v) {
+                let reason = format!("{} {:?} from {source}", c.table.name, c.op);
+                by_reason.entry(reason).or_default().push(nn.as_str());
+            }
+        }
+    }
+    for (reason, mut persons) in by_reason {
+        persons.sort_unstable();
+        persons.dedup();
+        crate::sp::mark_reverify(tx, &persons, &reason)?;
+    }
+    Ok(())
+}
+
 fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
     let lock = match d {
         Dialect::Postgres => " FOR UPDATE",
@@ -392,6 +417,7 @@ fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
         }
     }
     crate::cdc_write::write(tx, d, &b.source, &fresh, now)?;
+    mark_households(tx, &b.source, &fresh)?;
     for dl in &b.dead {
         if let Some(p) = &dl.position {
             if !b.snapshot && !past(&committed, p) {

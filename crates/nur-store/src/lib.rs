@@ -17,6 +17,7 @@ mod pool;
 mod portal;
 mod postgres;
 mod query;
+mod sp;
 mod sql;
 mod sqlite;
 mod stats;
@@ -34,12 +35,16 @@ pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow,
 pub use error::StoreError;
 pub use group::GroupStats;
 pub use keys::SigningKeyRow;
-pub use lookup::{Household, PersonRecord};
+pub use lookup::{Household, PersonRecord, RowsByTable};
 pub use pool::PoolStats;
 pub use portal::{
     AccountChange, AccountRow, AccountWrite, ResetRow, ResetWrite, SessionRow, SessionWrite,
 };
 pub use query::QueryRows;
+pub use sp::{
+    ApplicationRow, DiscrepancyRow, FactsRow, FieldFailure, JobRow, NewApplication, SpConflict,
+    Submission, VerificationRow,
+};
 pub use stats::{QuarantineEntry, Stats, TableStats};
 pub use url::{DbUrl, OpenMode};
 
@@ -199,6 +204,19 @@ impl Store {
             Store::Postgres(s) => &s.fail_next_write,
         };
         flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The rows of `tables` naming each of `keys` in a national-number column, by key and
+    /// table, with lineage. No grant is applied here: the use case filters what it reads.
+    pub fn registry_rows(
+        &self,
+        tables: &[&Table],
+        keys: &[&str],
+    ) -> Result<std::collections::BTreeMap<String, RowsByTable>> {
+        match self {
+            Store::Sqlite(s) => s.registry_rows(tables, keys),
+            Store::Postgres(s) => s.registry_rows(tables, keys),
+        }
     }
 
     /// Runs `f` over one read snapshot: what it reads is consistent with itself (an access

@@ -126,3 +126,36 @@ pub fn person(
         records,
     }))
 }
+
+/// Registry rows by table, for one person.
+pub type RowsByTable = BTreeMap<String, Vec<Map<String, Json>>>;
+
+/// The rows of `tables` naming each of `keys` in one of their national-number columns, by
+/// key and table, with their lineage: what the social registry verifies a household's
+/// members against (the same indexed fetch as a lookup, over only the tables it needs).
+pub fn rows_for(
+    tables: &[&Table],
+    keys: &[&str],
+    fetch: &mut Fetch<'_>,
+) -> Result<BTreeMap<String, RowsByTable>> {
+    let mut out: BTreeMap<String, RowsByTable> = BTreeMap::new();
+    for key in keys {
+        let by_table = out.entry((*key).to_owned()).or_default();
+        for t in tables {
+            let mut rows = Vec::new();
+            for c in t
+                .columns
+                .iter()
+                .filter(|c| c.ty == ColumnType::NationalNumber)
+            {
+                for (v, l) in fetch(t, c.name.as_str(), key)? {
+                    rows.push(to_map(t, &v, Some(&l)));
+                }
+            }
+            if !rows.is_empty() {
+                by_table.insert(t.name.to_string(), rows);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -52,9 +52,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/common/0006_dead_letter_digest.sql"),
         postgres: include_str!("migrations/common/0006_dead_letter_digest.sql"),
     },
+    Migration {
+        version: 7,
+        name: "social registry",
+        sqlite: include_str!("migrations/common/0007_social_registry.sql"),
+        postgres: include_str!("migrations/common/0007_social_registry.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 6;
+pub const LATEST: i64 = 7;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

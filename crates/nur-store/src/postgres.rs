@@ -224,8 +224,22 @@ impl PgStore {
         catalog: &Catalog,
         nn: &NationalNumber,
     ) -> Result<Option<PersonRecord>> {
+        self.with_fetch(|fetch| lookup::person(catalog, nn, fetch))
+    }
+
+    /// Registry rows of `tables` naming each of `keys` (`lookup::rows_for`).
+    pub fn registry_rows(
+        &self,
+        tables: &[&nur_core::Table],
+        keys: &[&str],
+    ) -> Result<std::collections::BTreeMap<String, lookup::RowsByTable>> {
+        self.with_fetch(|fetch| lookup::rows_for(tables, keys, fetch))
+    }
+
+    /// Runs `f` with the indexed fetch of rows by one column's value, on one connection.
+    fn with_fetch<T>(&self, f: impl FnOnce(&mut lookup::Fetch<'_>) -> Result<T>) -> Result<T> {
         let mut c = self.conn()?;
-        lookup::person(catalog, nn, &mut |table, column, key| {
+        f(&mut |table, column, key| {
             let st = c.prepared(&self.lookup_sql.get(D, table, column))?;
             let rows = c.query(&st, &[&key])?;
             let n = table.columns.len();

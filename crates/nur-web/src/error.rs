@@ -22,6 +22,19 @@ pub struct ErrorDetail {
     pub code: String,
     /// For the person who asked.
     pub message: String,
+    /// Refused answers (422), each at its field path, in the requested language.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldErrorBody>,
+}
+
+/// One refused answer.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct FieldErrorBody {
+    /// Where, e.g. `household.members[2].national_number`.
+    pub path: String,
+    /// Stable, e.g. `required`, `above_max`, `unknown_member`.
+    pub code: String,
+    pub message: String,
 }
 
 #[derive(Debug)]
@@ -29,6 +42,7 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    fields: Vec<FieldErrorBody>,
 }
 
 impl ApiError {
@@ -37,6 +51,7 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
+            fields: Vec::new(),
         }
     }
     pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -44,6 +59,7 @@ impl ApiError {
             status: StatusCode::NOT_FOUND,
             code,
             message: message.into(),
+            fields: Vec::new(),
         }
     }
     pub fn unauthorized(message: impl Into<String>) -> ApiError {
@@ -51,6 +67,7 @@ impl ApiError {
             status: StatusCode::UNAUTHORIZED,
             code: "unauthorized",
             message: message.into(),
+            fields: Vec::new(),
         }
     }
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -58,6 +75,7 @@ impl ApiError {
             status: StatusCode::FORBIDDEN,
             code,
             message: message.into(),
+            fields: Vec::new(),
         }
     }
     pub fn upstream(
@@ -69,6 +87,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            fields: Vec::new(),
         }
     }
     /// A request an extractor refused, with the status axum chose for it.
@@ -77,6 +96,7 @@ impl ApiError {
             status,
             code,
             message,
+            fields: Vec::new(),
         }
     }
     pub fn status(&self) -> StatusCode {
@@ -94,6 +114,26 @@ impl ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal",
             message: "internal error; the cause is in the server log".into(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+impl ApiError {
+    /// A use case's error with its refused answers in `lang`.
+    pub fn from_app_in(e: nur_app::AppError, lang: nur_sp::Lang) -> ApiError {
+        let fields = e
+            .fields
+            .iter()
+            .map(|f| FieldErrorBody {
+                path: f.path.clone(),
+                code: f.code.clone(),
+                message: f.message.get(lang).to_owned(),
+            })
+            .collect();
+        ApiError {
+            fields,
+            ..ApiError::from(e)
         }
     }
 }
@@ -106,6 +146,8 @@ impl From<nur_app::AppError> for ApiError {
             Kind::NotFound => StatusCode::NOT_FOUND,
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::Conflict => StatusCode::CONFLICT,
             Kind::TooMany => StatusCode::TOO_MANY_REQUESTS,
             Kind::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Kind::Upstream => StatusCode::BAD_GATEWAY,
@@ -117,6 +159,7 @@ impl From<nur_app::AppError> for ApiError {
             status,
             code: e.code,
             message: e.message,
+            fields: Vec::new(),
         }
     }
 }
@@ -178,6 +221,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message,
+                fields: self.fields,
             },
         };
         let mut resp = (self.status, Json(body)).into_response();

@@ -10,6 +10,7 @@ mod ingest;
 pub mod metrics;
 mod openapi;
 pub mod portal;
+mod sp;
 pub mod upstream;
 
 use axum::extract::State;
@@ -103,6 +104,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sources", get(ingest::sources))
         .route("/metrics", get(ingest::metrics))
         .route("/api/v1/persons/{national_number}", get(data::person))
+        .route("/api/v1/sp/form", get(sp::form))
+        .route("/api/v1/sp/applications", post(sp::create))
+        .route(
+            "/api/v1/sp/applications/{id}",
+            get(sp::get_one).put(sp::update),
+        )
+        .route("/api/v1/sp/applications/{id}/submit", post(sp::submit))
+        .route("/api/v1/sp/households/{id}", get(sp::household))
         .route(
             "/api/v1/persons/{national_number}/access-log",
             get(data::access_log),
@@ -177,6 +186,17 @@ pub async fn serve(
             let _ = tokio::task::spawn_blocking(move || app.flush_refusals(false)).await;
         }
     });
+    // Households whose members' registry rows changed are re-verified as the changes land.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let worker = {
+        let (app, stop) = (state.app.clone(), stop.clone());
+        std::thread::spawn(move || {
+            app.reverify_worker(
+                &|| stop.load(std::sync::atomic::Ordering::Relaxed),
+                std::time::Duration::from_millis(250),
+            )
+        })
+    };
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -184,6 +204,8 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     flusher.abort();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = tokio::task::spawn_blocking(move || worker.join()).await;
     let _ = tokio::task::spawn_blocking(move || last.flush_refusals(true)).await;
     served
 }

@@ -219,6 +219,11 @@ pub enum Command {
         #[command(subcommand)]
         cmd: crate::access::KeysCmd,
     },
+    /// The social registry: import applications, compute household facts, re-verify.
+    Sp {
+        #[command(subcommand)]
+        cmd: crate::sp::SpCmd,
+    },
 }
 
 #[derive(Subcommand)]

@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod progress;
 mod sources;
+mod sp;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
@@ -42,6 +43,10 @@ fn main() -> Result<()> {
         Command::Keys { cmd } => {
             let app = app(&cfg, &catalog)?;
             access::keys(&app, cmd)?;
+        }
+        Command::Sp { cmd } => {
+            let app = app(&cfg, &catalog)?;
+            sp::run(&app, cmd)?;
         }
         Command::Synth { persons, seed, out } => {
             let started = std::time::Instant::now();
@@ -179,8 +184,9 @@ fn main() -> Result<()> {
         Command::Ingest {
             cmd: IngestCmd::Run { source },
         } => {
-            let store = open(&cfg, &catalog)?;
-            sources::run(store, catalog, source)?;
+            let store = Arc::new(open(&cfg, &catalog)?);
+            let app = Arc::new(App::new(store.clone(), catalog.clone(), options(&cfg))?);
+            sources::run(app, store, catalog, source)?;
         }
         Command::Grant(a) => access::change_grants(&app(&cfg, &catalog)?, a, true)?,
         Command::Revoke(a) => access::change_grants(&app(&cfg, &catalog)?, a, false)?,
@@ -406,6 +412,7 @@ fn options(cfg: &Config) -> nur_app::Options {
         signin: cfg.signin_policy(),
         delivery: None,
         guards: cfg.guard_limits(),
+        social_registry: None,
     }
 }
 

@@ -278,14 +278,30 @@ pub fn command(app: &App, cmd: SourceCmd) -> Result<()> {
 }
 
 /// Follows the configured sources until SIGINT or SIGTERM.
-pub fn run(store: Store, catalog: Arc<Catalog>, only: Option<String>) -> Result<()> {
+/// Follows the sources until stopped; beside them, the social registry's re-verification
+/// worker handles the households their changes mark.
+pub fn run(
+    app: Arc<nur_app::App>,
+    store: Arc<Store>,
+    catalog: Arc<Catalog>,
+    only: Option<String>,
+) -> Result<()> {
     let stop = Control::default();
     on_signal(stop.clone())?;
     println!(
         "following sources{} (Ctrl-C stops)",
         only.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
     );
-    cdc::run_sources(Arc::new(store), catalog, only, stop).map_err(|e| anyhow!(e))
+    let worker = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            app.reverify_worker(&|| stop.stopped(), std::time::Duration::from_millis(250))
+        })
+    };
+    let out = cdc::run_sources(store, catalog, only, stop.clone()).map_err(|e| anyhow!(e));
+    stop.stop();
+    let _ = worker.join();
+    out
 }
 
 /// Sets `stop` on SIGINT or SIGTERM.

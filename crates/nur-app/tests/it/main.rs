@@ -804,3 +804,5 @@ macro_rules! both {
 }
 
 both!(grants, procedures, clients, accounts, settings, upstreams, sources, keys, data, signin);
+
+mod intake;
