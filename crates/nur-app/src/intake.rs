@@ -44,6 +44,64 @@ impl SocialRegistry {
     }
 }
 
+impl SocialRegistry {
+    /// The columns the registry reads, table by table — what its entity needs granted and
+    /// nothing more: identity, keys, the facts' inputs and their filters, deaths, the
+    /// family booklet's head and governorate.
+    pub fn needed_columns(&self, catalog: &Catalog) -> Vec<(Ident, Ident)> {
+        let mut wanted: std::collections::BTreeSet<(String, String)> = Default::default();
+        let add_identity =
+            |t: &nur_core::Table, wanted: &mut std::collections::BTreeSet<(String, String)>| {
+                for c in t
+                    .columns
+                    .iter()
+                    .filter(|c| c.ty == nur_core::ColumnType::NationalNumber)
+                {
+                    wanted.insert((t.name.to_string(), c.name.to_string()));
+                }
+                for k in &t.key {
+                    wanted.insert((t.name.to_string(), k.to_string()));
+                }
+            };
+        for input in &self.facts.inputs {
+            let Some(t) = catalog.table(&input.table) else {
+                continue;
+            };
+            add_identity(t, &mut wanted);
+            for c in input.column.iter().chain(input.filter.keys()) {
+                wanted.insert((t.name.to_string(), c.clone()));
+            }
+        }
+        let dims = &catalog.dimensions;
+        let person = catalog.person_table();
+        add_identity(person, &mut wanted);
+        for c in [
+            &dims.person.birth_date,
+            &dims.person.gender,
+            &dims.person.civil_record_id,
+        ] {
+            wanted.insert((person.name.to_string(), c.to_string()));
+        }
+        let booklet = catalog.household_table();
+        add_identity(booklet, &mut wanted);
+        for c in [
+            &dims.household.civil_record_id,
+            &dims.household.head,
+            &dims.household.governorate,
+        ] {
+            wanted.insert((booklet.name.to_string(), c.to_string()));
+        }
+        if let Some(t) = catalog.table(&self.facts.deaths.table) {
+            add_identity(t, &mut wanted);
+            wanted.insert((t.name.to_string(), self.facts.deaths.date.clone()));
+        }
+        wanted
+            .into_iter()
+            .filter_map(|(t, c)| Some((Ident::parse(&t).ok()?, Ident::parse(&c).ok()?)))
+            .collect()
+    }
+}
+
 /// An application as the doors show it.
 #[derive(Debug, Clone)]
 pub struct ApplicationView {
@@ -400,6 +458,7 @@ impl App {
             .map(str::to_owned)
             .collect();
         t.push(self.catalog.person_table().name.to_string());
+        t.push(self.catalog.household_table().name.to_string());
         t.push(self.sp.facts.deaths.table.clone());
         t.sort();
         t.dedup();
@@ -414,28 +473,12 @@ impl App {
         grants: &Grants,
         keys: &[&str],
     ) -> Result<BTreeMap<String, RowsByTable>> {
-        self.granted_rows_with(grants, keys, &[])
-    }
-
-    /// [`App::granted_rows`], also reading the `extra` tables.
-    pub(crate) fn granted_rows_with(
-        &self,
-        grants: &Grants,
-        keys: &[&str],
-        extra: &[&str],
-    ) -> Result<BTreeMap<String, RowsByTable>> {
         let c = &self.catalog;
         let tables: Vec<&nur_core::Table> = self
             .needed_tables()
             .iter()
             .filter_map(|t| c.table(t))
             .filter(|t| grants.table(c, &t.name))
-            .chain(
-                extra
-                    .iter()
-                    .filter_map(|t| c.table(t))
-                    .filter(|t| grants.table(c, &t.name)),
-            )
             .collect();
         let mut rows = self.store.registry_rows(&tables, keys)?;
         for by_table in rows.values_mut() {

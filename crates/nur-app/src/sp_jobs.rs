@@ -278,8 +278,7 @@ impl App {
             .iter()
             .flat_map(|(_, m)| m.iter().map(String::as_str))
             .collect();
-        let household_table = self.catalog.household_table().name.to_string();
-        let mut rows = self.granted_rows_with(grants, &keys, &[household_table.as_str()])?;
+        let mut rows = self.granted_rows(grants, &keys)?;
         let ids: Vec<&str> = households.iter().map(|(h, _)| h.as_str()).collect();
         let answers = self.store.sp_submitted_answers(&ids)?;
         // Every registry read is the program entity's audited access; events name at most

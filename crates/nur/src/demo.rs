@@ -20,6 +20,11 @@ const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
     ("auditor", "Auditor", Role::Auditor, None),
 ];
 
+/// Where the demo's synthetic population is written.
+pub fn synth_dir(dir: &Path, persons: u64, seed: u64) -> std::path::PathBuf {
+    dir.join(format!("synth-{persons}-{seed}"))
+}
+
 pub fn prepare(catalog: &Catalog, dir: &Path, persons: u64, seed: u64) -> Result<Store> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let db_path = dir.join("nur.db");
@@ -34,7 +39,7 @@ pub fn prepare(catalog: &Catalog, dir: &Path, persons: u64, seed: u64) -> Result
         .map(|t| t.rows)
         .unwrap_or(0);
     if person_rows == 0 {
-        let synth_dir = dir.join(format!("synth-{persons}-{seed}"));
+        let synth_dir = synth_dir(dir, persons, seed);
         if !synth_dir.join("manifest.json").exists() {
             println!(
                 "generating {persons} synthetic persons in {} …",

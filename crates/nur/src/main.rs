@@ -9,6 +9,7 @@ mod bench_ingest;
 mod cli;
 mod config;
 mod demo;
+mod demo_sp;
 mod progress;
 mod sources;
 mod sp;
@@ -312,6 +313,7 @@ fn main() -> Result<()> {
             );
             demo::access(&app, &data_dir, listen, upstream_at)?;
             demo::sources(&app, &data_dir, listen)?;
+            demo_sp::social_registry(&app, &demo::synth_dir(&data_dir, persons, seed), listen)?;
             drop(app);
             let mut cfg = cfg;
             if cfg.delivery.outbox.is_none() {

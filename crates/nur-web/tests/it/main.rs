@@ -16,6 +16,7 @@ mod ingest;
 mod openapi;
 mod portal;
 mod security;
+mod sp;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
 use portal::{
@@ -23,6 +24,7 @@ use portal::{
     portal_settings_users_and_clients, portal_sign_in_and_lockout,
 };
 use security::*;
+use sp::intake_api_answers_in_the_callers_language;
 
 struct App {
     addr: std::net::SocketAddr,
@@ -462,6 +464,7 @@ both!(
     operational_endpoints_need_the_token_and_tls_is_pinned,
     a_flood_of_sign_ins_is_told_busy_not_served,
     the_auditor_reads_the_trail_and_no_data,
+    intake_api_answers_in_the_callers_language,
 );
 
 fn health_and_person_lookup(b: Backend) {

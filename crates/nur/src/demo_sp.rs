@@ -1,0 +1,99 @@
+//! The demo's social registry: NAF granted exactly the columns intake verification and the
+//! household facts read (as the custodians would grant them), the synthetic applications
+//! imported and verified, every household's facts computed, and what to look at printed.
+
+use anyhow::Result;
+use nur_app::{App, Caller};
+use nur_core::grant::{GrantChange, Target};
+use std::path::Path;
+
+fn demo() -> Caller {
+    Caller::operator("demo")
+}
+
+/// Idempotent: the grants are set once, the applications imported once (a re-import
+/// changes nothing), the facts computed when no household has any yet.
+pub fn social_registry(app: &App, synth_dir: &Path, api_at: std::net::SocketAddr) -> Result<()> {
+    let catalog = app.catalog();
+    let sp = app.social_registry();
+    let mut wanted = Vec::new();
+    for (table, column) in sp.needed_columns(catalog) {
+        let custodian_is_naf = catalog
+            .table(table.as_str())
+            .is_some_and(|t| t.custodian() == &sp.entity);
+        if custodian_is_naf {
+            continue;
+        }
+        wanted.push((
+            GrantChange {
+                consumer: sp.entity.clone(),
+                target: Target::Column { table, column },
+            },
+            true,
+        ));
+    }
+    app.set_grants(&demo(), &wanted)?;
+    let file = synth_dir.join("SP_Applications.jsonl");
+    let known = app.store().sp_counts()?.0;
+    if known.is_empty() && file.exists() {
+        println!(
+            "\nimporting the synthetic applications of {} …",
+            file.display()
+        );
+        let mut input = std::io::BufReader::new(std::fs::File::open(&file)?);
+        let r = app.import_applications(&demo(), &mut input, &mut |_| {})?;
+        println!(
+            "  {} imported ({} with discrepancies), {} rejected",
+            r.imported,
+            r.with_discrepancies,
+            r.rejected.len()
+        );
+        for x in r.rejected.iter().take(5) {
+            println!(
+                "  rejected line {} {}: {}",
+                x.line,
+                x.reference.as_deref().unwrap_or(""),
+                x.reasons.first().map(String::as_str).unwrap_or("")
+            );
+        }
+        let f = app.compute_all_facts(&demo(), nur_app::FACTS_BATCH, true, &mut |_, _| {})?;
+        println!(
+            "  facts computed for {} households ({} applicants)",
+            f.households, f.applicants
+        );
+    }
+    let (by_status, by_kind) = app.store().sp_counts()?;
+    println!("\nSocial registry (NAF):");
+    let counts = |c: &[(String, i64)]| {
+        c.iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("  applications: {}", counts(&by_status));
+    println!("  discrepancies: {}", counts(&by_kind));
+    if let Some(example) = app
+        .store()
+        .sp_applications(Some("submitted"), 200)?
+        .into_iter()
+        .find(|a| {
+            app.store()
+                .sp_verification(&a.id)
+                .ok()
+                .flatten()
+                .is_some_and(|v| !v.discrepancies.is_empty())
+        })
+    {
+        println!(
+            "  an application with discrepancies: {} (household {})",
+            example.id, example.household
+        );
+        println!("    curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept-Language: en' http://{api_at}/api/v1/sp/applications/{}", example.id);
+        println!(
+            "    curl -s -H \"Authorization: Bearer $TOKEN\" http://{api_at}/api/v1/sp/households/{}",
+            example.household
+        );
+    }
+    println!("  caseworkers: the NAFUser account above; the form: http://{api_at}/api/v1/sp/form");
+    Ok(())
+}
