@@ -28,6 +28,9 @@ pub enum SpCmd {
         #[arg(long)]
         actor: Option<String>,
     },
+    /// The columns the social registry reads, by custodian and table: what its entity must
+    /// be granted (one line per table: CUSTODIAN TABLE COLUMN,COLUMN,…).
+    Needs,
     /// Re-verify the households that registry changes marked (one pass; `nur serve` and
     /// `nur ingest run` do it continuously).
     Reverify {
@@ -120,6 +123,23 @@ pub fn run(app: &App, cmd: SpCmd) -> Result<()> {
             );
             for (h, e) in r.errors.iter().take(10) {
                 println!("  {h}: {e}");
+            }
+        }
+        SpCmd::Needs => {
+            let catalog = app.catalog();
+            let mut by_table: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+            for (t, c) in app.social_registry().needed_columns(catalog) {
+                by_table
+                    .entry(t.to_string())
+                    .or_default()
+                    .push(c.to_string());
+            }
+            for (t, cols) in by_table {
+                let custodian = catalog
+                    .table(&t)
+                    .map(|t| t.custodian().to_string())
+                    .unwrap_or_default();
+                println!("{custodian} {t} {}", cols.join(","));
             }
         }
         SpCmd::Reverify { limit, actor } => {
