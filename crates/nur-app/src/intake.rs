@@ -184,6 +184,14 @@ fn household_of(answers: &Json) -> String {
         .to_owned()
 }
 
+/// The national numbers the answers name (the members the civil registry can verify).
+pub(crate) fn national_numbers(c: &Checked) -> Vec<&str> {
+    c.members
+        .iter()
+        .filter_map(|m| m.national_number.as_deref())
+        .collect()
+}
+
 fn member_keys(c: &Checked) -> Vec<String> {
     let mut keys: Vec<String> = c
         .members
@@ -351,6 +359,18 @@ impl App {
         answers: &Json,
         grants: &Grants,
     ) -> Result<Submission> {
+        let checked = self.checked_for_submission(answers, grants)?;
+        let rows = self.granted_rows(grants, &national_numbers(&checked))?;
+        self.finish_submission(caller, new, id, revision, checked, &rows, grants)
+    }
+
+    /// The answers checked for a submission, and the civil registry granted (without it no
+    /// member can be verified).
+    pub(crate) fn checked_for_submission(
+        &self,
+        answers: &Json,
+        grants: &Grants,
+    ) -> Result<Checked> {
         let checked = self.check_answers(answers, Stage::Submit);
         if !checked.errors.is_empty() {
             return Err(AppError::unprocessable(
@@ -359,11 +379,6 @@ impl App {
                 checked.errors,
             ));
         }
-        let keys: Vec<&str> = checked
-            .members
-            .iter()
-            .filter_map(|m| m.national_number.as_deref())
-            .collect();
         let person_table = &self.catalog.person_table().name;
         if !grants.table(&self.catalog, person_table) {
             return Err(AppError::forbidden(
@@ -374,7 +389,23 @@ impl App {
                 ),
             ));
         }
-        let rows = self.granted_rows(grants, &keys)?;
+        Ok(checked)
+    }
+
+    /// Verifies checked answers against registry rows read beforehand (`rows` may hold
+    /// other households' members too: an import reads a whole batch at once).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn finish_submission(
+        &self,
+        caller: &Caller,
+        new: Option<NewApplication>,
+        id: &str,
+        revision: Option<i64>,
+        checked: Checked,
+        rows: &BTreeMap<String, RowsByTable>,
+        grants: &Grants,
+    ) -> Result<Submission> {
+        let keys = national_numbers(&checked);
         let reading = self.reading(rows, &checked, grants);
         let v = verify::verify(
             &self.catalog,
@@ -501,7 +532,7 @@ impl App {
 
     fn reading(
         &self,
-        mut rows: BTreeMap<String, RowsByTable>,
+        rows: &BTreeMap<String, RowsByTable>,
         checked: &Checked,
         grants: &Grants,
     ) -> Reading {
@@ -517,7 +548,7 @@ impl App {
                 let Some(nn) = m.national_number.as_deref() else {
                     return MemberRegistry::default();
                 };
-                let mut by_table = rows.remove(nn).unwrap_or_default();
+                let mut by_table = rows.get(nn).cloned().unwrap_or_default();
                 let mut seen = Map::new();
                 for (t, list) in &by_table {
                     tables.insert(t.clone());

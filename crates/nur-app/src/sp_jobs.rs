@@ -55,7 +55,15 @@ pub struct FactsReport {
 
 /// One import line: already imported (`None`), ready to write with its reference, or
 /// refused (with its reference when it has one).
-type LineOutcome = std::result::Result<Option<(String, Submission)>, (Option<String>, AppError)>;
+type LineOutcome = std::result::Result<Option<Checked>, (Option<String>, AppError)>;
+
+/// A line checked and waiting for its batch's registry read.
+struct Checked {
+    line: u64,
+    reference: String,
+    new: NewApplication,
+    answers: nur_sp::Checked,
+}
 
 fn reasons(e: &AppError) -> Vec<String> {
     if e.fields.is_empty() {
@@ -78,7 +86,7 @@ impl App {
         progress: &mut dyn FnMut(&ImportReport),
     ) -> Result<ImportReport> {
         let mut report = ImportReport::default();
-        let mut pending: Vec<(u64, String, Submission)> = Vec::new();
+        let mut pending: Vec<Checked> = Vec::new();
         let mut grants = self.grants_now(&self.sp.entity)?;
         let mut line = String::new();
         loop {
@@ -94,9 +102,9 @@ impl App {
             if line.trim().is_empty() {
                 continue;
             }
-            match self.import_line(caller, &line, &grants) {
+            match self.import_line(caller, &line, at, &grants) {
                 Ok(None) => report.unchanged += 1,
-                Ok(Some((r, s))) => pending.push((at, r, s)),
+                Ok(Some(c)) => pending.push(c),
                 Err((reference, e)) => report.rejected.push(Rejected {
                     line: at,
                     reference,
@@ -104,17 +112,17 @@ impl App {
                 }),
             }
             if pending.len() >= IMPORT_BATCH {
-                self.import_batch(&mut pending, &mut report)?;
+                self.import_batch(caller, &mut pending, &grants, &mut report)?;
                 progress(&report);
                 grants = self.grants_now(&self.sp.entity)?;
             }
         }
-        self.import_batch(&mut pending, &mut report)?;
+        self.import_batch(caller, &mut pending, &grants, &mut report)?;
         progress(&report);
         Ok(report)
     }
 
-    fn import_line(&self, caller: &Caller, line: &str, grants: &Grants) -> LineOutcome {
+    fn import_line(&self, caller: &Caller, line: &str, at: u64, grants: &Grants) -> LineOutcome {
         let doc: Json = serde_json::from_str(line).map_err(|e| {
             (
                 None,
@@ -177,23 +185,49 @@ impl App {
             answers: answers.to_string(),
             created_by: caller.actor.name().to_owned(),
         };
-        let s = self
-            .prepare_submission(caller, Some(new), &id, None, &answers, grants)
+        let answers = self
+            .checked_for_submission(&answers, grants)
             .map_err(fail)?;
-        Ok(Some((reference, s)))
+        Ok(Some(Checked {
+            line: at,
+            reference,
+            new,
+            answers,
+        }))
     }
 
+    /// Verifies a batch of checked lines against one registry read for all their members,
+    /// and writes the verified ones in one transaction.
     fn import_batch(
         &self,
-        pending: &mut Vec<(u64, String, Submission)>,
+        caller: &Caller,
+        pending: &mut Vec<Checked>,
+        grants: &Grants,
         report: &mut ImportReport,
     ) -> Result<()> {
         if pending.is_empty() {
             return Ok(());
         }
-        let batch: Vec<Submission> = pending.iter().map(|(_, _, s)| s.clone()).collect();
+        let keys: Vec<&str> = pending
+            .iter()
+            .flat_map(|c| crate::intake::national_numbers(&c.answers))
+            .collect();
+        let rows = self.granted_rows(grants, &keys)?;
+        let mut ready: Vec<(u64, String, Submission)> = Vec::with_capacity(pending.len());
+        for c in pending.drain(..) {
+            let id = c.new.id.clone();
+            match self.finish_submission(caller, Some(c.new), &id, None, c.answers, &rows, grants) {
+                Ok(s) => ready.push((c.line, c.reference, s)),
+                Err(e) => report.rejected.push(Rejected {
+                    line: c.line,
+                    reference: Some(c.reference),
+                    reasons: reasons(&e),
+                }),
+            }
+        }
+        let batch: Vec<Submission> = ready.iter().map(|(_, _, s)| s.clone()).collect();
         let results = self.store.sp_submit_many(&batch)?;
-        for ((line, reference, s), r) in pending.drain(..).zip(results) {
+        for ((line, reference, s), r) in ready.into_iter().zip(results) {
             match r {
                 Ok(_) => {
                     report.imported += 1;
@@ -210,6 +244,7 @@ impl App {
                 }),
             }
         }
+        report.rejected.sort_by_key(|r| r.line);
         Ok(())
     }
 
@@ -244,7 +279,6 @@ impl App {
         let mut cursor = job.cursor.clone();
         let mut done = job.done as u64;
         let total = job.total as u64;
-        let root = nur_sp::expr::root();
         loop {
             let households =
                 self.store
@@ -254,7 +288,7 @@ impl App {
             };
             let last = last.clone();
             let grants = self.grants_now(&self.sp.entity)?;
-            let rows = self.facts_batch(caller, &households, &grants, &root, &mut report)?;
+            let rows = self.facts_batch(caller, &households, &grants, &mut report)?;
             self.store
                 .sp_put_facts(&rows, Some((JOB, &last, households.len() as i64)))?;
             done += households.len() as u64;
@@ -271,7 +305,6 @@ impl App {
         caller: &Caller,
         households: &[(String, Vec<String>)],
         grants: &Grants,
-        root: &nur_sp::expr::Scope<'_, '_>,
         report: &mut FactsReport,
     ) -> Result<Vec<FactsRow>> {
         let keys: Vec<&str> = households
@@ -295,28 +328,62 @@ impl App {
         }
         let now = nur_store::now_ms();
         let today = today();
-        let mut out = Vec::with_capacity(households.len());
-        for (h, members) in households {
-            let applied = answers.get(h);
-            let answers = applied.map(|(_, a)| parse_answers(a));
-            let input = self.registry_household(h, members, &mut rows, answers, today);
-            if input.answers.is_some() {
-                report.applicants += 1;
-            }
-            let facts = self.sp.facts.compute(root, &input);
-            if let Some(e) = facts.errors.first() {
+        let inputs: Vec<(Option<String>, HouseholdInput)> = households
+            .iter()
+            .map(|(h, members)| {
+                let applied = answers.get(h);
+                let a = applied.map(|(_, a)| parse_answers(a));
+                (
+                    applied.map(|(id, _)| id.clone()),
+                    self.registry_household(h, members, &mut rows, a, today),
+                )
+            })
+            .collect();
+        report.applicants += inputs.iter().filter(|(_, i)| i.answers.is_some()).count() as u64;
+        // The facts are pure work on the inputs: computed on every core, each thread with its
+        // own CEL root context.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let per = inputs.len().div_ceil(threads).max(1);
+        let computed: Vec<(FactsRow, Option<String>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = inputs
+                .chunks(per)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let root = nur_sp::expr::root();
+                        chunk
+                            .iter()
+                            .map(|(app, input)| {
+                                let facts = self.sp.facts.compute(&root, input);
+                                let err = facts.errors.first().cloned();
+                                let row = FactsRow {
+                                    household: input.household.clone(),
+                                    application: app.clone(),
+                                    facts_name: self.sp.facts.name.clone(),
+                                    facts_version: i64::from(self.sp.facts.version),
+                                    facts: serde_json::to_string(&facts).expect("plain data"),
+                                    computed_at_ms: now,
+                                };
+                                (row, err)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("facts thread"))
+                .collect()
+        });
+        let mut out = Vec::with_capacity(computed.len());
+        for (row, err) in computed {
+            if let Some(e) = err {
                 if report.errors.len() < 100 {
-                    report.errors.push((h.clone(), e.clone()));
+                    report.errors.push((row.household.clone(), e));
                 }
             }
-            out.push(FactsRow {
-                household: h.clone(),
-                application: applied.map(|(id, _)| id.clone()),
-                facts_name: self.sp.facts.name.clone(),
-                facts_version: i64::from(self.sp.facts.version),
-                facts: serde_json::to_string(&facts).expect("plain data"),
-                computed_at_ms: now,
-            });
+            out.push(row);
         }
         Ok(out)
     }

@@ -215,9 +215,10 @@ pub fn insert(d: Dialect, t: &Table, upsert: bool) -> String {
     }
 }
 
-/// `SELECT cols… FROM t WHERE col = ?` for lookups, with every column cast to text on
-/// PostgreSQL (values are re-typed from the catalog, which avoids numeric/date codecs).
-pub fn select_where(d: Dialect, t: &Table, column: &str, lineage: bool) -> String {
+/// `SELECT cols… FROM t WHERE col IN (?, …)` (`keys` placeholders) for lookups, with every
+/// column cast to text on PostgreSQL (values are re-typed from the catalog, which avoids
+/// numeric/date codecs).
+pub fn select_where(d: Dialect, t: &Table, column: &str, lineage: bool, keys: usize) -> String {
     let mut q = Query::select();
     for c in &t.columns {
         push_col(&mut q, d, c.name.as_str());
@@ -228,7 +229,7 @@ pub fn select_where(d: Dialect, t: &Table, column: &str, lineage: bool) -> Strin
         }
     }
     q.from(Alias::new(t.name.as_str()))
-        .and_where(Expr::col(Alias::new(column)).eq(""))
+        .and_where(Expr::col(Alias::new(column)).is_in(vec![""; keys.max(1)]))
         .order_by(Alias::new(t.key[0].as_str()), sea_query::Order::Asc);
     match d {
         Dialect::Sqlite => q.build(SqliteQueryBuilder).0,
@@ -240,19 +241,21 @@ pub fn select_where(d: Dialect, t: &Table, column: &str, lineage: bool) -> Strin
 /// lookup issues about sixty of them). Hits allocate nothing. `migrate` clears it, since a new
 /// catalog may give a table other columns.
 #[derive(Default)]
-pub struct LookupSql(Mutex<HashMap<String, HashMap<String, Arc<str>>>>);
+pub struct LookupSql(Mutex<HashMap<String, ByColumn>>);
+
+/// A table's statements by (column, number of keys).
+type ByColumn = HashMap<(String, usize), Arc<str>>;
 
 impl LookupSql {
-    pub fn get(&self, d: Dialect, t: &Table, column: &str) -> Arc<str> {
+    /// The statement for `keys` values of `column` (one of [`crate::lookup::FETCH_SIZES`]).
+    pub fn get(&self, d: Dialect, t: &Table, column: &str, keys: usize) -> Arc<str> {
         let mut cache = self.0.lock().expect("lookup cache lock");
-        if let Some(sql) = cache.get(t.name.as_str()).and_then(|c| c.get(column)) {
+        let by_table = cache.entry(t.name.to_string()).or_default();
+        if let Some(sql) = by_table.get(&(column.to_owned(), keys)) {
             return sql.clone();
         }
-        let sql: Arc<str> = select_where(d, t, column, true).into();
-        cache
-            .entry(t.name.to_string())
-            .or_default()
-            .insert(column.to_owned(), sql.clone());
+        let sql: Arc<str> = select_where(d, t, column, true, keys).into();
+        by_table.insert((column.to_owned(), keys), sql.clone());
         sql
     }
 

@@ -34,8 +34,14 @@ pub struct PersonRecord {
 
 pub type Fetched = Vec<(Vec<Value>, Lineage)>;
 
-/// Fetches the rows of `table` whose `column` equals `key`.
-pub type Fetch<'a> = dyn FnMut(&Table, &str, &str) -> Result<Fetched> + 'a;
+/// Fetches the rows of `table` whose `column` equals one of `keys` (one statement).
+pub type Fetch<'a> = dyn FnMut(&Table, &str, &[&str]) -> Result<Fetched> + 'a;
+
+/// Keys per statement of a batched fetch. A chunk is padded to the smallest of
+/// [`FETCH_SIZES`] that holds it, so a few prepared statements per table and column serve
+/// every batch, small (one household) or large (a national run's).
+pub const FETCH_KEYS: usize = 200;
+pub const FETCH_SIZES: [usize; 4] = [1, 8, 32, FETCH_KEYS];
 
 fn to_map(table: &Table, values: &[Value], lineage: Option<&Lineage>) -> Map<String, Json> {
     let mut m: Map<String, Json> = table
@@ -63,7 +69,7 @@ pub fn person(
     let household_table = catalog.household_table();
     let key = nn.as_str();
 
-    let person_rows = fetch(person_table, dims.person.national_number.as_str(), key)?;
+    let person_rows = fetch(person_table, dims.person.national_number.as_str(), &[key])?;
     let person = person_rows
         .first()
         .map(|(v, l)| to_map(person_table, v, Some(l)));
@@ -81,14 +87,18 @@ pub fn person(
             let booklet = fetch(
                 household_table,
                 dims.household.civil_record_id.as_str(),
-                &crid,
+                &[crid.as_str()],
             )?
             .first()
             .map(|(v, l)| to_map(household_table, v, Some(l)));
-            let members = fetch(person_table, dims.person.civil_record_id.as_str(), &crid)?
-                .iter()
-                .map(|(v, _)| to_map(person_table, v, None))
-                .collect();
+            let members = fetch(
+                person_table,
+                dims.person.civil_record_id.as_str(),
+                &[crid.as_str()],
+            )?
+            .iter()
+            .map(|(v, _)| to_map(person_table, v, None))
+            .collect();
             Some(Household {
                 civil_record_id: crid,
                 booklet,
@@ -108,7 +118,7 @@ pub fn person(
             .iter()
             .filter(|c| c.ty == ColumnType::NationalNumber)
         {
-            for (v, l) in fetch(t, c.name.as_str(), key)? {
+            for (v, l) in fetch(t, c.name.as_str(), &[key])? {
                 rows.push(to_map(t, &v, Some(&l)));
             }
         }
@@ -132,28 +142,44 @@ pub type RowsByTable = BTreeMap<String, Vec<Map<String, Json>>>;
 
 /// The rows of `tables` naming each of `keys` in one of their national-number columns, by
 /// key and table, with their lineage: what the social registry verifies a household's
-/// members against (the same indexed fetch as a lookup, over only the tables it needs).
+/// members against. Set-based: one statement per table, column and [`FETCH_KEYS`] keys (the
+/// last chunk padded with its own last key), not one per person.
 pub fn rows_for(
     tables: &[&Table],
     keys: &[&str],
     fetch: &mut Fetch<'_>,
 ) -> Result<BTreeMap<String, RowsByTable>> {
-    let mut out: BTreeMap<String, RowsByTable> = BTreeMap::new();
-    for key in keys {
-        let by_table = out.entry((*key).to_owned()).or_default();
-        for t in tables {
-            let mut rows = Vec::new();
-            for c in t
-                .columns
-                .iter()
-                .filter(|c| c.ty == ColumnType::NationalNumber)
-            {
-                for (v, l) in fetch(t, c.name.as_str(), key)? {
-                    rows.push(to_map(t, &v, Some(&l)));
+    let mut out: BTreeMap<String, RowsByTable> = keys
+        .iter()
+        .map(|k| ((*k).to_owned(), RowsByTable::new()))
+        .collect();
+    let mut unique: Vec<&str> = keys.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    for t in tables {
+        for (ci, c) in t
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.ty == ColumnType::NationalNumber)
+        {
+            for chunk in unique.chunks(FETCH_KEYS) {
+                let size = FETCH_SIZES
+                    .into_iter()
+                    .find(|s| *s >= chunk.len())
+                    .unwrap_or(FETCH_KEYS);
+                let mut padded: Vec<&str> = chunk.to_vec();
+                padded.resize(size, chunk[chunk.len() - 1]);
+                for (v, l) in fetch(t, c.name.as_str(), &padded)? {
+                    let Value::Text(k) = &v[ci] else { continue };
+                    if let Some(by_table) = out.get_mut(k.as_str()) {
+                        by_table.entry(t.name.to_string()).or_default().push(to_map(
+                            t,
+                            &v,
+                            Some(&l),
+                        ));
+                    }
                 }
-            }
-            if !rows.is_empty() {
-                by_table.insert(t.name.to_string(), rows);
             }
         }
     }

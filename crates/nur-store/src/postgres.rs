@@ -239,9 +239,13 @@ impl PgStore {
     /// Runs `f` with the indexed fetch of rows by one column's value, on one connection.
     fn with_fetch<T>(&self, f: impl FnOnce(&mut lookup::Fetch<'_>) -> Result<T>) -> Result<T> {
         let mut c = self.conn()?;
-        f(&mut |table, column, key| {
-            let st = c.prepared(&self.lookup_sql.get(D, table, column))?;
-            let rows = c.query(&st, &[&key])?;
+        f(&mut |table, column, keys| {
+            let st = c.prepared(&self.lookup_sql.get(D, table, column, keys.len()))?;
+            let params: Vec<&(dyn postgres::types::ToSql + Sync)> = keys
+                .iter()
+                .map(|k| k as &(dyn postgres::types::ToSql + Sync))
+                .collect();
+            let rows = c.query(&st, &params)?;
             let n = table.columns.len();
             Ok(rows
                 .iter()

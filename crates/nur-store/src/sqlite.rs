@@ -208,10 +208,10 @@ impl SqliteStore {
     /// Runs `f` with the indexed fetch of rows by one column's value, on one connection.
     fn with_fetch<T>(&self, f: impl FnOnce(&mut lookup::Fetch<'_>) -> Result<T>) -> Result<T> {
         let c = self.conn()?;
-        f(&mut |table, column, key| {
-            let sql = self.lookup_sql.get(D, table, column);
+        f(&mut |table, column, keys| {
+            let sql = self.lookup_sql.get(D, table, column, keys.len());
             let mut st = c.prepare_cached(&sql)?;
-            let mut rows = st.query([key])?;
+            let mut rows = st.query(rusqlite::params_from_iter(keys.iter()))?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 let mut values = Vec::with_capacity(table.columns.len());

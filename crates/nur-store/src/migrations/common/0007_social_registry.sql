@@ -18,7 +18,7 @@ CREATE TABLE sp_application (
     submitted_at BIGINT,
     revision     BIGINT NOT NULL
 );
-CREATE INDEX sp_application_household ON sp_application (household);
+CREATE INDEX sp_application_household ON sp_application (household, status, submitted_at);
 CREATE INDEX sp_application_status ON sp_application (status, updated_at);
 
 -- A person (national number or personal ID) is in at most one open application.
