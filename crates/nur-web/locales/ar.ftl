@@ -251,3 +251,45 @@ source-applied-ago = { PLURAL($seconds) ->
        *[other] طُبّق قبل { $seconds } ثانية
     }
 source-waiting = بانتظار التغييرات
+
+## السجل الاجتماعي (الطلبات)
+menu-sp = السجل الاجتماعي
+sp-title = السجل الاجتماعي
+sp-new = طلب جديد
+sp-applications = الطلبات، الأحدث أولاً
+sp-application = الطلب
+sp-draft = مسودة
+sp-status-draft = مسودة
+sp-status-submitted = مقدَّم
+sp-col-application = الطلب
+sp-col-household = الأسرة
+sp-col-status = الحالة
+sp-col-channel = القناة
+sp-col-updated = آخر تعديل
+sp-col-finding = الملاحظة
+sp-col-member = الفرد
+sp-col-source = المصدر
+sp-col-records = السجلات
+sp-col-declared = المصرح به
+sp-col-registry = في السجل
+sp-col-as-of = تاريخ التحميل
+sp-yes = نعم
+sp-no = لا
+sp-save = حفظ المسودة
+sp-submit = تقديم الطلب والتحقق منه
+sp-add-member = إضافة فرد
+sp-open = حُفظت المسودة. ما زال مطلوباً قبل التقديم:
+sp-refused = رُفضت بعض الإجابات ولم يُقدَّم الطلب. صحّحها ثم قدّمه من جديد.
+sp-verification = التحقق من السجلات
+sp-members-verified = { PLURAL($count) ->
+    [zero] لم يُتحقق من أي فرد
+    [one] تم التحقق من فرد واحد
+    [two] تم التحقق من فردين
+    [few] تم التحقق من { $count } أفراد
+    [many] تم التحقق من { $count } فرداً
+   *[other] تم التحقق من { $count } فرد
+}
+sp-formal-income = الدخل المنظم الموثق (دينار شهرياً)
+sp-no-discrepancy = الإجابات مطابقة لما في السجلات.
+sp-discrepancies = الاختلافات
+sp-answers = الإجابات

@@ -228,3 +228,41 @@ source-applied-ago = { PLURAL($seconds) ->
        *[other] applied { $seconds } seconds ago
     }
 source-waiting = waiting for changes
+
+## Social registry (intake)
+menu-sp = Social Registry
+sp-title = Social Registry
+sp-new = New application
+sp-applications = Applications, newest first
+sp-application = Application
+sp-draft = Draft
+sp-status-draft = Draft
+sp-status-submitted = Submitted
+sp-col-application = Application
+sp-col-household = Household
+sp-col-status = Status
+sp-col-channel = Channel
+sp-col-updated = Updated
+sp-col-finding = Finding
+sp-col-member = Member
+sp-col-source = Source
+sp-col-records = Records
+sp-col-declared = Declared
+sp-col-registry = Registry
+sp-col-as-of = Loaded
+sp-yes = Yes
+sp-no = No
+sp-save = Save draft
+sp-submit = Submit and verify
+sp-add-member = Add a member
+sp-open = The draft is saved. Still to answer before it can be submitted:
+sp-refused = Some answers were refused; nothing was submitted. Correct them and submit again.
+sp-verification = Verification against the registries
+sp-members-verified = { PLURAL($count) ->
+    [one] One member verified
+   *[other] { $count } members verified
+}
+sp-formal-income = Verified formal income (JOD a month)
+sp-no-discrepancy = The answers agree with the registries.
+sp-discrepancies = Discrepancies
+sp-answers = Answers

@@ -45,6 +45,9 @@ fn main() -> Result<()> {
             let app = app(&cfg, &catalog)?;
             access::keys(&app, cmd)?;
         }
+        Command::Sp {
+            cmd: sp::SpCmd::Needs,
+        } => sp::needs(&catalog),
         Command::Sp { cmd } => {
             let app = app(&cfg, &catalog)?;
             sp::run(&app, cmd)?;

@@ -55,6 +55,25 @@ pub enum ApplicationsCmd {
     },
 }
 
+/// `nur sp needs`: what the custodians grant the programs' entity (no database needed).
+pub fn needs(catalog: &nur_core::Catalog) {
+    let sp = nur_app::SocialRegistry::jordan(catalog);
+    let mut by_table: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (t, c) in sp.needed_columns(catalog) {
+        by_table
+            .entry(t.to_string())
+            .or_default()
+            .push(c.to_string());
+    }
+    for (t, cols) in by_table {
+        let custodian = catalog
+            .table(&t)
+            .map(|t| t.custodian().to_string())
+            .unwrap_or_default();
+        println!("{custodian} {t} {}", cols.join(","));
+    }
+}
+
 pub fn run(app: &App, cmd: SpCmd) -> Result<()> {
     match cmd {
         SpCmd::Applications {
@@ -125,23 +144,7 @@ pub fn run(app: &App, cmd: SpCmd) -> Result<()> {
                 println!("  {h}: {e}");
             }
         }
-        SpCmd::Needs => {
-            let catalog = app.catalog();
-            let mut by_table: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-            for (t, c) in app.social_registry().needed_columns(catalog) {
-                by_table
-                    .entry(t.to_string())
-                    .or_default()
-                    .push(c.to_string());
-            }
-            for (t, cols) in by_table {
-                let custodian = catalog
-                    .table(&t)
-                    .map(|t| t.custodian().to_string())
-                    .unwrap_or_default();
-                println!("{custodian} {t} {}", cols.join(","));
-            }
-        }
+        SpCmd::Needs => needs(app.catalog()),
         SpCmd::Reverify { limit, actor } => {
             let n = app.reverify_pending(&operator(actor), limit)?;
             println!("{n} households re-verified");

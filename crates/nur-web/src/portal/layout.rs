@@ -83,6 +83,9 @@ pub fn page(
                     @if admin && of_entity {
                         a href="/queries" { (lang.t("menu-queries")) }
                     }
+                    @if a.entity.as_deref() == Some(state.app.social_registry().entity.as_str()) {
+                        a href="/sp" { (lang.t("menu-sp")) }
+                    }
                     @if admin {
                         a href="/security" { (lang.t("menu-security")) }
                     }

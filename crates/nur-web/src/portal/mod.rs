@@ -11,6 +11,7 @@ mod assets;
 pub mod delivery;
 mod home;
 pub mod i18n;
+mod intake;
 mod layout;
 mod login;
 mod procedures;
@@ -103,6 +104,11 @@ routes!(
     POST "/security/{matrix}" Admin,
     GET "/queries" Admin,
     POST "/queries" Admin,
+    GET "/sp" SignedIn,
+    GET "/sp/new" SignedIn,
+    POST "/sp/applications" SignedIn,
+    GET "/sp/applications/{id}" SignedIn,
+    POST "/sp/applications/{id}" SignedIn,
 );
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -141,6 +147,11 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/security/{matrix}") => post(security::update),
         ("GET", "/queries") => get(queries::page),
         ("POST", "/queries") => post(queries::submit),
+        ("GET", "/sp") => get(intake::list),
+        ("GET", "/sp/new") => get(intake::new),
+        ("POST", "/sp/applications") => post(intake::save_new),
+        ("GET", "/sp/applications/{id}") => get(intake::show),
+        ("POST", "/sp/applications/{id}") => post(intake::save_draft),
         _ => panic!("portal route {method} {path} has no handler"),
     }
 }

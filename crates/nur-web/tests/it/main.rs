@@ -20,7 +20,7 @@ mod sp;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
 use portal::{
-    portal_grants_and_query_builder, portal_routes_check_role_and_csrf,
+    portal_grants_and_query_builder, portal_intake_form, portal_routes_check_role_and_csrf,
     portal_settings_users_and_clients, portal_sign_in_and_lockout,
 };
 use security::*;
@@ -465,6 +465,7 @@ both!(
     a_flood_of_sign_ins_is_told_busy_not_served,
     the_auditor_reads_the_trail_and_no_data,
     intake_api_answers_in_the_callers_language,
+    portal_intake_form,
 );
 
 fn health_and_person_lookup(b: Backend) {

@@ -699,3 +699,100 @@ pub(super) fn portal_settings_users_and_clients(b: Backend) {
         "only its own entity"
     );
 }
+
+/// A caseworker of NAF fills the intake form in the portal: a draft kept with what is still
+/// missing, refused answers shown beside their fields with the others kept, a submission
+/// verified; a caseworker of another entity is refused.
+pub(super) fn portal_intake_form(b: Backend) {
+    let app = super::spawn_app(b);
+    let answers = super::sp::family_answers(&app);
+    account(&app, "NAFUser", Role::EntityUser, Some("NAF"), PW);
+    account(&app, "DVLDUser", Role::EntityUser, Some("DVLD"), PW);
+    let mut naf = sign_in(&app, "NAFUser", PW);
+    assert!(
+        naf.get("/").body.contains("href=\"/sp\""),
+        "the menu leads to the registry"
+    );
+    let page = naf.get("/sp/new");
+    assert_eq!(page.status, 200);
+    assert!(page
+        .body
+        .contains("name=\"household.members.0.national_number\""));
+    // Every answer as a form field; the members as rows.
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for (section, v) in answers.as_object().unwrap() {
+        for (k, x) in v.as_object().unwrap() {
+            match x {
+                serde_json::Value::Array(items) => {
+                    for (i, m) in items.iter().enumerate() {
+                        for (sub, y) in m.as_object().unwrap() {
+                            fields.push((format!("{section}.{k}.{i}.{sub}"), text(y)));
+                        }
+                    }
+                }
+                other => fields.push((format!("{section}.{k}"), text(other))),
+            }
+        }
+    }
+    fn text(v: &serde_json::Value) -> String {
+        v.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string())
+    }
+    let as_refs = |f: &[(String, String)]| -> Vec<(String, String)> { f.to_vec() };
+    // A draft with the dwelling only: saved, with what is still missing listed.
+    let dwelling: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, _)| k.starts_with("dwelling."))
+        .cloned()
+        .collect();
+    let mut d: Vec<(&str, &str)> = dwelling
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    d.push(("action", "save"));
+    let r = naf.post("/sp/new", "/sp/applications", &d);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let draft = r.location().to_owned();
+    let page = naf.get(&draft);
+    assert!(
+        page.body.contains("value=\"rented\" selected"),
+        "the answers are kept"
+    );
+    assert!(
+        page.body.contains("field-error"),
+        "what is missing is shown"
+    );
+    // A refused answer: shown at its field, the other answers kept as typed, nothing lost.
+    let mut bad = as_refs(&fields);
+    for (k, v) in bad.iter_mut() {
+        if k == "dwelling.rooms" {
+            *v = "0".into();
+        }
+    }
+    let mut f: Vec<(&str, &str)> = bad.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    f.push(("action", "submit"));
+    let r = naf.post(&draft, &draft, &f);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("dwelling-rooms-error"), "{}", r.body);
+    assert!(r.body.contains(
+        answers["household"]["members"][0]["national_number"]
+            .as_str()
+            .unwrap()
+    ));
+    // Corrected and submitted: the verification is shown.
+    let mut f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    f.push(("action", "submit"));
+    let r = naf.post(&draft, &draft, &f);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let done = naf.get(r.location());
+    assert!(done.body.contains("id=\"verification\""), "{}", done.body);
+    assert!(naf.get("/sp").body.contains(&draft));
+    // Another entity's caseworker handles no application.
+    let mut dvld = sign_in(&app, "DVLDUser", PW);
+    assert!(!dvld.get("/").body.contains("href=\"/sp\""));
+    assert!(dvld.get(&draft).body.contains("flash error"));
+}

@@ -24,7 +24,7 @@ fn send(app: &App, tok: &str, method: &str, path: &str, lang: &str, body: &str) 
 
 /// NAF is granted what the social registry reads, and a family's answers as the civil
 /// registry has its members.
-fn family_answers(app: &App) -> Value {
+pub(super) fn family_answers(app: &App) -> Value {
     let c = app.uses.catalog();
     let sp = app.uses.social_registry();
     let wanted: Vec<(GrantChange, bool)> = sp
