@@ -55,7 +55,7 @@ print(f"submit (verification included), {len(submits)} applications over HTTP, o
 lags = []
 for i, app in enumerate(submitted[:40]):
     member = app["answers"]["household"]["members"][0]["national_number"]
-    reg = f"BENCH-{int(time.time())}-{i}"
+    reg = f"B{int(time.time()) % 1000000:06d}{i:04d}"  # the column holds 12 characters
     ev = [{"op": "c", "before": None, "ts_ms": int(time.time() * 1000),
            "after": {"Registration_Number": reg, "National_Number": member, "Make": "Kia", "Model_Year": 2025},
            "source": {"table": "DVLD_Car_Info", "lsn": int(time.time() * 1000) * 100 + i, "ts_ms": int(time.time() * 1000)}}]
