@@ -123,7 +123,8 @@ try {
   await page.waitForLoadState();
   check(await page.evaluate(() => document.documentElement.dir) === "ltr", "English is left to right");
 
-  // 2. Table Columns Privileges: grant NAF two columns of CSPD_Death_Info.
+  // 2. Table Columns Privileges: grant NAF two more columns of CSPD_Death_Info (it holds
+  // the key, the national number and the date of death already, for the social registry).
   await page.click("nav.menu >> text=Security");
   await page.click("main >> text=Table Columns Privileges");
   await page.selectOption("#f-group", "CSPD_Death_Info");
@@ -132,7 +133,7 @@ try {
   await page.waitForURL("**group=CSPD_Death_Info**");
   await labelled(page);
   // From the keyboard: focus each checkbox and press Space, then Enter on Update.
-  for (const id of ["#g-CSPD_Death_Info-Death_Date-NAF", "#g-CSPD_Death_Info-Death_Place-NAF"]) {
+  for (const id of ["#g-CSPD_Death_Info-Death_Place-NAF", "#g-CSPD_Death_Info-Death_Cause-NAF"]) {
     await page.focus(id);
     await page.keyboard.press("Space");
     check(await page.isChecked(id), `${id} checked from the keyboard`);
@@ -142,7 +143,7 @@ try {
   await page.keyboard.press("Enter");
   await page.waitForURL("**done=**");
   check((await page.textContent("main")).includes("Saved"), "the update is confirmed");
-  check(await page.isChecked("#g-CSPD_Death_Info-Death_Date-NAF"), "the grant is shown after saving");
+  check(await page.isChecked("#g-CSPD_Death_Info-Death_Cause-NAF"), "the grant is shown after saving");
   await shot(page, "columns-saved");
   await signOut(page);
 
@@ -153,12 +154,12 @@ try {
   await page.waitForURL("**table=CSPD_Death_Info");
   await labelled(page);
   const cols = await page.$$eval("ul.columns input[name=col]", (els) => els.map((e) => e.value));
-  check(JSON.stringify(cols) === JSON.stringify(["Certificate_Number", "Death_Date", "Death_Place"]),
+  check(JSON.stringify(cols) === JSON.stringify(["Certificate_Number", "National_Number", "Death_Date", "Death_Place", "Death_Cause"]),
     `only the granted columns are offered: ${cols}`);
   await page.click("button[data-uncheck]");
   check((await page.$$eval("ul.columns input:checked", (e) => e.length)) === 0, "UnCheck All");
   await page.click("button[data-check]");
-  check((await page.$$eval("ul.columns input:checked", (e) => e.length)) === 3, "Check All");
+  check((await page.$$eval("ul.columns input:checked", (e) => e.length)) === 5, "Check All");
   // Every control is reachable with Tab, in order, from the top of the page.
   await tabTo(page, "#generate");
   await page.keyboard.press("Enter");
@@ -176,7 +177,7 @@ try {
   check((await page.textContent("#saved")).includes("/api/v1/procedures/NAF/deaths_portal"), "API URL shown");
   await shot(page, "saved");
 
-  // 4. The procedure's API with a NAF client token: the two columns plus the key.
+  // 4. The procedure's API with a NAF client token: the granted columns.
   const client = JSON.parse(fs.readFileSync(path.join(dataDir, "demo-client.json"), "utf8"));
   const tok = await (await fetch(base + "/oauth2/client/token", {
     method: "POST",
@@ -191,8 +192,8 @@ try {
   check(res.status === 200, `procedure call: ${res.status}`);
   const body = await res.json();
   const names = body.columns.map((c) => c.name);
-  check(JSON.stringify(names) === JSON.stringify(["Certificate_Number", "Death_Date", "Death_Place"]),
-    `the API returns the two columns plus the key: ${names}`);
+  check(JSON.stringify(names) === JSON.stringify(["Certificate_Number", "National_Number", "Death_Date", "Death_Place", "Death_Cause"]),
+    `the API returns the granted columns: ${names}`);
 
   // 5. Sign out.
   await signOut(page);

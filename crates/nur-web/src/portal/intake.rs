@@ -55,7 +55,7 @@ pub async fn list(
             @if let Some((by_status, by_kind)) = counts {
                 p {
                     @for (k, n) in &by_status { span.badge { (lang.t(&format!("sp-status-{k}"))) ": " (n) } " " }
-                    @for (k, n) in &by_kind { span.badge { (k) ": " (n) } " " }
+                    @for (k, n) in &by_kind { span.badge { (lang.t(&format!("sp-kind-{k}"))) ": " (n) } " " }
                 }
             }
             table {
@@ -71,7 +71,7 @@ pub async fn list(
                     td { a href=(format!("/sp/applications/{}", a.id)) { bdi { (a.external_ref.clone().unwrap_or_else(|| a.id.clone())) } } }
                     td { bdi { (a.household) } }
                     td { (lang.t(&format!("sp-status-{}", a.status))) }
-                    td { (a.channel) }
+                    td { (lang.t(&format!("sp-channel-{}", a.channel))) }
                     td { (lang.datetime(a.updated_at_ms, &s.portal.time_zone)) }
                 } } }
             }
