@@ -407,8 +407,8 @@ pub(super) fn import_and_reverify(b: Backend) {
         vec![
             (2, None),
             (3, Some("SYN-3")),
-            (6, Some("SYN-6")),
-            (4, Some("SYN-4"))
+            (4, Some("SYN-4")),
+            (6, Some("SYN-6"))
         ]
     );
     assert!(
@@ -417,9 +417,9 @@ pub(super) fn import_and_reverify(b: Backend) {
         r.rejected[1]
     );
     assert!(
-        r.rejected[3].reasons[0].contains("already a member"),
+        r.rejected[2].reasons[0].contains("already a member"),
         "{:?}",
-        r.rejected[3]
+        r.rejected[2]
     );
     // A re-import changes nothing.
     let again = w

@@ -156,9 +156,14 @@ async fn save(s: AppState, v: Visit, id: Option<String>) -> Result<Response, Api
             None => st.app.create_application(&caller, &a, "caseworker"),
             Some(id) => st.app.update_application(&caller, id, revision, &a),
         };
+        // A refusal is shown with the draft it concerns (read here, off the async threads).
+        let draft = |id: &Option<String>| {
+            id.as_ref()
+                .and_then(|id| st.app.application(&caller, id).ok())
+        };
         let saved = match saved {
             Ok(view) => view,
-            Err(e) => return Ok(Err((id, e))),
+            Err(e) => return Ok(Err((draft(&id), e))),
         };
         if action != "submit" {
             return Ok(Ok((saved, false)));
@@ -169,7 +174,7 @@ async fn save(s: AppState, v: Visit, id: Option<String>) -> Result<Response, Api
             .submit_application(&caller, &id, Some(saved.application.revision))
         {
             Ok(view) => Ok(Ok((view, true))),
-            Err(e) => Ok(Err((Some(id), e))),
+            Err(e) => Ok(Err((draft(&Some(id)), e))),
         }
     })
     .await?;
@@ -189,12 +194,8 @@ async fn save(s: AppState, v: Visit, id: Option<String>) -> Result<Response, Api
                     .into_response(),
             )
         }
-        Err((id, e)) => {
+        Err((view, e)) => {
             // Refused: the page shows every answer as typed, with the errors beside them.
-            let view = match id {
-                Some(id) => s.app.application(&v.caller(), &id).ok(),
-                None => None,
-            };
             let errors = if e.fields.is_empty() {
                 vec![FieldError {
                     path: String::new(),

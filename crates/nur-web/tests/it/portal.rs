@@ -760,8 +760,8 @@ pub(super) fn portal_intake_form(b: Backend) {
         "the answers are kept"
     );
     assert!(
-        page.body.contains("field-error"),
-        "what is missing is shown"
+        page.body.contains("class=\"errors\""),
+        "the sections still missing are listed"
     );
     // A refused answer: shown at its field, the other answers kept as typed, nothing lost.
     let mut bad = as_refs(&fields);
