@@ -12,8 +12,6 @@ mod applications;
 mod bad;
 mod civil;
 mod csvw;
-#[cfg(test)]
-mod form_check;
 mod generic;
 mod ledger;
 mod names;
