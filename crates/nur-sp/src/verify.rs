@@ -237,7 +237,7 @@ pub fn verify(
                         source_table: t.name.to_string(),
                         record_keys: keys,
                         declared: declared.clone(),
-                        registry: Json::from((amount * 1000.0).round() / 1000.0),
+                        registry: number(amount),
                         as_of_ms: rows.iter().filter_map(|r| loaded_at(r)).max(),
                         message: c.label.clone(),
                     });
@@ -246,6 +246,17 @@ pub fn verify(
         }
     }
     v
+}
+
+/// An amount as JSON: a whole number as an integer (a count of cars reads 1, not 1.0),
+/// otherwise to the fils.
+fn number(x: f64) -> Json {
+    let x = (x * 1000.0).round() / 1000.0;
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        Json::from(x as i64)
+    } else {
+        Json::from(x)
+    }
 }
 
 /// The household's total of one input over every member's rows.
@@ -357,7 +368,7 @@ mod tests {
         assert_eq!(car.as_of_ms, Some(1_750_000_000_000));
         assert_eq!(
             (car.declared.clone(), car.registry.clone()),
-            (json!(0), json!(1.0))
+            (json!(0), json!(1))
         );
         assert_eq!(
             v.discrepancies[2].record_keys,

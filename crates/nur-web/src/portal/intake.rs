@@ -28,6 +28,13 @@ fn text(v: &Json) -> String {
     match v {
         Json::Null => String::new(),
         Json::String(s) => s.clone(),
+        // A whole amount reads as one (50, not 50.0).
+        Json::Number(n)
+            if n.as_f64()
+                .is_some_and(|x| x.fract() == 0.0 && x.abs() < 1e15) =>
+        {
+            format!("{}", n.as_f64().unwrap_or(0.0) as i64)
+        }
         other => other.to_string(),
     }
 }
