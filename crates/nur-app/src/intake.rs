@@ -231,6 +231,19 @@ impl App {
             .check(&self.catalog.identity, answers, today(), stage)
     }
 
+    /// The answers checked at `stage`, or every refused one as a 422.
+    fn accepted_answers(&self, answers: &Json, stage: Stage) -> Result<Checked> {
+        let checked = self.check_answers(answers, stage);
+        if checked.errors.is_empty() {
+            return Ok(checked);
+        }
+        Err(AppError::unprocessable(
+            "invalid_answers",
+            format!("{} answers are refused", checked.errors.len()),
+            checked.errors,
+        ))
+    }
+
     /// Sets the registries' audit fields on an event of the program's entity.
     pub(crate) fn program_event(
         &self,
@@ -262,14 +275,7 @@ impl App {
     ) -> Result<ApplicationView> {
         self.may_handle(caller)?;
         Self::refuse_size(answers)?;
-        let checked = self.check_answers(answers, Stage::Draft);
-        if !checked.errors.is_empty() {
-            return Err(AppError::unprocessable(
-                "invalid_answers",
-                format!("{} answers are refused", checked.errors.len()),
-                checked.errors,
-            ));
-        }
+        let checked = self.accepted_answers(answers, Stage::Draft)?;
         let id = new_id()?;
         let new = NewApplication {
             id: id.clone(),
@@ -301,14 +307,7 @@ impl App {
     ) -> Result<ApplicationView> {
         self.may_handle(caller)?;
         Self::refuse_size(answers)?;
-        let checked = self.check_answers(answers, Stage::Draft);
-        if !checked.errors.is_empty() {
-            return Err(AppError::unprocessable(
-                "invalid_answers",
-                format!("{} answers are refused", checked.errors.len()),
-                checked.errors,
-            ));
-        }
+        let checked = self.accepted_answers(answers, Stage::Draft)?;
         let ev = self.program_event(caller, "sp.application.update", id);
         let row = self
             .store
@@ -371,14 +370,7 @@ impl App {
         answers: &Json,
         grants: &Grants,
     ) -> Result<Checked> {
-        let checked = self.check_answers(answers, Stage::Submit);
-        if !checked.errors.is_empty() {
-            return Err(AppError::unprocessable(
-                "invalid_answers",
-                format!("{} answers are refused", checked.errors.len()),
-                checked.errors,
-            ));
-        }
+        let checked = self.accepted_answers(answers, Stage::Submit)?;
         let person_table = &self.catalog.person_table().name;
         if !grants.table(&self.catalog, person_table) {
             return Err(AppError::forbidden(

@@ -303,3 +303,4 @@ sp-kind-formal_income = دخل منظم أقل من المسجل
 sp-kind-current_aid = معونة قائمة غير مصرح بها
 sp-kind-not_in_booklet = فرد من دفتر عائلة آخر
 sp-kind-identity = لم يعد التحقق قائماً
+sp-not-program-entity = يتولى الطلبات الباحثون الاجتماعيون في { $entity } التي يخدم السجل الاجتماعي برامجه.

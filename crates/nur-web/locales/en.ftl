@@ -276,3 +276,4 @@ sp-kind-formal_income = Formal income under-declared
 sp-kind-current_aid = Current aid not declared
 sp-kind-not_in_booklet = Member of another family booklet
 sp-kind-identity = No longer verified
+sp-not-program-entity = Applications are handled by the caseworkers of { $entity }, whose programs the social registry serves.

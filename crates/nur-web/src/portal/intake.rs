@@ -24,6 +24,17 @@ fn sp_lang(l: Lang) -> nur_sp::Lang {
     }
 }
 
+/// A use case's refusal in the page's language (the reason every other entity meets).
+fn refusal(s: &AppState, lang: Lang, e: &nur_app::AppError) -> String {
+    match e.code {
+        "not_program_entity" => lang.tf(
+            "sp-not-program-entity",
+            &[("entity", s.app.social_registry().entity.as_str())],
+        ),
+        _ => e.message.clone(),
+    }
+}
+
 fn text(v: &Json) -> String {
     match v {
         Json::Null => String::new(),
@@ -56,7 +67,7 @@ pub async fn list(
     .await?;
     let title = lang.t("sp-title");
     let body = match found {
-        Err(e) => html! { p.flash.error role="alert" { (e.message) } },
+        Err(e) => html! { p.flash.error role="alert" { (refusal(&s, lang, &e)) } },
         Ok((rows, counts)) => html! {
             p { a.button href="/sp/new" { (lang.t("sp-new")) } }
             @if let Some((by_status, by_kind)) = counts {
@@ -115,7 +126,7 @@ pub async fn show(
                 &v.lang.t("sp-title"),
                 "/sp",
                 &[],
-                html! { p.flash.error role="alert" { (e.message) } },
+                html! { p.flash.error role="alert" { (refusal(&s, v.lang, &e)) } },
             )
             .into_string(),
         )
