@@ -4,7 +4,8 @@
 // table, generates its SQL, runs it and saves it; the saved procedure's API, called with a
 // NAF client token, returns exactly those two columns plus the key; sign out. Screenshots of
 // each step go to $SHOTS. Every request must stay on the NUR host, every visible input must
-// have a label, and sign-in is done from the keyboard.
+// have a label, and sign-in is done from the keyboard. Then a citizen, without JavaScript, signs
+// in with their national number, ID card and a code, and starts their household's application.
 //
 // Env: BASE_URL (http://127.0.0.1:PORT), DATA_DIR (the demo's data dir: accounts, outbox,
 // NAF client), SHOTS (screenshot folder), CHROMIUM (default /usr/bin/chromium).
@@ -198,6 +199,41 @@ try {
   // 5. Sign out.
   await signOut(page);
   await shot(page, "signed-out");
+
+  // 6. A citizen, in a browser without JavaScript, in Arabic: national number and ID card,
+  // the code sent to their mobile, their household, a draft started and kept, sign out.
+  const [citizenNn, citizenCard] = fs.readFileSync(path.join(dataDir, "demo-citizen.txt"), "utf8").trim().split(/\s+/);
+  const plain = await browser.newContext({ locale: "ar-JO", javaScriptEnabled: false });
+  const cp = await plain.newPage();
+  await cp.goto(base + "/citizen");
+  check((await cp.getAttribute("html", "dir")) === "rtl", "the citizen's door is Arabic, right to left");
+  await labelled(cp);
+  await shot(cp, "citizen-door");
+  const c0 = Date.now() - 1000;
+  await cp.fill("#national_number", citizenNn);
+  await cp.fill("#card_number", citizenCard);
+  await cp.click("form.card button[type=submit]");
+  await cp.waitForURL("**/citizen/code");
+  await labelled(cp);
+  await cp.fill("#code", await codeFor(`citizen:${citizenNn}`, c0));
+  await cp.click("form.card button[type=submit]");
+  await cp.waitForURL("**/citizen/home");
+  check((await cp.textContent(".userline")).includes(citizenNn), "the user line names the citizen");
+  await shot(cp, "citizen-home");
+  await cp.click("main a[href='/citizen/new']");
+  await labelled(cp);
+  check((await cp.inputValue("input[name='household.members.0.national_number']")) === citizenNn,
+    "the form starts with the citizen among the members");
+  await cp.selectOption("select[name='dwelling.tenure']", "owned");
+  await cp.click("button[value=save]");
+  await cp.waitForURL("**/citizen/applications/APP-*");
+  check((await cp.inputValue("select[name='dwelling.tenure']")) === "owned", "the draft keeps the answers");
+  await shot(cp, "citizen-draft");
+  await cp.goto(base + "/citizen/access");
+  await shot(cp, "citizen-access");
+  await cp.click(".signout button");
+  await cp.waitForURL("**/citizen?e=login-signed-out");
+  await plain.close();
   check(foreign.length === 0, `requests to other hosts: ${foreign.join(", ")}`);
   check(errors.length === 0, `console errors (CSP?): ${errors.join(" | ")}`);
   console.log(`ok: ${step} screenshots in ${shots}`);

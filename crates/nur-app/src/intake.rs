@@ -31,6 +31,8 @@ pub struct SocialRegistry {
     pub form: Form,
     pub facts: FactsDef,
     pub entity: Ident,
+    /// Where citizens' identity is checked when they sign in themselves.
+    pub citizen: crate::citizen::CitizenDoor,
 }
 
 impl SocialRegistry {
@@ -40,6 +42,7 @@ impl SocialRegistry {
             form: Form::jordan(&catalog.geography),
             facts: FactsDef::jordan(catalog),
             entity: Ident::parse("NAF").expect("a valid identifier"),
+            citizen: crate::citizen::CitizenDoor::jordan(),
         }
     }
 }
@@ -225,6 +228,72 @@ impl App {
         }
     }
 
+    /// Who may handle the applications of `household`: the program's caseworkers and the
+    /// operator, and a citizen for their own family booklet only.
+    fn may_handle_household(&self, caller: &Caller, household: &str) -> Result<()> {
+        let Actor::Citizen { national_number } = &caller.actor else {
+            return self.may_handle(caller);
+        };
+        match self.citizen_household(national_number)? {
+            Some(own) if own == household => Ok(()),
+            _ => Err(AppError::forbidden(
+                "not_own_household",
+                "a citizen reaches only the applications of their own family booklet",
+            )),
+        }
+    }
+
+    /// What a citizen's own answers must hold besides the form's rules: their family
+    /// booklet, and (at submission) themselves among its members.
+    fn citizen_answers(&self, caller: &Caller, answers: &Json, stage: Stage) -> Result<()> {
+        let Actor::Citizen { national_number } = &caller.actor else {
+            return Ok(());
+        };
+        let own = self.citizen_household(national_number)?.ok_or_else(|| {
+            AppError::forbidden(
+                "citizen_unknown",
+                "the civil registry no longer holds this person",
+            )
+        })?;
+        let refuse = |path: &str, code: &str, ar: String, en: String| {
+            Err(AppError::unprocessable(
+                "invalid_answers",
+                en.clone(),
+                vec![FieldError {
+                    path: path.into(),
+                    code: code.into(),
+                    message: nur_sp::Label { ar, en },
+                }],
+            ))
+        };
+        let household = household_of(answers);
+        if household != own {
+            return refuse(
+                "household.civil_record_id",
+                "not_own_household",
+                format!("يمكنك التقدم لأسرتك فقط، دفتر العائلة رقم {own}"),
+                format!("you apply for your own household only: family booklet {own}"),
+            );
+        }
+        let listed = answers
+            .pointer("/household/members")
+            .and_then(Json::as_array)
+            .is_some_and(|ms| {
+                ms.iter().any(|m| {
+                    m.get("national_number").and_then(Json::as_str) == Some(national_number)
+                })
+            });
+        if stage == Stage::Submit && !listed {
+            return refuse(
+                "household.members",
+                "applicant_not_member",
+                format!("أضف نفسك (الرقم الوطني {national_number}) إلى أفراد الأسرة"),
+                format!("list yourself (national number {national_number}) among the members"),
+            );
+        }
+        Ok(())
+    }
+
     fn check_answers(&self, answers: &Json, stage: Stage) -> Checked {
         self.sp
             .form
@@ -273,9 +342,12 @@ impl App {
         answers: &Json,
         channel: &str,
     ) -> Result<ApplicationView> {
-        self.may_handle(caller)?;
+        if !matches!(caller.actor, Actor::Citizen { .. }) {
+            self.may_handle(caller)?;
+        }
         Self::refuse_size(answers)?;
         let checked = self.accepted_answers(answers, Stage::Draft)?;
+        self.citizen_answers(caller, &checked.answers, Stage::Draft)?;
         let id = new_id()?;
         let new = NewApplication {
             id: id.clone(),
@@ -305,9 +377,10 @@ impl App {
         revision: Option<i64>,
         answers: &Json,
     ) -> Result<ApplicationView> {
-        self.may_handle(caller)?;
+        self.may_handle_application(caller, id)?;
         Self::refuse_size(answers)?;
         let checked = self.accepted_answers(answers, Stage::Draft)?;
+        self.citizen_answers(caller, &checked.answers, Stage::Draft)?;
         let ev = self.program_event(caller, "sp.application.update", id);
         let row = self
             .store
@@ -331,16 +404,14 @@ impl App {
         id: &str,
         revision: Option<i64>,
     ) -> Result<ApplicationView> {
-        self.may_handle(caller)?;
-        let Some(draft) = self.store.sp_application(id)? else {
-            return Err(AppError::not_found("no_application", "no such application"));
-        };
+        let draft = self.may_handle_application(caller, id)?;
         if draft.status != "draft" {
             return Err(conflict(SpConflict::NotDraft {
                 status: draft.status,
             }));
         }
         let answers = parse_answers(&draft.answers);
+        self.citizen_answers(caller, &answers, Stage::Submit)?;
         let grants = self.grants_now(&self.sp.entity)?;
         let submission = self.prepare_submission(caller, None, id, revision, &answers, &grants)?;
         let row = self.store.sp_submit(&submission)?.map_err(conflict)?;
@@ -636,11 +707,22 @@ impl App {
 
     /// An application with its verification.
     pub fn application(&self, caller: &Caller, id: &str) -> Result<ApplicationView> {
-        self.may_handle(caller)?;
-        let Some(row) = self.store.sp_application(id)? else {
-            return Err(AppError::not_found("no_application", "no such application"));
-        };
+        let row = self.may_handle_application(caller, id)?;
         self.view(row, None)
+    }
+
+    /// The application `id` if the caller may handle it (a citizen, only their household's;
+    /// another household's answers "no such application", as an unknown id would).
+    fn may_handle_application(&self, caller: &Caller, id: &str) -> Result<ApplicationRow> {
+        if !matches!(caller.actor, Actor::Citizen { .. }) {
+            self.may_handle(caller)?;
+        }
+        let missing = || AppError::not_found("no_application", "no such application");
+        let row = self.store.sp_application(id)?.ok_or_else(missing)?;
+        match self.may_handle_household(caller, &row.household) {
+            Err(e) if e.code == "not_own_household" => Err(missing()),
+            other => other.map(|()| row),
+        }
     }
 
     fn view(
@@ -669,7 +751,7 @@ impl App {
 
     /// A household's current profile.
     pub fn sp_household(&self, caller: &Caller, household: &str) -> Result<HouseholdView> {
-        self.may_handle(caller)?;
+        self.may_handle_household(caller, household)?;
         nur_core::CivilRecordId::parse(&self.catalog.identity, household)
             .map_err(|e| AppError::invalid("invalid_civil_record_id", e.to_string()))?;
         let facts = self.store.sp_household(household)?;

@@ -11,6 +11,7 @@
 mod accounts;
 mod audit;
 mod caller;
+mod citizen;
 mod clients;
 mod data;
 mod error;
@@ -29,6 +30,7 @@ mod tokens;
 pub use accounts::{random_password, NewUser, UserChange};
 pub use audit::Anchor;
 pub use caller::Caller;
+pub use citizen::{citizen_of, CitizenDoor, CitizenStep, CitizenView, CITIZEN, CITIZEN_CODE};
 pub use clients::{new_client, new_secret, Credentials};
 pub use data::{Args, Output, ProcedureRef, QuerySql, QueryableTable};
 pub use error::{AppError, Kind, Result};
@@ -43,7 +45,7 @@ pub use procedures::SaveProcedure;
 pub use settings::SettingsChange;
 pub use signin::{Delivery, SignInPolicy};
 pub use sources::{IngestOutcome, MAX_EVENTS};
-pub use sp_jobs::{FactsReport, ImportReport, Rejected, FACTS_BATCH, IMPORT_BATCH};
+pub use sp_jobs::{FactsReport, ImportReport, Rejected, FACTS_BATCH, FACTS_PURPOSE, IMPORT_BATCH};
 pub use tokens::{jwk_x, IssuedToken, TokenKeys, MAX_HEADER_TEXT};
 
 use nur_core::query::Limits;

@@ -193,8 +193,8 @@ impl App {
 
     /// Who accessed this person's data, newest first (a page of at most 500): in full for
     /// the platform and its auditors; for an entity, its own accesses only (another agency's
-    /// interest in a person is not the entity's to know). The person's own full report, less
-    /// the entities withheld from citizens, is the citizen channel's.
+    /// interest in a person is not the entity's to know). A signed-in citizen reads their
+    /// own report in full, less the entities withheld from citizens, and nobody else's.
     pub fn access_report(
         &self,
         caller: &Caller,
@@ -209,6 +209,15 @@ impl App {
                 role: Role::Auditor,
                 ..
             } => ReportScope::Full,
+            Actor::Citizen { national_number } if national_number == nn.as_str() => {
+                ReportScope::Citizen
+            }
+            Actor::Citizen { .. } => {
+                return Err(AppError::forbidden(
+                    "not_own_report",
+                    "a citizen reads only their own access report",
+                ))
+            }
             _ => ReportScope::Entity(caller.consumer()?.to_string()),
         };
         let entries = self.store.access_log(nn.as_str(), &scope, limit, offset)?;

@@ -152,7 +152,7 @@ fn six_digits() -> Result<String> {
     }
 }
 
-fn code_hash(session: &SessionRow, code: &str) -> String {
+pub(crate) fn code_hash(session: &SessionRow, code: &str) -> String {
     hash(&format!("{}:{code}", session.id_hash))
 }
 
@@ -176,7 +176,7 @@ fn event(username: &str, ip: IpAddr, action: &str, outcome: &str) -> NewEvent {
 }
 
 /// A new session at `stage` for `username`.
-fn fresh(username: Option<&str>, stage: &str) -> Result<NewSession> {
+pub(crate) fn fresh(username: Option<&str>, stage: &str) -> Result<NewSession> {
     let cookie = random_token()?;
     let now = now_ms();
     Ok(NewSession {
@@ -242,14 +242,25 @@ impl App {
             s.seen_at_ms = now;
             self.store.write_sessions(&[SessionWrite::Put(s.clone())])?;
         }
+        // A citizen's session names a person, not an account.
         let account = match &s.username {
-            Some(u) => self.store.account(u)?,
-            None => None,
+            Some(u) if !s.stage.starts_with(crate::citizen::CITIZEN) => self.store.account(u)?,
+            _ => None,
         };
         Ok((Some(s), account))
     }
 
     fn send_code(&self, a: &AccountRow, sess: &mut SessionRow) -> std::result::Result<(), String> {
+        self.deliver_code(&a.username, a.contact.as_deref(), sess)
+    }
+
+    /// Draws a code, sends it to `contact` and keeps its hash, expiry and time in `sess`.
+    pub(crate) fn deliver_code(
+        &self,
+        to: &str,
+        contact: Option<&str>,
+        sess: &mut SessionRow,
+    ) -> std::result::Result<(), String> {
         let code = six_digits().map_err(|e| e.message)?;
         let delivery = self
             .delivery
@@ -259,7 +270,7 @@ impl App {
             "NUR sign-in code: {code} (valid {} minutes)",
             self.signin.code_ttl_ms / 60_000
         );
-        delivery.send(&a.username, a.contact.as_deref(), &text)?;
+        delivery.send(to, contact, &text)?;
         let now = now_ms();
         sess.code_hash = Some(code_hash(sess, &code));
         sess.code_expires_ms = Some(now + self.signin.code_ttl_ms);

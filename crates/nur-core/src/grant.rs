@@ -178,6 +178,12 @@ pub enum Actor {
     Operator {
         name: String,
     },
+    /// A citizen signed in to the social registry with their national number, ID card and a
+    /// code sent to their mobile: they reach their own household's application and nothing
+    /// else (no entity, no grants).
+    Citizen {
+        national_number: String,
+    },
 }
 
 impl Actor {
@@ -186,6 +192,7 @@ impl Actor {
             Actor::User { .. } => "user",
             Actor::Client { .. } => "client",
             Actor::Operator { .. } => "operator",
+            Actor::Citizen { .. } => "citizen",
         }
     }
     pub fn name(&self) -> &str {
@@ -193,6 +200,7 @@ impl Actor {
             Actor::User { username, .. } => username,
             Actor::Client { client_id, .. } => client_id,
             Actor::Operator { name } => name,
+            Actor::Citizen { national_number } => national_number,
         }
     }
     /// The entity the actor acts for (none for operators and super admins).
@@ -200,7 +208,7 @@ impl Actor {
         match self {
             Actor::User { entity, .. } => entity.as_ref(),
             Actor::Client { entity, .. } => Some(entity),
-            Actor::Operator { .. } => None,
+            Actor::Operator { .. } | Actor::Citizen { .. } => None,
         }
     }
     /// Whether the actor administers every entity (the operator and the Super Admin).

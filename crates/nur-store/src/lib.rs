@@ -7,6 +7,7 @@ mod access;
 mod bulk;
 mod cdc;
 mod cdc_write;
+mod citizen;
 mod ddl;
 mod error;
 mod group;
@@ -32,6 +33,7 @@ pub use access::{
 };
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow, SourceRow};
+pub use citizen::{citizen_session_name, CitizenSignin};
 pub use error::StoreError;
 pub use group::GroupStats;
 pub use keys::SigningKeyRow;

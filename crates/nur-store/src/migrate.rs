@@ -58,9 +58,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/common/0007_social_registry.sql"),
         postgres: include_str!("migrations/common/0007_social_registry.sql"),
     },
+    Migration {
+        version: 8,
+        name: "citizen sign-in",
+        sqlite: include_str!("migrations/common/0008_citizen_signin.sql"),
+        postgres: include_str!("migrations/common/0008_citizen_signin.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 7;
+pub const LATEST: i64 = 8;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

@@ -195,7 +195,7 @@ fn change_account(tx: &mut dyn Tx, username: &str, change: &AccountChange) -> Re
     Ok(())
 }
 
-fn write_session(tx: &mut dyn Tx, w: &SessionWrite) -> Result<()> {
+pub(crate) fn write_session(tx: &mut dyn Tx, w: &SessionWrite) -> Result<()> {
     match w {
         SessionWrite::Put(s) => put_session(tx, s),
         SessionWrite::Replace { old_hash, new } => {
@@ -422,7 +422,7 @@ impl Store {
     }
 }
 
-fn put_session(tx: &mut dyn Tx, s: &SessionRow) -> Result<()> {
+pub(crate) fn put_session(tx: &mut dyn Tx, s: &SessionRow) -> Result<()> {
     tx.exec(
         "DELETE FROM nur_session WHERE id_hash = $1",
         &[s.id_hash.as_str().into()],

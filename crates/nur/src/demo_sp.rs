@@ -13,7 +13,12 @@ fn demo() -> Caller {
 
 /// Idempotent: the grants are set once, the applications imported once (a re-import
 /// changes nothing), the facts computed when no household has any yet.
-pub fn social_registry(app: &App, synth_dir: &Path, api_at: std::net::SocketAddr) -> Result<()> {
+pub fn social_registry(
+    app: &App,
+    synth_dir: &Path,
+    data_dir: &Path,
+    api_at: std::net::SocketAddr,
+) -> Result<()> {
     let catalog = app.catalog();
     let sp = app.social_registry();
     let mut wanted = Vec::new();
@@ -95,5 +100,45 @@ pub fn social_registry(app: &App, synth_dir: &Path, api_at: std::net::SocketAddr
         );
     }
     println!("  caseworkers: the NAFUser account above; the form: http://{api_at}/api/v1/sp/form");
+    if let Some((nn, card)) = citizen_example(app, synth_dir)? {
+        std::fs::write(data_dir.join(CITIZEN_FILE), format!("{nn} {card}\n"))?;
+        println!(
+            "  a citizen: http://{api_at}/citizen — national number {nn}, ID card number {card}; \
+             the code goes to the mobile the civil registry holds (in development: the outbox below)"
+        );
+    }
     Ok(())
+}
+
+/// Where the demo names its citizen (national number, ID card number), for scripts.
+const CITIZEN_FILE: &str = "demo-citizen.txt";
+
+/// A person of the synthetic data who can sign in as a citizen (living, a valid ID card, a
+/// mobile on file) and whose household has not applied yet, from the first cards of the file.
+fn citizen_example(app: &App, synth_dir: &Path) -> Result<Option<(String, String)>> {
+    use std::io::BufRead;
+    let door = &app.social_registry().citizen;
+    let Ok(f) = std::fs::File::open(synth_dir.join(format!("{}.csv", door.card_table))) else {
+        return Ok(None);
+    };
+    let mut lines = std::io::BufReader::new(f).lines();
+    let header = lines.next().transpose()?.unwrap_or_default();
+    let at = |name: &str| header.split(',').position(|h| h == name);
+    let (Some(nn_at), Some(card_at)) = (at("National_Number"), at(&door.card_column)) else {
+        return Ok(None);
+    };
+    for line in lines.take(5_000) {
+        let line = line?;
+        let cells: Vec<&str> = line.split(',').collect();
+        let (Some(nn), Some(card)) = (cells.get(nn_at), cells.get(card_at)) else {
+            continue;
+        };
+        let Some(household) = app.citizen_may_sign_in(nn, card)? else {
+            continue;
+        };
+        if app.store().sp_applications_of(&household)?.is_empty() {
+            return Ok(Some(((*nn).to_owned(), (*card).to_owned())));
+        }
+    }
+    Ok(None)
 }

@@ -316,7 +316,12 @@ fn main() -> Result<()> {
             );
             demo::access(&app, &data_dir, listen, upstream_at)?;
             demo::sources(&app, &data_dir, listen)?;
-            demo_sp::social_registry(&app, &demo::synth_dir(&data_dir, persons, seed), listen)?;
+            demo_sp::social_registry(
+                &app,
+                &demo::synth_dir(&data_dir, persons, seed),
+                &data_dir,
+                listen,
+            )?;
             drop(app);
             let mut cfg = cfg;
             if cfg.delivery.outbox.is_none() {

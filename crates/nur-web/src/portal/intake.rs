@@ -17,6 +17,54 @@ use nur_sp::form::{Field, FieldType};
 use nur_sp::FieldError;
 use serde_json::{Map, Value as Json};
 
+/// Who fills the form in: a caseworker of the programs' entity, or a citizen for their own
+/// household (the same pages, in a citizen's frame and under their own paths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Door {
+    Caseworker,
+    Citizen,
+}
+
+impl Door {
+    fn base(self) -> &'static str {
+        match self {
+            Door::Caseworker => "/sp",
+            Door::Citizen => "/citizen",
+        }
+    }
+    fn home(self) -> &'static str {
+        match self {
+            Door::Caseworker => "/sp",
+            Door::Citizen => "/citizen/home",
+        }
+    }
+    fn channel(self) -> &'static str {
+        match self {
+            Door::Caseworker => "caseworker",
+            Door::Citizen => "citizen",
+        }
+    }
+    fn home_label(self, lang: Lang) -> String {
+        lang.t(match self {
+            Door::Caseworker => "sp-title",
+            Door::Citizen => "citizen-home",
+        })
+    }
+    fn frame(
+        self,
+        s: &AppState,
+        v: &Visit,
+        title: &str,
+        crumbs: &[(String, Option<String>)],
+        body: Markup,
+    ) -> Markup {
+        match self {
+            Door::Caseworker => layout::page(s, v, title, "/sp", crumbs, body),
+            Door::Citizen => layout::citizen_page(s, v, title, crumbs, body),
+        }
+    }
+}
+
 fn sp_lang(l: Lang) -> nur_sp::Lang {
     match l {
         Lang::Ar => nur_sp::Lang::Ar,
@@ -25,7 +73,7 @@ fn sp_lang(l: Lang) -> nur_sp::Lang {
 }
 
 /// A use case's refusal in the page's language (the reason every other entity meets).
-fn refusal(s: &AppState, lang: Lang, e: &nur_app::AppError) -> String {
+pub(crate) fn refusal(s: &AppState, lang: Lang, e: &nur_app::AppError) -> String {
     match e.code {
         "not_program_entity" => lang.tf(
             "sp-not-program-entity",
@@ -35,7 +83,7 @@ fn refusal(s: &AppState, lang: Lang, e: &nur_app::AppError) -> String {
     }
 }
 
-fn text(v: &Json) -> String {
+pub(crate) fn text(v: &Json) -> String {
     match v {
         Json::Null => String::new(),
         Json::String(s) => s.clone(),
@@ -106,7 +154,17 @@ pub async fn new(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
 ) -> Result<Response, ApiError> {
-    Ok(form_page(&s, &v, None, &Json::Object(Map::new()), &[], None, 0).into_response())
+    Ok(form_page(
+        &s,
+        &v,
+        Door::Caseworker,
+        None,
+        &Json::Object(Map::new()),
+        &[],
+        None,
+        0,
+    )
+    .into_response())
 }
 
 /// A draft (the form, filled) or a submitted application (with its verification).
@@ -115,16 +173,24 @@ pub async fn show(
     Extension(v): Extension<Visit>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    show_at(s, v, id, Door::Caseworker).await
+}
+
+pub(crate) async fn show_at(
+    s: AppState,
+    v: Visit,
+    id: String,
+    door: Door,
+) -> Result<Response, ApiError> {
     let caller = v.caller();
     let st = s.clone();
     let got = blocking(move || Ok(st.app.application(&caller, &id))).await?;
     Ok(match got {
         Err(e) => Html(
-            layout::page(
+            door.frame(
                 &s,
                 &v,
-                &v.lang.t("sp-title"),
-                "/sp",
+                &door.home_label(v.lang),
                 &[],
                 html! { p.flash.error role="alert" { (refusal(&s, v.lang, &e)) } },
             )
@@ -133,9 +199,9 @@ pub async fn show(
         .into_response(),
         Ok(view) if view.application.status == "draft" => {
             let open = view.open.clone();
-            form_page(&s, &v, Some(&view), &view.answers, &open, None, 0).into_response()
+            form_page(&s, &v, door, Some(&view), &view.answers, &open, None, 0).into_response()
         }
-        Ok(view) => submitted(&s, &v, &view).into_response(),
+        Ok(view) => submitted(&s, &v, door, &view).into_response(),
     })
 }
 
@@ -144,7 +210,7 @@ pub async fn save_new(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
 ) -> Result<Response, ApiError> {
-    save(s, v, None).await
+    save(s, v, None, Door::Caseworker).await
 }
 
 /// The same for an existing draft.
@@ -153,10 +219,15 @@ pub async fn save_draft(
     Extension(v): Extension<Visit>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    save(s, v, Some(id)).await
+    save(s, v, Some(id), Door::Caseworker).await
 }
 
-async fn save(s: AppState, v: Visit, id: Option<String>) -> Result<Response, ApiError> {
+pub(crate) async fn save(
+    s: AppState,
+    v: Visit,
+    id: Option<String>,
+    door: Door,
+) -> Result<Response, ApiError> {
     let form = s.app.social_registry();
     let answers = answers_from(&form.form, &v.form);
     let action = v.field("action").unwrap_or("save").to_owned();
@@ -171,7 +242,7 @@ async fn save(s: AppState, v: Visit, id: Option<String>) -> Result<Response, Api
     let a = answers.clone();
     let done = blocking(move || {
         let saved = match &id {
-            None => st.app.create_application(&caller, &a, "caseworker"),
+            None => st.app.create_application(&caller, &a, door.channel()),
             Some(id) => st.app.update_application(&caller, id, revision, &a),
         };
         // A refusal is shown with the draft it concerns (read here, off the async threads).
@@ -198,19 +269,30 @@ async fn save(s: AppState, v: Visit, id: Option<String>) -> Result<Response, Api
     .await?;
     match done {
         Ok((view, true)) => Ok(Redirect::to(&format!(
-            "/sp/applications/{}?submitted=1",
+            "{}/applications/{}?submitted=1",
+            door.base(),
             view.application.id
         ))
         .into_response()),
-        Ok((view, false)) if extra_rows == 0 => {
-            Ok(Redirect::to(&format!("/sp/applications/{}", view.application.id)).into_response())
-        }
+        Ok((view, false)) if extra_rows == 0 => Ok(Redirect::to(&format!(
+            "{}/applications/{}",
+            door.base(),
+            view.application.id
+        ))
+        .into_response()),
         Ok((view, false)) => {
             let open = view.open.clone();
-            Ok(
-                form_page(&s, &v, Some(&view), &view.answers, &open, None, extra_rows)
-                    .into_response(),
+            Ok(form_page(
+                &s,
+                &v,
+                door,
+                Some(&view),
+                &view.answers,
+                &open,
+                None,
+                extra_rows,
             )
+            .into_response())
         }
         Err((view, e)) => {
             // Refused: the page shows every answer as typed, with the errors beside them.
@@ -229,6 +311,7 @@ async fn save(s: AppState, v: Visit, id: Option<String>) -> Result<Response, Api
             Ok(form_page(
                 &s,
                 &v,
+                door,
                 view.as_ref(),
                 &answers,
                 &errors,
@@ -307,7 +390,16 @@ fn error_at<'a>(errors: &'a [FieldError], path: &str) -> Option<&'a FieldError> 
     errors.iter().find(|e| e.path == path)
 }
 
-fn input(lang: Lang, f: &Field, name: &str, value: &Json, err: Option<&FieldError>) -> Markup {
+/// One answer's control. `aria` labels a control that has no `<label>` of its own (a member
+/// row's cells, under their column headers).
+fn input(
+    lang: Lang,
+    f: &Field,
+    name: &str,
+    value: &Json,
+    err: Option<&FieldError>,
+    aria: Option<&str>,
+) -> Markup {
     let sl = sp_lang(lang);
     let id = name.replace('.', "-");
     let described = err.map(|_| format!("{id}-error"));
@@ -315,29 +407,30 @@ fn input(lang: Lang, f: &Field, name: &str, value: &Json, err: Option<&FieldErro
     let v = text(value);
     html! {
         @match f.ty {
-            FieldType::Choice => select id=(id) name=(name) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()] required[required] {
+            FieldType::Choice => select id=(id) name=(name) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()] aria-label=[aria] required[required] {
                 option value="" { "—" }
                 @for o in &f.options { option value=(o.value) selected[o.value == v] { (o.label.get(sl)) } }
             },
-            FieldType::Boolean => select id=(id) name=(name) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()] required[required] {
+            FieldType::Boolean => select id=(id) name=(name) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()] aria-label=[aria] required[required] {
                 option value="" { "—" }
                 option value="true" selected[v == "true"] { (lang.t("sp-yes")) }
                 option value="false" selected[v == "false"] { (lang.t("sp-no")) }
             },
-            FieldType::Integer => input id=(id) name=(name) type="number" step="1" min=[f.min] max=[f.max] value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()];
-            FieldType::Money => input id=(id) name=(name) type="number" step="0.001" min=[f.min] max=[f.max] value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()];
-            FieldType::Date => input id=(id) name=(name) type="date" value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()];
-            FieldType::NationalNumber => input id=(id) name=(name) type="text" inputmode="numeric" dir="ltr" value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()];
-            _ => input id=(id) name=(name) type="text" dir=[matches!(f.ty, FieldType::Iban | FieldType::PersonalId | FieldType::CivilRecordId).then_some("ltr")] value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()];
+            FieldType::Integer => input id=(id) name=(name) type="number" step="1" min=[f.min] max=[f.max] value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()] aria-label=[aria];
+            FieldType::Money => input id=(id) name=(name) type="number" step="0.001" min=[f.min] max=[f.max] value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()] aria-label=[aria];
+            FieldType::Date => input id=(id) name=(name) type="date" value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()] aria-label=[aria];
+            FieldType::NationalNumber => input id=(id) name=(name) type="text" inputmode="numeric" dir="ltr" value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()] aria-label=[aria];
+            _ => input id=(id) name=(name) type="text" dir=[matches!(f.ty, FieldType::Iban | FieldType::PersonalId | FieldType::CivilRecordId).then_some("ltr")] value=(v) aria-invalid=[err.map(|_| "true")] aria-describedby=[described.clone()] aria-label=[aria];
         }
         @if let Some(e) = err { span.field-error id=(format!("{id}-error")) { (e.message.get(sl)) } }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn form_page(
+pub(crate) fn form_page(
     s: &AppState,
     v: &Visit,
+    door: Door,
     view: Option<&ApplicationView>,
     answers: &Json,
     issues: &[FieldError],
@@ -347,9 +440,10 @@ fn form_page(
     let lang = v.lang;
     let sl = sp_lang(lang);
     let sp = s.app.social_registry();
-    let action = view
-        .map(|a| format!("/sp/applications/{}", a.application.id))
-        .unwrap_or_else(|| "/sp/applications".into());
+    let action = match view {
+        Some(a) => format!("{}/applications/{}", door.base(), a.application.id),
+        None => format!("{}/applications", door.base()),
+    };
     let title = match view {
         Some(a) => format!(
             "{} {}",
@@ -395,7 +489,8 @@ fn form_page(
                                     @for sub in &f.fields {
                                         @let name = format!("{path}.{i}.{}", sub.id);
                                         @let at = format!("{path}[{i}].{}", sub.id);
-                                        td { (input(lang, sub, &name, given.get(i).and_then(|m| m.get(&sub.id)).unwrap_or(&Json::Null), error_at(issues, &at))) }
+                                        @let aria = lang.tf("sp-member-field", &[("field", sub.label.get(sl)), ("n", &(i + 1).to_string())]);
+                                        td { (input(lang, sub, &name, given.get(i).and_then(|m| m.get(&sub.id)).unwrap_or(&Json::Null), error_at(issues, &at), Some(&aria))) }
                                     }
                                 } } }
                             }
@@ -403,7 +498,7 @@ fn form_page(
                         } @else {
                             div.field {
                                 label for=(path.replace('.', "-")) { (f.label.get(sl)) @if f.required { " *" } }
-                                (input(lang, f, &path, answers.pointer(&format!("/{}/{}", section.id, f.id)).unwrap_or(&Json::Null), error_at(issues, &path)))
+                                (input(lang, f, &path, answers.pointer(&format!("/{}/{}", section.id, f.id)).unwrap_or(&Json::Null), error_at(issues, &path), None))
                             }
                         }
                     }
@@ -417,13 +512,13 @@ fn form_page(
         }
     };
     let crumbs = [
-        (lang.t("sp-title"), Some("/sp".to_owned())),
+        (door.home_label(lang), Some(door.home().to_owned())),
         (title.clone(), None),
     ];
-    Html(layout::page(s, v, &title, "/sp", &crumbs, body).into_string())
+    Html(door.frame(s, v, &title, &crumbs, body).into_string())
 }
 
-fn submitted(s: &AppState, v: &Visit, view: &ApplicationView) -> Html<String> {
+fn submitted(s: &AppState, v: &Visit, door: Door, view: &ApplicationView) -> Html<String> {
     let lang = v.lang;
     let sl = sp_lang(lang);
     let sp = s.app.social_registry();
@@ -492,10 +587,10 @@ fn submitted(s: &AppState, v: &Visit, view: &ApplicationView) -> Html<String> {
         }
     };
     let crumbs = [
-        (lang.t("sp-title"), Some("/sp".to_owned())),
+        (door.home_label(lang), Some(door.home().to_owned())),
         (title.clone(), None),
     ];
-    Html(layout::page(s, v, &title, "/sp", &crumbs, body).into_string())
+    Html(door.frame(s, v, &title, &crumbs, body).into_string())
 }
 
 /// An answer as a person reads it: a choice by its label, yes or no.

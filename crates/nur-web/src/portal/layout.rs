@@ -128,6 +128,59 @@ pub fn page(
     }
 }
 
+/// A page for a signed-in citizen: their own menu (their household's applications), who
+/// they are signed in as, and Sign Out. Crumbs follow their home page.
+pub fn citizen_page(
+    state: &AppState,
+    v: &Visit,
+    title: &str,
+    crumbs: &[(String, Option<String>)],
+    body: Markup,
+) -> Markup {
+    let lang = v.lang;
+    let nn = nur_app::citizen_of(&v.session).unwrap_or("");
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) dir=(lang.dir()) {
+            (head(lang, title))
+            body {
+                a.skip href="#main" { (lang.t("skip-to-content")) }
+                (banner(state, lang, "/citizen/home"))
+                nav.menu aria-label=(lang.t("menu")) {
+                    a href="/citizen/home" { (lang.t("citizen-home")) }
+                    a href="/citizen/access" { (lang.t("citizen-access")) }
+                }
+                div.userline {
+                    span { (lang.t("label-national-number")) ": " bdi { (nn) } }
+                    " | "
+                    span { (lang.t("label-group")) ": " (lang.t("role-citizen")) }
+                    form.signout method="post" action="/citizen/logout" {
+                        input type="hidden" name="csrf" value=(v.session.csrf);
+                        button type="submit" { (lang.t("sign-out")) }
+                    }
+                }
+                nav.crumbs aria-label=(lang.t("breadcrumbs")) {
+                    ol {
+                        li { a href="/citizen/home" { (lang.t("citizen-home")) } }
+                        @for (label, link) in crumbs.iter().skip_while(|(_, l)| l.as_deref() == Some("/citizen/home")) {
+                            li {
+                                @match link {
+                                    Some(l) => a href=(l) { (label) },
+                                    None => span aria-current="page" { (label) },
+                                }
+                            }
+                        }
+                    }
+                }
+                main #main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
 /// A page without the signed-in frame (sign-in, errors).
 pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
     html! {

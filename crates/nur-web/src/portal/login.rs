@@ -78,6 +78,7 @@ pub async fn form(
                 button type="submit" { (lang.t("login-submit")) }
             }
             p { a href="/password/forgot" { (lang.t("forgot-password")) } }
+            p { a href="/citizen" { (lang.t("citizen-for-citizens")) } }
             p.ip { (lang.t("your-ip")) ": " bdi { (v.ip) } }
         })
         .into_string(),
@@ -177,7 +178,7 @@ pub async fn code_submit(
 }
 
 /// Too many requests from the visitor's address: 429, and no work done.
-fn slow(lang: Lang) -> Response {
+pub(super) fn slow(lang: Lang) -> Response {
     super::page_error(
         lang,
         axum::http::StatusCode::TOO_MANY_REQUESTS,
@@ -198,7 +199,7 @@ fn busy(lang: Lang) -> Response {
 }
 
 /// A redirect that also removes the session cookie.
-fn signed_out_to(to: &str) -> Response {
+pub(super) fn signed_out_to(to: &str) -> Response {
     let mut r = Redirect::to(to).into_response();
     if let Ok(h) = HeaderValue::from_str(&session::clear_cookie()) {
         r.headers_mut().append(header::SET_COOKIE, h);

@@ -8,6 +8,7 @@
 //! the CSRF token of every POST before the handler runs. A test walks the table.
 
 mod assets;
+mod citizen;
 pub mod delivery;
 mod home;
 pub mod i18n;
@@ -54,6 +55,8 @@ pub enum Need {
     /// Admin (everyone's).
     Audit,
     SuperAdmin,
+    /// A citizen signed in to their own household's applications (no account, no role).
+    Citizen,
 }
 
 pub struct RouteSpec {
@@ -109,6 +112,18 @@ routes!(
     POST "/sp/applications" SignedIn,
     GET "/sp/applications/{id}" SignedIn,
     POST "/sp/applications/{id}" SignedIn,
+    GET "/citizen" Public,
+    POST "/citizen" Public,
+    GET "/citizen/code" Public,
+    POST "/citizen/code" Public,
+    POST "/citizen/resend" Public,
+    GET "/citizen/home" Citizen,
+    GET "/citizen/access" Citizen,
+    GET "/citizen/new" Citizen,
+    POST "/citizen/applications" Citizen,
+    GET "/citizen/applications/{id}" Citizen,
+    POST "/citizen/applications/{id}" Citizen,
+    POST "/citizen/logout" Citizen,
 );
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -152,6 +167,18 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/sp/applications") => post(intake::save_new),
         ("GET", "/sp/applications/{id}") => get(intake::show),
         ("POST", "/sp/applications/{id}") => post(intake::save_draft),
+        ("GET", "/citizen") => get(citizen::form),
+        ("POST", "/citizen") => post(citizen::submit),
+        ("GET", "/citizen/code") => get(citizen::code_form),
+        ("POST", "/citizen/code") => post(citizen::code_submit),
+        ("POST", "/citizen/resend") => post(citizen::resend),
+        ("GET", "/citizen/home") => get(citizen::home),
+        ("GET", "/citizen/access") => get(citizen::access),
+        ("GET", "/citizen/new") => get(citizen::new),
+        ("POST", "/citizen/applications") => post(citizen::save_new),
+        ("GET", "/citizen/applications/{id}") => get(citizen::show),
+        ("POST", "/citizen/applications/{id}") => post(citizen::save_draft),
+        ("POST", "/citizen/logout") => post(citizen::logout),
         _ => panic!("portal route {method} {path} has no handler"),
     }
 }
@@ -197,10 +224,18 @@ impl Visit {
     pub fn account(&self) -> &AccountRow {
         self.account.as_ref().expect("guarded route")
     }
-    /// The signed-in person as the use cases know them.
+    /// The signed-in person as the use cases know them: an officer's account, or a citizen.
     pub fn caller(&self) -> nur_app::Caller {
+        let actor = match (&self.account, nur_app::citizen_of(&self.session)) {
+            (None, Some(nn)) if self.session.stage == nur_app::CITIZEN => {
+                nur_core::grant::Actor::Citizen {
+                    national_number: nn.to_owned(),
+                }
+            }
+            _ => actor(self.account()),
+        };
         nur_app::Caller {
-            actor: actor(self.account()),
+            actor,
             on_behalf_of: None,
             purpose: Some("portal".into()),
             ip: Some(self.ip),
@@ -236,8 +271,13 @@ async fn guard(
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let (mut parts, body) = req.into_parts();
-    let lang = session::lang_of(&parts.headers);
     let path = parts.uri.path().to_owned();
+    // A citizen's pages speak Arabic unless the visitor chose otherwise.
+    let lang = if path.starts_with("/citizen") {
+        session::chosen_lang(&parts.headers).unwrap_or(Lang::Ar)
+    } else {
+        session::lang_of(&parts.headers)
+    };
     let cookie = session::cookie(&parts.headers, session::SESSION_COOKIE);
     let st = state.clone();
     let found = crate::blocking(move || Ok(st.app.session(cookie.as_deref())?)).await;
@@ -288,9 +328,25 @@ async fn guard(
             )
             .await;
         }
+        (None, Need::Citizen) => return Redirect::to("/citizen").into_response(),
         (None, _) => return Redirect::to("/login").into_response(),
     };
-    if need != Need::Public {
+    if need == Need::Citizen {
+        let ok = session.stage == nur_app::CITIZEN && nur_app::citizen_of(&session).is_some();
+        if !ok {
+            return if is_post {
+                refuse(
+                    None,
+                    StatusCode::FORBIDDEN,
+                    "error-signed-out",
+                    "not signed in",
+                )
+                .await
+            } else {
+                Redirect::to("/citizen").into_response()
+            };
+        }
+    } else if need != Need::Public {
         let ok =
             session.stage == session::SIGNED_IN && account.as_ref().is_some_and(|a| !a.disabled);
         if !ok {

@@ -103,17 +103,20 @@ pub fn clear_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
 }
 
+/// The language the visitor chose (cookie), if any.
+pub fn chosen_lang(h: &HeaderMap) -> Option<Lang> {
+    cookie(h, LANG_COOKIE).and_then(|c| Lang::parse(&c))
+}
+
 /// The language: the visitor's choice (cookie), else the browser's Accept-Language.
 pub fn lang_of(h: &HeaderMap) -> Lang {
-    cookie(h, LANG_COOKIE)
-        .and_then(|c| Lang::parse(&c))
-        .unwrap_or_else(|| {
-            Lang::from_accept_language(
-                h.get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or(""),
-            )
-        })
+    chosen_lang(h).unwrap_or_else(|| {
+        Lang::from_accept_language(
+            h.get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+        )
+    })
 }
 
 /// A redirect that also sets the session cookie.

@@ -12,11 +12,13 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 mod browser;
+mod citizen;
 mod ingest;
 mod openapi;
 mod portal;
 mod security;
 mod sp;
+use citizen::citizens_sign_in_and_apply_for_their_own_household;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
 use portal::{
@@ -466,6 +468,7 @@ both!(
     the_auditor_reads_the_trail_and_no_data,
     intake_api_answers_in_the_callers_language,
     portal_intake_form,
+    citizens_sign_in_and_apply_for_their_own_household,
 );
 
 fn health_and_person_lookup(b: Backend) {

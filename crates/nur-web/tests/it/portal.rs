@@ -9,7 +9,7 @@ use nur_core::totp::Totp;
 use nur_store::testing::Backend;
 use nur_web::portal::{Need, ROUTES};
 
-fn last_code(app: &App) -> String {
+pub(super) fn last_code(app: &App) -> String {
     let text = std::fs::read_to_string(&app.outbox).unwrap_or_default();
     let line = text.lines().last().unwrap_or("");
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -25,7 +25,7 @@ fn last_code(app: &App) -> String {
         .to_owned()
 }
 
-fn account(app: &App, username: &str, role: Role, entity: Option<&str>, password: &str) {
+pub(super) fn account(app: &App, username: &str, role: Role, entity: Option<&str>, password: &str) {
     app.store
         .put_account(
             &NewAccount {
@@ -41,10 +41,10 @@ fn account(app: &App, username: &str, role: Role, entity: Option<&str>, password
         .unwrap();
 }
 
-const PW: &str = "correct horse battery";
+pub(super) const PW: &str = "correct horse battery";
 
 /// Signs in with password and the one-time code from the outbox.
-fn sign_in(app: &App, username: &str, password: &str) -> Browser {
+pub(super) fn sign_in(app: &App, username: &str, password: &str) -> Browser {
     let mut b = Browser::new(app.addr);
     let r = b.post(
         "/login",
@@ -58,7 +58,7 @@ fn sign_in(app: &App, username: &str, password: &str) -> Browser {
     b
 }
 
-fn audited(app: &App, action: &str) -> usize {
+pub(super) fn audited(app: &App, action: &str) -> usize {
     let f = nur_store::AuditFilter {
         action: Some(action.into()),
         limit: 100,
@@ -340,23 +340,39 @@ pub(super) fn portal_routes_check_role_and_csrf(b: Backend) {
         if matches!(r.need, Need::Public | Need::Static) {
             if get {
                 let want = match r.path {
-                    "/lang" => 400,       // needs ?to=
-                    "/login/code" => 303, // only after the password
+                    "/lang" => 400,         // needs ?to=
+                    "/login/code" => 303,   // only after the password
+                    "/citizen/code" => 303, // only after the ID card
                     _ => 200,
                 };
                 assert_eq!(anon.get(r.path).status, want, "{}", r.path);
             }
             continue;
         }
-        // Signed out: GET goes to sign-in, POST is refused.
+        // Signed out: GET goes to sign-in (a citizen's or an officer's), POST is refused.
+        let door = if r.need == Need::Citizen {
+            "/citizen"
+        } else {
+            "/login"
+        };
         if get {
             let resp = anon.get(r.path);
             assert_eq!(
                 (resp.status, resp.location()),
-                (303, "/login"),
+                (303, door),
                 "GET {}",
                 r.path
             );
+            if r.need == Need::Citizen {
+                // An officer is no citizen.
+                let resp = admin.get(r.path);
+                assert_eq!(
+                    (resp.status, resp.location()),
+                    (303, door),
+                    "GET {}",
+                    r.path
+                );
+            }
         } else {
             assert_eq!(
                 anon.send("POST", r.path, "csrf=x").status,
@@ -700,6 +716,31 @@ pub(super) fn portal_settings_users_and_clients(b: Backend) {
     );
 }
 
+/// Every answer as a form field of the intake form; the members as rows.
+pub(super) fn form_fields(answers: &serde_json::Value) -> Vec<(String, String)> {
+    fn text(v: &serde_json::Value) -> String {
+        v.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string())
+    }
+    let mut fields = Vec::new();
+    for (section, v) in answers.as_object().unwrap() {
+        for (k, x) in v.as_object().unwrap() {
+            match x {
+                serde_json::Value::Array(items) => {
+                    for (i, m) in items.iter().enumerate() {
+                        for (sub, y) in m.as_object().unwrap() {
+                            fields.push((format!("{section}.{k}.{i}.{sub}"), text(y)));
+                        }
+                    }
+                }
+                other => fields.push((format!("{section}.{k}"), text(other))),
+            }
+        }
+    }
+    fields
+}
+
 /// A caseworker of NAF fills the intake form in the portal: a draft kept with what is still
 /// missing, refused answers shown beside their fields with the others kept, a submission
 /// verified; a caseworker of another entity is refused.
@@ -718,27 +759,7 @@ pub(super) fn portal_intake_form(b: Backend) {
     assert!(page
         .body
         .contains("name=\"household.members.0.national_number\""));
-    // Every answer as a form field; the members as rows.
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for (section, v) in answers.as_object().unwrap() {
-        for (k, x) in v.as_object().unwrap() {
-            match x {
-                serde_json::Value::Array(items) => {
-                    for (i, m) in items.iter().enumerate() {
-                        for (sub, y) in m.as_object().unwrap() {
-                            fields.push((format!("{section}.{k}.{i}.{sub}"), text(y)));
-                        }
-                    }
-                }
-                other => fields.push((format!("{section}.{k}"), text(other))),
-            }
-        }
-    }
-    fn text(v: &serde_json::Value) -> String {
-        v.as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| v.to_string())
-    }
+    let fields = form_fields(&answers);
     let as_refs = |f: &[(String, String)]| -> Vec<(String, String)> { f.to_vec() };
     // A draft with the dwelling only: saved, with what is still missing listed.
     let dwelling: Vec<(String, String)> = fields
