@@ -560,8 +560,9 @@ impl App {
     }
 
     /// Reads `keys`' rows of the needed tables the entity is granted, with only the granted
-    /// columns (and lineage): the program's entity sees what its grants allow, and nothing
-    /// around them.
+    /// columns the registry reads (and lineage): the program's entity sees what its grants
+    /// allow, and nothing around them. The columns are cut in the statement itself: a table's
+    /// other columns are never read.
     pub(crate) fn granted_rows(
         &self,
         grants: &Grants,
@@ -574,16 +575,45 @@ impl App {
             .filter_map(|t| c.table(t))
             .filter(|t| grants.table(c, &t.name))
             .collect();
+        // The granted columns of each table, decided once (not once per cell).
+        let granted: BTreeMap<&str, std::collections::HashSet<&str>> = tables
+            .iter()
+            .map(|t| {
+                let cols = t
+                    .columns
+                    .iter()
+                    .filter(|col| grants.column(c, &t.name, &col.name))
+                    .map(|col| col.name.as_str())
+                    .collect();
+                (t.name.as_str(), cols)
+            })
+            .collect();
+        let needed: std::collections::BTreeSet<(String, String)> = self
+            .sp
+            .needed_columns(c)
+            .into_iter()
+            .map(|(t, col)| (t.to_string(), col.to_string()))
+            .collect();
+        let projected: Vec<nur_core::Table> = tables
+            .iter()
+            .map(|t| {
+                let mut p = (*t).clone();
+                p.columns.retain(|col| {
+                    needed.contains(&(t.name.to_string(), col.name.to_string()))
+                        && granted[t.name.as_str()].contains(col.name.as_str())
+                });
+                p
+            })
+            .collect();
+        let tables: Vec<&nur_core::Table> = projected.iter().collect();
         let mut rows = self.store.registry_rows(&tables, keys)?;
         for by_table in rows.values_mut() {
             for (table, list) in by_table.iter_mut() {
-                let Some(t) = c.table(table) else { continue };
+                let Some(cols) = granted.get(table.as_str()) else {
+                    continue;
+                };
                 for r in list.iter_mut() {
-                    r.retain(|k, _| {
-                        k == "_lineage"
-                            || t.column(k)
-                                .is_some_and(|col| grants.column(c, &t.name, &col.name))
-                    });
+                    r.retain(|k, _| k == "_lineage" || cols.contains(k.as_str()));
                 }
                 // A row of which nothing is granted is not seen at all (not even counted).
                 list.retain(|r| r.keys().any(|k| k != "_lineage"));

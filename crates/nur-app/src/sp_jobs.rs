@@ -7,6 +7,7 @@ use crate::caller::Caller;
 use crate::error::{AppError, Kind, Result};
 use crate::intake::{age_on, new_id, parse_answers, today};
 use crate::App;
+use nur_core::audit::NewEvent;
 use nur_core::audit::MAX_LISTED_PERSONS;
 use nur_core::grant::Grants;
 use nur_core::Date;
@@ -51,6 +52,16 @@ pub struct FactsReport {
     pub resumed_from: Option<String>,
     /// Facts that could not be computed (household, why), at most 100 kept.
     pub errors: Vec<(String, String)>,
+}
+
+/// Each household's application (when it applied) and facts input.
+type FactsInputs = Vec<(Option<String>, HouseholdInput)>;
+
+/// A batch read and waiting for its facts: the inputs, and the cursor after it.
+struct FactsBatch {
+    inputs: FactsInputs,
+    accesses: Vec<NewEvent>,
+    last: String,
 }
 
 /// One import line: already imported (`None`), ready to write with its reference, or
@@ -213,14 +224,49 @@ impl App {
             .flat_map(|c| crate::intake::national_numbers(&c.answers))
             .collect();
         let rows = self.granted_rows(grants, &keys)?;
-        let mut ready: Vec<(u64, String, Submission)> = Vec::with_capacity(pending.len());
-        for c in pending.drain(..) {
-            let id = c.new.id.clone();
-            match self.finish_submission(caller, Some(c.new), &id, None, c.answers, &rows, grants) {
-                Ok(s) => ready.push((c.line, c.reference, s)),
+        // Verification and facts are pure work on what was read: on every core, in order.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let per = pending.len().div_ceil(threads).max(1);
+        let lines: Vec<Checked> = std::mem::take(pending);
+        let finished: Vec<(u64, String, Result<Submission>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = lines
+                .chunks(per)
+                .map(|chunk| {
+                    let rows = &rows;
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|c| {
+                                let id = c.new.id.clone();
+                                let done = self.finish_submission(
+                                    caller,
+                                    Some(c.new.clone()),
+                                    &id,
+                                    None,
+                                    c.answers.clone(),
+                                    rows,
+                                    grants,
+                                );
+                                (c.line, c.reference.clone(), done)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("verification thread"))
+                .collect()
+        });
+        let mut ready: Vec<(u64, String, Submission)> = Vec::with_capacity(finished.len());
+        for (line, reference, done) in finished {
+            match done {
+                Ok(s) => ready.push((line, reference, s)),
                 Err(e) => report.rejected.push(Rejected {
-                    line: c.line,
-                    reference: Some(c.reference),
+                    line,
+                    reference: Some(reference),
                     reasons: reasons(&e),
                 }),
             }
@@ -276,37 +322,80 @@ impl App {
                 self.store.sp_job_start(JOB, total)?
             }
         };
-        let mut cursor = job.cursor.clone();
-        let mut done = job.done as u64;
-        let total = job.total as u64;
-        loop {
-            let households =
-                self.store
-                    .sp_households_after(&self.catalog, &cursor, batch.max(1))?;
-            let Some((last, _)) = households.last() else {
-                break;
-            };
-            let last = last.clone();
-            let grants = self.grants_now(&self.sp.entity)?;
-            let rows = self.facts_batch(caller, &households, &grants, &mut report)?;
-            self.store
-                .sp_put_facts(&rows, Some((JOB, &last, households.len() as i64)))?;
-            done += households.len() as u64;
-            report.households += households.len() as u64;
-            cursor = last;
-            progress(done, total);
-        }
+        let (cursor, done, total) = (job.cursor.clone(), job.done as u64, job.total as u64);
+        // Two stages, so reading the next batch overlaps computing the last: this thread
+        // reads (registry rows, answers, the audited access) and the other computes and
+        // writes, the cursor moved with each batch's facts, in order.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<FactsBatch>(1);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<u64>();
+        let written = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> Result<Vec<(String, String)>> {
+                let (mut done, mut errors) = (done, Vec::new());
+                for b in rx {
+                    // Every write is this thread's (two writers would wait on each other).
+                    for ev in b.accesses {
+                        self.store.audit(ev)?;
+                    }
+                    let rows = self.compute_facts(&b.inputs, &mut errors);
+                    self.store
+                        .sp_put_facts(&rows, Some((JOB, &b.last, rows.len() as i64)))?;
+                    done += rows.len() as u64;
+                    let _ = done_tx.send(done);
+                }
+                Ok(errors)
+            });
+            let read = (|| -> Result<()> {
+                let mut cursor = cursor;
+                loop {
+                    let households =
+                        self.store
+                            .sp_households_after(&self.catalog, &cursor, batch.max(1))?;
+                    let Some((last, _)) = households.last() else {
+                        return Ok(());
+                    };
+                    let last = last.clone();
+                    let grants = self.grants_now(&self.sp.entity)?;
+                    let (inputs, accesses) = self.facts_inputs(caller, &households, &grants)?;
+                    report.households += inputs.len() as u64;
+                    report.applicants +=
+                        inputs.iter().filter(|(_, i)| i.answers.is_some()).count() as u64;
+                    cursor = last.clone();
+                    let batch = FactsBatch {
+                        inputs,
+                        accesses,
+                        last,
+                    };
+                    if tx.send(batch).is_err() {
+                        // The writer stopped: its error is the run's.
+                        return Ok(());
+                    }
+                    if let Some(d) = done_rx.try_iter().last() {
+                        progress(d, total);
+                    }
+                }
+            })();
+            drop(tx);
+            let written = writer.join().expect("facts writer");
+            if let Some(d) = done_rx.try_iter().last() {
+                progress(d, total);
+            }
+            read.and(written)
+        });
+        let errors = written?;
+        report.errors = errors;
         self.store.sp_job_finish(JOB)?;
         Ok(report)
     }
 
-    fn facts_batch(
+    /// The facts inputs of a batch of households: their members' registry rows read under
+    /// the entity's grants, and the answers of those that applied; with the audit events of
+    /// that access, written with the facts.
+    fn facts_inputs(
         &self,
         caller: &Caller,
         households: &[(String, Vec<String>)],
         grants: &Grants,
-        report: &mut FactsReport,
-    ) -> Result<Vec<FactsRow>> {
+    ) -> Result<(FactsInputs, Vec<NewEvent>)> {
         let keys: Vec<&str> = households
             .iter()
             .flat_map(|(_, m)| m.iter().map(String::as_str))
@@ -316,19 +405,21 @@ impl App {
         let answers = self.store.sp_submitted_answers(&ids)?;
         // Every registry read is the program entity's audited access; events name at most
         // MAX_LISTED_PERSONS persons each, so every person is in their access report.
-        for chunk in keys.chunks(MAX_LISTED_PERSONS) {
-            let mut ev = self.program_event(
-                caller,
-                "sp.facts",
-                format!("{} households", households.len()),
-            );
-            ev.purpose = Some(FACTS_PURPOSE.into());
-            ev.persons = chunk.iter().map(|k| (*k).to_owned()).collect();
-            self.store.audit(ev)?;
-        }
-        let now = nur_store::now_ms();
+        let accesses = keys
+            .chunks(MAX_LISTED_PERSONS)
+            .map(|chunk| {
+                let mut ev = self.program_event(
+                    caller,
+                    "sp.facts",
+                    format!("{} households", households.len()),
+                );
+                ev.purpose = Some(FACTS_PURPOSE.into());
+                ev.persons = chunk.iter().map(|k| (*k).to_owned()).collect();
+                ev
+            })
+            .collect();
         let today = today();
-        let inputs: Vec<(Option<String>, HouseholdInput)> = households
+        let inputs = households
             .iter()
             .map(|(h, members)| {
                 let applied = answers.get(h);
@@ -339,12 +430,22 @@ impl App {
                 )
             })
             .collect();
-        report.applicants += inputs.iter().filter(|(_, i)| i.answers.is_some()).count() as u64;
-        // The facts are pure work on the inputs: computed on every core, each thread with its
-        // own CEL root context.
+        Ok((inputs, accesses))
+    }
+
+    /// The facts of a batch's households, on the cores the reading leaves free (each thread
+    /// with its own CEL root context); the first error of each household kept in `errors`
+    /// (at most 100).
+    fn compute_facts(
+        &self,
+        inputs: &[(Option<String>, HouseholdInput)],
+        errors: &mut Vec<(String, String)>,
+    ) -> Vec<FactsRow> {
+        let now = nur_store::now_ms();
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .min(8);
+            .saturating_sub(1)
+            .clamp(1, 8);
         let per = inputs.len().div_ceil(threads).max(1);
         let computed: Vec<(FactsRow, Option<String>)> = std::thread::scope(|scope| {
             let handles: Vec<_> = inputs
@@ -379,13 +480,13 @@ impl App {
         let mut out = Vec::with_capacity(computed.len());
         for (row, err) in computed {
             if let Some(e) = err {
-                if report.errors.len() < 100 {
-                    report.errors.push((row.household.clone(), e));
+                if errors.len() < 100 {
+                    errors.push((row.household.clone(), e));
                 }
             }
             out.push(row);
         }
-        Ok(out)
+        out
     }
 
     /// A household's facts input from its registered members (the living ones) and, when

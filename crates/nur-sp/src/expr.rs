@@ -3,6 +3,9 @@
 //! position, then evaluated per household in a child scope of one root context (building a
 //! root context registers the standard functions and costs far more than an evaluation).
 
+use cel::common::traits::{Container, Indexer, Iterable, Sizer, Zeroer};
+use cel::common::types::{CelList, CelMap, CelMapKey, CelString, Type, MAP_TYPE};
+use cel::common::value::{Builtin, BuiltinRef, Val};
 use cel::objects::{Key, Map};
 use cel::{Context, Program, Value};
 
@@ -78,6 +81,90 @@ pub fn map<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
         .map(|(k, v)| (Key::String(Arc::new(k.to_owned())), v))
         .collect();
     Value::Map(Map { map: Arc::new(m) })
+}
+
+/// A map that CEL copies by reference. A comprehension (`members.filter(m, …)`) binds each
+/// element anew for every step, and cel copies a plain map whole when it does: with tens of
+/// facts iterating over the members, those copies were most of a household's cost. This one
+/// shares its entries and answers every question as the plain map it wraps.
+#[derive(Debug, Clone)]
+struct SharedMap(Arc<CelMap<'static>>);
+
+impl Val for SharedMap {
+    fn get_type(&self) -> &Type {
+        &MAP_TYPE
+    }
+    fn cel_type() -> &'static Type {
+        &MAP_TYPE
+    }
+    fn as_container(&self) -> Option<&dyn Container> {
+        Some(&*self.0)
+    }
+    fn as_indexer<'b, 'w>(&'b self) -> Option<&'b (dyn Indexer + 'w)>
+    where
+        Self: 'w,
+    {
+        Some(&*self.0)
+    }
+    fn into_indexer<'w>(self: Box<Self>) -> Option<Box<dyn Indexer + 'w>>
+    where
+        Self: 'w,
+    {
+        Some(Box::new((*self.0).clone()))
+    }
+    fn as_iterable<'b, 'w>(&'b self) -> Option<&'b (dyn Iterable + 'w)>
+    where
+        Self: 'w,
+    {
+        Some(&*self.0)
+    }
+    fn as_sizer(&self) -> Option<&dyn Sizer> {
+        Some(&*self.0)
+    }
+    fn as_zeroer(&self) -> Option<&dyn Zeroer> {
+        Some(&*self.0)
+    }
+    fn equals(&self, other: &dyn Val) -> bool {
+        self.0.equals(other)
+    }
+    fn clone_as_boxed<'w>(&self) -> Box<dyn Val + 'w>
+    where
+        Self: 'w,
+    {
+        Box::new(self.clone())
+    }
+    fn as_builtin<'b, 'w>(&'b self) -> BuiltinRef<'b, 'w>
+    where
+        Self: 'w,
+    {
+        BuiltinRef::Map(&self.0)
+    }
+    fn into_builtin<'w>(self: Box<Self>) -> Option<Builtin<'w>>
+    where
+        Self: 'w,
+    {
+        Some(Builtin::Map((*self.0).clone()))
+    }
+}
+
+/// A value bound into a scope as is (see [`shared_map`]).
+pub type Bound = Box<dyn Val + 'static>;
+
+/// A map from named entries that comprehensions copy by reference.
+pub fn shared_map<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> Bound {
+    let m: HashMap<CelMapKey<'static>, Bound> = entries
+        .into_iter()
+        .map(|(k, v)| {
+            let v: Bound = v.try_into().expect("plain values convert");
+            (CelMapKey::String(CelString::from(k.to_owned())), v)
+        })
+        .collect();
+    Box::new(SharedMap(Arc::new(CelMap::from(m))))
+}
+
+/// A list of bound values.
+pub fn bound_list(items: Vec<Bound>) -> Bound {
+    Box::new(CelList::from(items))
 }
 
 pub fn list(items: Vec<Value>) -> Value {

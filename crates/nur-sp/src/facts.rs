@@ -349,7 +349,7 @@ impl FactsDef {
             inputs.insert(input.name.clone(), expr::to_json(&total));
             hh.push((input.name.as_str(), total));
         }
-        let members: Vec<Value> = h
+        let members: Vec<expr::Bound> = h
             .members
             .iter()
             .zip(&per_member)
@@ -374,11 +374,11 @@ impl FactsDef {
                     };
                     entries.push((input.name.as_str(), v));
                 }
-                expr::map(entries)
+                expr::shared_map(entries)
             })
             .collect();
         let mut scope = root.new_inner_scope();
-        scope.add_variable_from_value("members", expr::list(members));
+        scope.add_variable_as_val("members", expr::bound_list(members));
         scope.add_variable_from_value("hh", expr::map(hh));
         scope.add_variable_from_value(
             "answers",

@@ -247,10 +247,18 @@ pub struct LookupSql(Mutex<HashMap<String, ByColumn>>);
 type ByColumn = HashMap<(String, usize), Arc<str>>;
 
 impl LookupSql {
-    /// The statement for `keys` values of `column` (one of [`crate::lookup::FETCH_SIZES`]).
+    /// The statement for `keys` values of `column` (one of [`crate::lookup::FETCH_SIZES`]),
+    /// selecting the columns `t` lists: a caller may pass a table cut down to the columns it
+    /// reads, so the statements are kept by table *and* column list.
     pub fn get(&self, d: Dialect, t: &Table, column: &str, keys: usize) -> Arc<str> {
+        let mut name = String::with_capacity(t.name.as_str().len() + 8 * t.columns.len());
+        name.push_str(t.name.as_str());
+        for c in &t.columns {
+            name.push(',');
+            name.push_str(c.name.as_str());
+        }
         let mut cache = self.0.lock().expect("lookup cache lock");
-        let by_table = cache.entry(t.name.to_string()).or_default();
+        let by_table = cache.entry(name).or_default();
         if let Some(sql) = by_table.get(&(column.to_owned(), keys)) {
             return sql.clone();
         }
