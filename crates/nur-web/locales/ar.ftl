@@ -337,3 +337,4 @@ access-action-sp-facts = السجل الاجتماعي: ملف الأسرة
 sp-member-field = { $field }، الفرد { $n }
 purpose-intake-verification = التحقق من طلب بمطابقته مع السجلات
 purpose-household-facts = ملف الأسرة لبرامج الدعم الاجتماعي
+sp-no-application = لا يوجد طلب بهذا الرقم.

@@ -310,3 +310,4 @@ access-action-sp-facts = Social registry: household profile
 sp-member-field = { $field }, member { $n }
 purpose-intake-verification = Verification of an application against the registries
 purpose-household-facts = The household's profile for social programs
+sp-no-application = There is no such application.

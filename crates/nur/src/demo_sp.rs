@@ -104,7 +104,8 @@ pub fn social_registry(
         std::fs::write(data_dir.join(CITIZEN_FILE), format!("{nn} {card}\n"))?;
         println!(
             "  a citizen: http://{api_at}/citizen — national number {nn}, ID card number {card}; \
-             the code goes to the mobile the civil registry holds (in development: the outbox below)"
+             the code goes to the mobile the civil registry holds (in development: {})",
+            data_dir.join("outbox.jsonl").display()
         );
     }
     Ok(())

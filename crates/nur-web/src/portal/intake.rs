@@ -79,6 +79,7 @@ pub(crate) fn refusal(s: &AppState, lang: Lang, e: &nur_app::AppError) -> String
             "sp-not-program-entity",
             &[("entity", s.app.social_registry().entity.as_str())],
         ),
+        "no_application" => lang.t("sp-no-application"),
         _ => e.message.clone(),
     }
 }
