@@ -569,38 +569,19 @@ impl App {
         keys: &[&str],
     ) -> Result<BTreeMap<String, RowsByTable>> {
         let c = &self.catalog;
-        let tables: Vec<&nur_core::Table> = self
+        // Each granted table cut to the granted columns the registry reads: the statement
+        // selects nothing else, so no other column is ever read.
+        let projected: Vec<nur_core::Table> = self
             .needed_tables()
             .iter()
             .filter_map(|t| c.table(t))
             .filter(|t| grants.table(c, &t.name))
-            .collect();
-        // The granted columns of each table, decided once (not once per cell).
-        let granted: BTreeMap<&str, std::collections::HashSet<&str>> = tables
-            .iter()
             .map(|t| {
-                let cols = t
-                    .columns
-                    .iter()
-                    .filter(|col| grants.column(c, &t.name, &col.name))
-                    .map(|col| col.name.as_str())
-                    .collect();
-                (t.name.as_str(), cols)
-            })
-            .collect();
-        let needed: std::collections::BTreeSet<(String, String)> = self
-            .sp
-            .needed_columns(c)
-            .into_iter()
-            .map(|(t, col)| (t.to_string(), col.to_string()))
-            .collect();
-        let projected: Vec<nur_core::Table> = tables
-            .iter()
-            .map(|t| {
-                let mut p = (*t).clone();
+                let reads = self.sp_reads.get(t.name.as_str());
+                let mut p = t.clone();
                 p.columns.retain(|col| {
-                    needed.contains(&(t.name.to_string(), col.name.to_string()))
-                        && granted[t.name.as_str()].contains(col.name.as_str())
+                    reads.is_some_and(|r| r.contains(col.name.as_str()))
+                        && grants.column(c, &t.name, &col.name)
                 });
                 p
             })
@@ -608,16 +589,6 @@ impl App {
         let tables: Vec<&nur_core::Table> = projected.iter().collect();
         let mut rows = self.store.registry_rows(&tables, keys)?;
         for by_table in rows.values_mut() {
-            for (table, list) in by_table.iter_mut() {
-                let Some(cols) = granted.get(table.as_str()) else {
-                    continue;
-                };
-                for r in list.iter_mut() {
-                    r.retain(|k, _| k == "_lineage" || cols.contains(k.as_str()));
-                }
-                // A row of which nothing is granted is not seen at all (not even counted).
-                list.retain(|r| r.keys().any(|k| k != "_lineage"));
-            }
             by_table.retain(|_, list| !list.is_empty());
         }
         Ok(rows)

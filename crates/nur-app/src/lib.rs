@@ -79,6 +79,9 @@ pub struct App {
     delivery: Option<Arc<dyn Delivery>>,
     guards: guards::Guards,
     sp: Arc<SocialRegistry>,
+    /// The columns the social registry reads, by table (`SocialRegistry::needed_columns`,
+    /// decided once: every submission and facts batch cuts its registry read to them).
+    sp_reads: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
 }
 
 impl App {
@@ -94,6 +97,13 @@ impl App {
         let sp = options
             .social_registry
             .unwrap_or_else(|| Arc::new(SocialRegistry::jordan(&catalog)));
+        let mut sp_reads = std::collections::BTreeMap::<_, std::collections::BTreeSet<_>>::new();
+        for (t, c) in sp.needed_columns(&catalog) {
+            sp_reads
+                .entry(t.to_string())
+                .or_default()
+                .insert(c.to_string());
+        }
         Ok(App {
             store,
             catalog,
@@ -103,6 +113,7 @@ impl App {
             delivery: options.delivery,
             guards: guards::Guards::new(options.guards),
             sp,
+            sp_reads,
         })
     }
 

@@ -106,24 +106,39 @@ pub fn page(
                         button type="submit" { (lang.t("sign-out")) }
                     }
                 }
-                nav.crumbs aria-label=(lang.t("breadcrumbs")) {
-                    ol {
-                        li { a href="/" { (lang.t("menu-home")) } }
-                        @for (label, link) in crumbs {
-                            li {
-                                @match link {
-                                    Some(l) => a href=(l) { (label) },
-                                    None => span aria-current="page" { (label) },
-                                }
-                            }
+                (trail(lang, "/", &lang.t("menu-home"), crumbs, title, body))
+            }
+        }
+    }
+}
+
+/// The breadcrumbs after the home page at `home` (a crumb naming it again is left out), then
+/// the page's title and body.
+fn trail(
+    lang: Lang,
+    home: &str,
+    home_label: &str,
+    crumbs: &[(String, Option<String>)],
+    title: &str,
+    body: Markup,
+) -> Markup {
+    html! {
+        nav.crumbs aria-label=(lang.t("breadcrumbs")) {
+            ol {
+                li { a href=(home) { (home_label) } }
+                @for (label, link) in crumbs.iter().skip_while(|(_, l)| l.as_deref() == Some(home)) {
+                    li {
+                        @match link {
+                            Some(l) => a href=(l) { (label) },
+                            None => span aria-current="page" { (label) },
                         }
                     }
                 }
-                main #main {
-                    h1 { (title) }
-                    (body)
-                }
             }
+        }
+        main #main {
+            h1 { (title) }
+            (body)
         }
     }
 }
@@ -159,23 +174,7 @@ pub fn citizen_page(
                         button type="submit" { (lang.t("sign-out")) }
                     }
                 }
-                nav.crumbs aria-label=(lang.t("breadcrumbs")) {
-                    ol {
-                        li { a href="/citizen/home" { (lang.t("citizen-home")) } }
-                        @for (label, link) in crumbs.iter().skip_while(|(_, l)| l.as_deref() == Some("/citizen/home")) {
-                            li {
-                                @match link {
-                                    Some(l) => a href=(l) { (label) },
-                                    None => span aria-current="page" { (label) },
-                                }
-                            }
-                        }
-                    }
-                }
-                main #main {
-                    h1 { (title) }
-                    (body)
-                }
+                (trail(lang, "/citizen/home", &lang.t("citizen-home"), crumbs, title, body))
             }
         }
     }

@@ -331,8 +331,17 @@ async fn guard(
         (None, Need::Citizen) => return Redirect::to("/citizen").into_response(),
         (None, _) => return Redirect::to("/login").into_response(),
     };
-    if need == Need::Citizen {
-        let ok = session.stage == nur_app::CITIZEN && nur_app::citizen_of(&session).is_some();
+    if need != Need::Public {
+        // A citizen's pages want a signed-in citizen, every other page a signed-in officer.
+        let (ok, door) = if need == Need::Citizen {
+            let citizen =
+                session.stage == nur_app::CITIZEN && nur_app::citizen_of(&session).is_some();
+            (citizen, "/citizen")
+        } else {
+            let officer = session.stage == session::SIGNED_IN
+                && account.as_ref().is_some_and(|a| !a.disabled);
+            (officer, "/login")
+        };
         if !ok {
             return if is_post {
                 refuse(
@@ -343,23 +352,7 @@ async fn guard(
                 )
                 .await
             } else {
-                Redirect::to("/citizen").into_response()
-            };
-        }
-    } else if need != Need::Public {
-        let ok =
-            session.stage == session::SIGNED_IN && account.as_ref().is_some_and(|a| !a.disabled);
-        if !ok {
-            return if is_post {
-                refuse(
-                    None,
-                    StatusCode::FORBIDDEN,
-                    "error-signed-out",
-                    "not signed in",
-                )
-                .await
-            } else {
-                Redirect::to("/login").into_response()
+                Redirect::to(door).into_response()
             };
         }
         let role = account.as_ref().map(|a| a.role);
