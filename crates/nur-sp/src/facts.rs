@@ -239,24 +239,8 @@ impl FactsDef {
             f.compiled = Some(Expr::compile(&format!("facts[{i}] ({})", f.name), &f.expr)?);
         }
         let root = expr::root();
-        for answers in [Some(reference_answers()), None] {
-            let input = HouseholdInput {
-                household: "reference".into(),
-                governorate: Some("11".into()),
-                as_of_year: 2026,
-                members: vec![MemberInput {
-                    national_number: "9801012345".into(),
-                    age: 40,
-                    head: true,
-                    declared: answers
-                        .as_ref()
-                        .and_then(|a| a.pointer("/household/members/0"))
-                        .and_then(|m| m.as_object().cloned()),
-                    ..Default::default()
-                }],
-                answers,
-            };
-            let facts = def.compute(&root, &input);
+        for answers in [true, false] {
+            let facts = def.compute(&root, &reference_household(answers));
             if let Some(e) = facts.errors.first() {
                 return Err(invalid("facts".into(), e.clone()));
             }
@@ -454,6 +438,28 @@ fn typed(ty: FactType, v: Value) -> Option<Json> {
         (FactType::Text, Value::String(s)) => Some(Json::from(s.as_str())),
         (_, Value::Null) => Some(Json::Null),
         _ => None,
+    }
+}
+
+/// A household of one, with or without complete answers: what a definition (and a rule
+/// over its facts) is tried on when it is loaded.
+pub fn reference_household(with_answers: bool) -> HouseholdInput {
+    let answers = with_answers.then(reference_answers);
+    HouseholdInput {
+        household: "reference".into(),
+        governorate: Some("11".into()),
+        as_of_year: 2026,
+        members: vec![MemberInput {
+            national_number: "9801012345".into(),
+            age: 40,
+            head: true,
+            declared: answers
+                .as_ref()
+                .and_then(|a| a.pointer("/household/members/0"))
+                .and_then(|m| m.as_object().cloned()),
+            ..Default::default()
+        }],
+        answers,
     }
 }
 

@@ -1,14 +1,19 @@
 //! NUR-SP, the social registry's pure domain: the intake form as configuration and the
 //! checking of answers against it ([`form`], [`validate`]), bank account numbers
 //! ([`iban`]), household facts derived in CEL from answers and registry records
-//! ([`facts`]), and the comparison of what a household declared with what the registries
-//! hold ([`verify`]). No IO, no SQL, no HTTP: `nur-app` reads the registries through the
+//! ([`facts`]), the comparison of what a household declared with what the registries
+//! hold ([`verify`]), the proxy means test fitted on a survey ([`pmt`]), programs as
+//! configuration ([`program`]) and the ranking and cut of their eligible households
+//! ([`target`]). No IO, no SQL, no HTTP: `nur-app` reads the registries through the
 //! program entity's grants and stores what this crate decides.
 
 pub mod expr;
 pub mod facts;
 pub mod form;
 pub mod iban;
+pub mod pmt;
+pub mod program;
+pub mod target;
 pub mod validate;
 pub mod verify;
 
@@ -17,5 +22,7 @@ pub use form::{Form, FormError, Label, Lang};
 pub use validate::{Checked, DeclaredMember, FieldError, Stage};
 pub use verify::{Discrepancy, Verification};
 
+#[cfg(test)]
+mod targeting_tests;
 #[cfg(test)]
 mod tests;
