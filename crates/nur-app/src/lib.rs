@@ -25,6 +25,8 @@ mod settings;
 pub mod signin;
 mod sources;
 mod sp_jobs;
+mod target_runs;
+mod targeting;
 mod tokens;
 
 pub use accounts::{random_password, NewUser, UserChange};
@@ -46,6 +48,11 @@ pub use settings::SettingsChange;
 pub use signin::{Delivery, SignInPolicy};
 pub use sources::{IngestOutcome, MAX_EVENTS};
 pub use sp_jobs::{FactsReport, ImportReport, Rejected, FACTS_BATCH, FACTS_PURPOSE, IMPORT_BATCH};
+pub use target_runs::{
+    HouseholdDecisions, InputUsed, ProgramDecision, RuleExplained, TargetOutcome, TargetPlan,
+    TermExplained,
+};
+pub use targeting::{ProgramSummary, ScoreReport, SCORE_BATCH};
 pub use tokens::{jwk_x, IssuedToken, TokenKeys, MAX_HEADER_TEXT};
 
 use nur_core::query::Limits;

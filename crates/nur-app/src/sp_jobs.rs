@@ -614,12 +614,18 @@ impl App {
                 continue;
             };
             let answers = parse_answers(&app.answers);
+            let before = self
+                .store
+                .sp_household(&household)?
+                .map(|f| crate::targeting::parse_facts(&f.facts));
             let mut caller = caller.clone();
             caller.purpose = Some(format!("re-verification: {reason}"));
             match self.prepare_submission(&caller, None, &app.id, None, &answers, &grants) {
                 Ok(mut s) => {
                     s.events[0].action = "sp.reverify".into();
-                    self.store.sp_reverified(&s, marked_at)?
+                    self.store.sp_reverified(&s, marked_at)?;
+                    // The new facts re-score the household and re-decide its programs.
+                    self.reevaluate(&caller, &household, before.as_ref(), &reason)?;
                 }
                 Err(e) if e.kind == Kind::Unprocessable => {
                     // A member died or left the civil registry: the application stays, its

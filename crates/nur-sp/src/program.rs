@@ -255,6 +255,12 @@ impl ProgramDef {
             .chain(self.exclusion.iter().map(|r| (RuleKind::Exclusion, r)))
     }
 
+    pub fn rule_source(&self, name: &str) -> Option<&str> {
+        self.rules()
+            .find(|(_, r)| r.name == name)
+            .map(|(_, r)| r.rule.as_str())
+    }
+
     pub fn rule_label(&self, name: &str) -> Option<&Label> {
         self.rules()
             .find(|(_, r)| r.name == name)

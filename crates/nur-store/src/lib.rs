@@ -19,6 +19,7 @@ mod portal;
 mod postgres;
 mod query;
 mod sp;
+mod sp_target;
 mod sql;
 mod sqlite;
 mod stats;
@@ -47,6 +48,7 @@ pub use sp::{
     ApplicationRow, DiscrepancyRow, FactsRow, FieldFailure, JobRow, NewApplication, SpConflict,
     Submission, VerificationRow,
 };
+pub use sp_target::{DecisionRow, EntryRow, ModelRow, ProgramRow, RunRow, ScoreRow, TargetInput};
 pub use stats::{QuarantineEntry, Stats, TableStats};
 pub use url::{DbUrl, OpenMode};
 

@@ -64,9 +64,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/common/0008_citizen_signin.sql"),
         postgres: include_str!("migrations/common/0008_citizen_signin.sql"),
     },
+    Migration {
+        version: 9,
+        name: "targeting",
+        sqlite: include_str!("migrations/common/0009_targeting.sql"),
+        postgres: include_str!("migrations/common/0009_targeting.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 8;
+pub const LATEST: i64 = 9;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

@@ -100,6 +100,7 @@ pub fn social_registry(
         );
     }
     println!("  caseworkers: the NAFUser account above; the form: http://{api_at}/api/v1/sp/form");
+    targeting(app, synth_dir, api_at)?;
     if let Some((nn, card)) = citizen_example(app, synth_dir)? {
         std::fs::write(data_dir.join(CITIZEN_FILE), format!("{nn} {card}\n"))?;
         println!(
@@ -108,6 +109,66 @@ pub fn social_registry(
             data_dir.join("outbox.jsonl").display()
         );
     }
+    Ok(())
+}
+
+/// The proxy means test fitted on the synthetic survey and published, every household
+/// scored, the truth loaded (so errors are measured), and a run of each pilot published;
+/// once (a demo that restarts finds the model and the runs).
+fn targeting(app: &App, synth_dir: &Path, api_at: std::net::SocketAddr) -> Result<()> {
+    let caller = demo();
+    let survey = synth_dir.join("SP_Survey.csv");
+    if app.model(None)?.is_none() && survey.exists() {
+        let facts = &app.social_registry().facts;
+        let spec = nur_sp::pmt::Spec::jordan();
+        let rows = nur_sp::pmt::read_survey(&std::fs::read_to_string(&survey)?, &spec, facts)?;
+        let opts = nur_sp::pmt::FitOptions {
+            by: None,
+            holdout_share: 0.2,
+            coverage: 0.15,
+        };
+        let model = nur_sp::pmt::fit(&spec, facts, &rows, &opts)?;
+        let v = app.publish_model(&caller, &model)?;
+        let applicants = &model.comparison[0];
+        println!(
+            "\nproxy means test v{v} fitted on {} surveyed households: hold-out R² {:.3}; at 15% coverage \
+             exclusion error {:.1}% (a hand-weighted sum of the same facts: {:.1}%)",
+            rows.len(),
+            applicants.fitted.r2,
+            applicants.fitted.exclusion_error * 100.0,
+            applicants.hand.exclusion_error * 100.0
+        );
+        let truth = synth_dir.join("SP_Truth.csv");
+        if truth.exists() {
+            app.import_truth(&caller, &std::fs::read_to_string(&truth)?, "synthetic")?;
+        }
+        let s = app.score_all(&caller, Some(v), nur_app::SCORE_BATCH, true, &mut |_, _| {})?;
+        println!(
+            "  {} households scored ({} could not be)",
+            s.scored, s.failed
+        );
+        app.install_pilots(&caller)?;
+        let codes: Vec<String> = app.programs(&caller)?.into_iter().map(|p| p.code).collect();
+        for o in app.target(&caller, &codes, &nur_app::TargetPlan::default())? {
+            let errors = o
+                .summary
+                .errors
+                .as_ref()
+                .map(|e| {
+                    format!(
+                        "; inclusion error {:.0}%, exclusion error {:.0}%",
+                        e.inclusion * 100.0,
+                        e.exclusion * 100.0
+                    )
+                })
+                .unwrap_or_default();
+            println!(
+                "  {:<11} {} of {} eligible households selected{errors}",
+                o.program, o.summary.selected, o.summary.eligible
+            );
+        }
+    }
+    println!("  programs and targeting: http://{api_at}/sp/programs");
     Ok(())
 }
 

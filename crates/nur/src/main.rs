@@ -13,6 +13,7 @@ mod demo_sp;
 mod progress;
 mod sources;
 mod sp;
+mod sp_target;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;

@@ -39,6 +39,8 @@ pub enum SpCmd {
         #[arg(long)]
         actor: Option<String>,
     },
+    #[command(flatten)]
+    Targeting(crate::sp_target::TargetingCmd),
 }
 
 #[derive(Subcommand)]
@@ -149,6 +151,7 @@ pub fn run(app: &App, cmd: SpCmd) -> Result<()> {
             let n = app.reverify_pending(&operator(actor), limit)?;
             println!("{n} households re-verified");
         }
+        SpCmd::Targeting(cmd) => crate::sp_target::run(app, cmd)?,
     }
     Ok(())
 }

@@ -1,0 +1,854 @@
+//! NUR-SP targeting runs, simulations, explanations and re-evaluation.
+//!
+//! A run reads every household once (facts, score, truth), decides each program's rules,
+//! ranks the eligible poorest first and cuts at the quota, budget and governorate quotas;
+//! it is stored immutably with the program and model versions and the facts' date, so it
+//! can be reproduced and explained. A simulation changes nothing; one that only moves the
+//! quota or the budget re-cuts the published run's ranked households instead of reading
+//! the country again. A re-verified household is re-scored and each program's decision
+//! re-decided against the published run's cut-off; a change is recorded with its cause.
+
+use crate::caller::Caller;
+use crate::error::{AppError, Result};
+use crate::targeting::{from_micro, micro, parse_facts, score_of};
+use crate::App;
+use nur_sp::facts::Facts;
+use nur_sp::pmt::Model;
+use nur_sp::program::{self, Decision, Outcome, ProgramDef, RuleKind};
+use nur_sp::target::{self, Candidate, Cut, Population, Summary};
+use nur_store::{DecisionRow, EntryRow, RunRow, TargetInput};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Households read per batch by a run.
+const RUN_BATCH: u32 = 20_000;
+
+/// What a run or simulation changes from the program's own cut and rules.
+#[derive(Debug, Clone, Default)]
+pub struct TargetPlan {
+    pub simulate: bool,
+    pub quota: Option<i64>,
+    pub budget_fils: Option<i64>,
+    pub governorate_quotas: BTreeMap<String, i64>,
+    /// Rules replaced by name (`RULE=CEL`); `benefit` replaces the benefit formula.
+    pub set: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetOutcome {
+    pub program: String,
+    pub program_version: i64,
+    pub model_version: i64,
+    /// The stored run (none for a simulation).
+    pub run: Option<String>,
+    pub cut: Cut,
+    pub population: Population,
+    pub summary: Summary,
+    /// Households that could not be decided, and the first reasons.
+    pub errors: u64,
+    pub error_samples: Vec<(String, String)>,
+    /// A simulation answered from the published run's ranking (only the cut moved).
+    pub from_run: Option<String>,
+}
+
+/// One rule's outcome for a household, with its label.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleExplained {
+    pub kind: RuleKind,
+    pub name: String,
+    pub label_ar: String,
+    pub label_en: String,
+    pub rule: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgramDecision {
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+    pub program_version: i64,
+    pub eligible: bool,
+    pub benefit_fils: Option<i64>,
+    pub error: Option<String>,
+    pub rules: Vec<RuleExplained>,
+    pub run: Option<String>,
+    /// Selected, waitlisted (eligible below the cut) or not eligible, as of now.
+    pub state: String,
+    pub rank: Option<i64>,
+    pub cutoff: Option<f64>,
+    pub selected_in_run: u64,
+    pub eligible_in_run: u64,
+    pub changes: Vec<DecisionRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TermExplained {
+    pub term: String,
+    pub value: f64,
+    pub contribution: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputUsed {
+    pub name: String,
+    pub table: String,
+    pub label_ar: String,
+    pub label_en: String,
+    pub value: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdDecisions {
+    pub household: String,
+    pub applied: bool,
+    pub model_version: Option<i64>,
+    pub variant: Option<String>,
+    pub score: Option<f64>,
+    pub consumption_pc_jod: Option<f64>,
+    pub poverty_line_jod: Option<f64>,
+    pub score_error: Option<String>,
+    /// Each term's value and contribution (the intercept first); they add up to the score.
+    pub terms: Vec<TermExplained>,
+    pub facts_as_of_ms: Option<i64>,
+    pub facts: BTreeMap<String, serde_json::Value>,
+    pub inputs: Vec<InputUsed>,
+    pub programs: Vec<ProgramDecision>,
+}
+
+/// A household's facts and score, read once for every program.
+struct Reading {
+    household: String,
+    facts: Facts,
+    score: Option<nur_sp::pmt::Score>,
+    applied: bool,
+    poor: Option<bool>,
+}
+
+fn reading(i: &TargetInput, ln_line: f64) -> Reading {
+    Reading {
+        household: i.household.clone(),
+        facts: parse_facts(&i.facts),
+        score: score_of(i.score_micro, ln_line),
+        applied: i.applied,
+        poor: i.poor,
+    }
+}
+
+fn decide(p: &ProgramDef, root: &nur_sp::expr::Scope<'_, '_>, r: &Reading, line: f64) -> Decision {
+    let scope = program::scope(
+        root,
+        &r.facts.values,
+        &r.facts.inputs,
+        r.score.as_ref(),
+        line,
+        r.applied,
+    );
+    p.decide(&scope)
+}
+
+fn text_fact(r: &Reading, k: &str) -> String {
+    r.facts
+        .values
+        .get(k)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn cut_of(p: &ProgramDef, plan: &TargetPlan, households: u64) -> Cut {
+    let share = p
+        .quota_share
+        .map(|s| (s * households as f64).round() as u64);
+    let quota = plan.quota.or(p.quota).map(|q| q.max(0) as u64);
+    let quota = match (quota, share, plan.quota.is_some()) {
+        (Some(q), _, true) => Some(q),
+        (Some(q), Some(s), false) => Some(q.min(s)),
+        (q, s, _) => q.or(s),
+    };
+    let gq = if plan.governorate_quotas.is_empty() {
+        &p.governorate_quotas
+    } else {
+        &plan.governorate_quotas
+    };
+    Cut {
+        quota,
+        budget_fils: plan.budget_fils.or(p.budget_fils),
+        governorate_quotas: gq
+            .iter()
+            .map(|(g, q)| (g.clone(), (*q).max(0) as u64))
+            .collect(),
+    }
+}
+
+/// A program with rules (or its benefit) replaced, checked as any definition is.
+fn with_rules(
+    def_json: &str,
+    set: &[(String, String)],
+    facts: &nur_sp::FactsDef,
+) -> Result<ProgramDef> {
+    let mut json: serde_json::Value = serde_json::from_str(def_json).map_err(AppError::internal)?;
+    for (name, rule) in set {
+        if name == "benefit" {
+            json["benefit"] = serde_json::json!(rule);
+            continue;
+        }
+        let mut found = false;
+        for kind in ["inclusion", "exclusion"] {
+            if let Some(list) = json.get_mut(kind).and_then(|v| v.as_array_mut()) {
+                for r in list
+                    .iter_mut()
+                    .filter(|r| r["name"] == serde_json::json!(name))
+                {
+                    r["rule"] = serde_json::json!(rule);
+                    found = true;
+                }
+            }
+        }
+        if !found {
+            return Err(AppError::invalid(
+                "no_rule",
+                format!("the program has no rule `{name}` (nor is it `benefit`)"),
+            ));
+        }
+    }
+    ProgramDef::from_json(&json.to_string(), facts)
+        .map_err(|e| AppError::invalid("program_invalid", e.to_string()))
+}
+
+impl App {
+    /// Runs (or simulates) the targeting of `codes` in one pass over the households.
+    /// `plan` applies to every program (its rule changes to a single one only).
+    pub fn target(
+        &self,
+        caller: &Caller,
+        codes: &[String],
+        plan: &TargetPlan,
+    ) -> Result<Vec<TargetOutcome>> {
+        if codes.is_empty() {
+            return Err(AppError::invalid("no_program", "name at least one program"));
+        }
+        if !plan.set.is_empty() && codes.len() != 1 {
+            return Err(AppError::invalid(
+                "one_program",
+                "rules are changed for one program at a time",
+            ));
+        }
+        if !plan.set.is_empty() && !plan.simulate {
+            return Err(AppError::invalid(
+                "simulate_only",
+                "changed rules are simulated; publish a new program version to run them",
+            ));
+        }
+        for (what, v) in [("quota", plan.quota), ("budget", plan.budget_fils)] {
+            if v.is_some_and(|v| v < 0) {
+                return Err(AppError::invalid(
+                    "negative",
+                    format!("the {what} is below 0"),
+                ));
+            }
+        }
+        let (model_version, model) = self.model(None)?.ok_or_else(|| {
+            AppError::invalid(
+                "no_model",
+                "no model is published: fit and publish one, then score (`nur sp score`)",
+            )
+        })?;
+        let mut programs = Vec::new();
+        for code in codes {
+            let (row, def) = self.published_program(code)?;
+            self.may_target(caller, &row.owner)?;
+            let def = if plan.set.is_empty() {
+                def
+            } else {
+                with_rules(&row.definition, &plan.set, &self.sp.facts)?
+            };
+            programs.push((row, def));
+        }
+        // Only the cut moved: re-cut the published run's ranking.
+        if plan.simulate && plan.set.is_empty() && programs.len() == 1 {
+            if let Some(o) =
+                self.recut(caller, &programs[0].0, &programs[0].1, model_version, plan)?
+            {
+                return Ok(vec![o]);
+            }
+        }
+        let line = model.poverty_line_jod;
+        let mut population = Population::default();
+        let mut scores: Vec<f64> = Vec::new();
+        let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); programs.len()];
+        let mut errors: Vec<(u64, Vec<(String, String)>)> = vec![(0, Vec::new()); programs.len()];
+        let facts_as_of = self.store.sp_facts_as_of()?;
+        let mut cursor = String::new();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        loop {
+            let inputs = self.store.sp_target_inputs(&cursor, RUN_BATCH)?;
+            let Some(last) = inputs.last() else { break };
+            cursor = last.household.clone();
+            let per = inputs.len().div_ceil(threads).max(1);
+            let decided: Vec<(Reading, Vec<Decision>)> = std::thread::scope(|s| {
+                let handles: Vec<_> = inputs
+                    .chunks(per)
+                    .map(|chunk| {
+                        let programs = &programs;
+                        let ln_line = model.ln_line();
+                        s.spawn(move || {
+                            let root = nur_sp::expr::root();
+                            chunk
+                                .iter()
+                                .map(|i| {
+                                    let r = reading(i, ln_line);
+                                    let d = programs
+                                        .iter()
+                                        .map(|(_, p)| decide(p, &root, &r, line))
+                                        .collect();
+                                    (r, d)
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().expect("targeting thread"))
+                    .collect()
+            });
+            for (r, ds) in decided {
+                let gov = text_fact(&r, "governorate");
+                let female = r
+                    .facts
+                    .values
+                    .get("head_female")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                population.households += 1;
+                *population.by_governorate.entry(gov.clone()).or_default() += 1;
+                population.by_head_sex[usize::from(female)] += 1;
+                if let Some(p) = r.poor {
+                    population.truth_known += 1;
+                    population.poor_known += u64::from(p);
+                }
+                if let Some(s) = &r.score {
+                    scores.push(s.value);
+                }
+                for (k, d) in ds.into_iter().enumerate() {
+                    if let Some(e) = d.error {
+                        errors[k].0 += 1;
+                        if errors[k].1.len() < 100 {
+                            errors[k].1.push((r.household.clone(), e));
+                        }
+                    }
+                    if !d.eligible {
+                        continue;
+                    }
+                    let Some(score) = &r.score else { continue };
+                    candidates[k].push(Candidate {
+                        household: r.household.clone(),
+                        score: score.value,
+                        members: r
+                            .facts
+                            .values
+                            .get("members")
+                            .and_then(|v| v.as_u64())
+                            .unwrap_or(0) as u32,
+                        governorate: gov.clone(),
+                        head_female: female,
+                        benefit_fils: d.benefit_fils.unwrap_or(0),
+                        decile: 0,
+                        poor: r.poor,
+                    });
+                }
+            }
+        }
+        let bounds = target::decile_bounds(scores.clone());
+        for s in &scores {
+            population.by_decile[usize::from(target::decile_of(&bounds, *s)) - 1] += 1;
+        }
+        let mut out = Vec::new();
+        for (((row, def), mut cands), (n_err, samples)) in
+            programs.iter().zip(candidates).zip(errors)
+        {
+            for c in &mut cands {
+                c.decile = target::decile_of(&bounds, c.score);
+            }
+            target::rank(&mut cands);
+            let cut = cut_of(def, plan, population.households);
+            let (selected, summary) = target::select(&cands, &cut, &population)
+                .map_err(|e| AppError::invalid("budget_fits_none", e.to_string()))?;
+            let mut outcome = TargetOutcome {
+                program: row.code.clone(),
+                program_version: row.version,
+                model_version,
+                run: None,
+                cut: cut.clone(),
+                population: population.clone(),
+                summary,
+                errors: n_err,
+                error_samples: samples,
+                from_run: None,
+            };
+            if plan.simulate {
+                let mut ev = self.program_event(caller, "sp.target.simulate", &row.code);
+                ev.outcome = format!(
+                    "simulated: {} selected of {} eligible",
+                    outcome.summary.selected, outcome.summary.eligible
+                );
+                self.store.audit(ev)?;
+            } else {
+                let id = crate::intake::new_id()?.replacen("APP-", "RUN-", 1);
+                let entries: Vec<EntryRow> = cands
+                    .iter()
+                    .zip(&selected)
+                    .enumerate()
+                    .map(|(i, (c, s))| EntryRow {
+                        rank: i as i64 + 1,
+                        household: c.household.clone(),
+                        score_micro: micro(c.score),
+                        members: i64::from(c.members),
+                        governorate: c.governorate.clone(),
+                        head_female: c.head_female,
+                        decile: i64::from(c.decile),
+                        benefit_fils: c.benefit_fils,
+                        poor: c.poor,
+                        selected: *s,
+                    })
+                    .collect();
+                let run = RunRow {
+                    id: id.clone(),
+                    program: row.code.clone(),
+                    program_version: row.version,
+                    model_version,
+                    facts_as_of_ms: facts_as_of,
+                    params: serde_json::to_string(&cut).expect("plain data"),
+                    population: serde_json::to_string(&population).expect("plain data"),
+                    summary: serde_json::to_string(&outcome.summary).expect("plain data"),
+                    errors: serde_json::json!({"count": n_err, "samples": outcome.error_samples})
+                        .to_string(),
+                    created_by: caller.actor.name().to_owned(),
+                    created_at_ms: nur_store::now_ms(),
+                };
+                let mut ev = self.program_event(caller, "sp.target.run", &id);
+                ev.outcome = format!(
+                    "{} v{}: {} selected of {} eligible, {} fils",
+                    row.code,
+                    row.version,
+                    outcome.summary.selected,
+                    outcome.summary.eligible,
+                    outcome.summary.cost_fils
+                );
+                self.store.sp_put_run(&run, &entries, ev)?;
+                outcome.run = Some(id);
+            }
+            out.push(outcome);
+        }
+        Ok(out)
+    }
+
+    /// Who may run or simulate a program's targeting: the registry's entity, the operator
+    /// and the program's owner.
+    fn may_target(&self, caller: &Caller, owner: &str) -> Result<()> {
+        if self.may_run_registry(caller).is_ok() {
+            return Ok(());
+        }
+        match caller.actor.entity() {
+            Some(e) if e.as_str() == owner => Ok(()),
+            _ => Err(AppError::forbidden(
+                "not_program_owner",
+                format!(
+                    "{} may not target a program of {owner}",
+                    caller.actor.name()
+                ),
+            )),
+        }
+    }
+
+    /// A simulation that only moves the cut, from the newest run of the same program and
+    /// model versions; none when there is no such run.
+    fn recut(
+        &self,
+        caller: &Caller,
+        row: &nur_store::ProgramRow,
+        def: &ProgramDef,
+        model_version: i64,
+        plan: &TargetPlan,
+    ) -> Result<Option<TargetOutcome>> {
+        let Some(run) = self.store.sp_runs(Some(&row.code), 1)?.into_iter().next() else {
+            return Ok(None);
+        };
+        if run.program_version != row.version || run.model_version != model_version {
+            return Ok(None);
+        }
+        let population: Population =
+            serde_json::from_str(&run.population).map_err(AppError::internal)?;
+        let entries = self.store.sp_run_entries(&run.id, 1, i64::MAX)?;
+        let cands: Vec<Candidate> = entries.into_iter().map(candidate).collect();
+        let cut = cut_of(def, plan, population.households);
+        let (_, summary) = target::select(&cands, &cut, &population)
+            .map_err(|e| AppError::invalid("budget_fits_none", e.to_string()))?;
+        let errors: serde_json::Value = serde_json::from_str(&run.errors).unwrap_or_default();
+        let mut ev = self.program_event(caller, "sp.target.simulate", &row.code);
+        ev.outcome = format!(
+            "simulated from {}: {} selected of {} eligible",
+            run.id, summary.selected, summary.eligible
+        );
+        self.store.audit(ev)?;
+        Ok(Some(TargetOutcome {
+            program: row.code.clone(),
+            program_version: row.version,
+            model_version,
+            run: None,
+            cut,
+            population,
+            summary,
+            errors: errors["count"].as_u64().unwrap_or(0),
+            error_samples: serde_json::from_value(errors["samples"].clone()).unwrap_or_default(),
+            from_run: Some(run.id),
+        }))
+    }
+
+    pub fn runs(&self, caller: &Caller, program: Option<&str>, limit: u32) -> Result<Vec<RunRow>> {
+        self.may_see_runs(caller)?;
+        Ok(self.store.sp_runs(program, limit)?)
+    }
+
+    /// A run with a page of its ranked households (from rank `from`).
+    pub fn run(
+        &self,
+        caller: &Caller,
+        id: &str,
+        from: i64,
+        limit: i64,
+    ) -> Result<(RunRow, Summary, Vec<EntryRow>)> {
+        self.may_see_runs(caller)?;
+        let run = self
+            .store
+            .sp_run(id)?
+            .ok_or_else(|| AppError::not_found("no_run", format!("no run {id}")))?;
+        let summary: Summary = serde_json::from_str(&run.summary).map_err(AppError::internal)?;
+        let entries = self
+            .store
+            .sp_run_entries(id, from.max(1), limit.clamp(1, 1000))?;
+        Ok((run, summary, entries))
+    }
+
+    fn may_see_runs(&self, caller: &Caller) -> Result<()> {
+        if matches!(caller.actor, nur_core::grant::Actor::Citizen { .. }) {
+            return Err(AppError::forbidden(
+                "officers_only",
+                "targeting runs are seen by officers",
+            ));
+        }
+        self.may_run_registry(caller).or_else(|e| {
+            // An NGO sees the runs of the programs it owns; the listing filters nothing
+            // finer, so other entities are refused.
+            let owner_of_any = self.store.sp_programs()?.iter().any(|p| {
+                caller
+                    .actor
+                    .entity()
+                    .is_some_and(|en| en.as_str() == p.owner)
+            });
+            if owner_of_any {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })
+    }
+
+    /// Every program's decision about a household, explained: its score and each term's
+    /// contribution, each rule's outcome, the registry inputs used with their source and
+    /// date, its rank and the run's cut-off, and the changes re-evaluation recorded.
+    pub fn decisions(&self, caller: &Caller, household: &str) -> Result<HouseholdDecisions> {
+        self.may_see_household(caller, household)?;
+        let input = self.store.sp_target_input(household)?.ok_or_else(|| {
+            AppError::not_found(
+                "no_household",
+                format!("no facts for household {household}"),
+            )
+        })?;
+        let model = self.model(None)?;
+        let ln_line = model.as_ref().map_or(68f64.ln(), |(_, m)| m.ln_line());
+        let line = model.as_ref().map_or(68.0, |(_, m)| m.poverty_line_jod);
+        let r = reading(&input, ln_line);
+        let stored = self.store.sp_score(household)?;
+        let mut terms = Vec::new();
+        let (mut variant, mut model_version, mut score_error) = (None, None, None);
+        if let Some(s) = &stored {
+            model_version = Some(s.model_version);
+            variant = Some(s.variant.clone());
+            score_error = s.error.clone();
+            if let Some((_, m)) = self.model(Some(s.model_version))? {
+                terms = explain_terms(&m, &s.variant, &s.terms);
+            }
+        }
+        let facts_row = self.store.sp_household(household)?;
+        let inputs = self
+            .sp
+            .facts
+            .inputs
+            .iter()
+            .map(|i| InputUsed {
+                name: i.name.clone(),
+                table: i.table.clone(),
+                label_ar: i.label.ar.clone(),
+                label_en: i.label.en.clone(),
+                value: r
+                    .facts
+                    .inputs
+                    .get(&i.name)
+                    .cloned()
+                    .unwrap_or(serde_json::Value::Null),
+            })
+            .collect();
+        let root = nur_sp::expr::root();
+        let changes = self.store.sp_decisions(household)?;
+        let mut programs = Vec::new();
+        for p in self
+            .store
+            .sp_programs()?
+            .iter()
+            .filter(|p| p.status == "published")
+        {
+            // The newest published version of each code only.
+            if programs.iter().any(|d: &ProgramDecision| d.code == p.code) {
+                continue;
+            }
+            let (row, def) = self.published_program(&p.code)?;
+            let d = decide(&def, &root, &r, line);
+            let run = self.store.sp_runs(Some(&row.code), 1)?.into_iter().next();
+            let (mut rank, mut cutoff, mut sel, mut elig, mut in_run_selected) =
+                (None, None, 0, 0, None);
+            if let Some(run) = &run {
+                let summary: Summary =
+                    serde_json::from_str(&run.summary).map_err(AppError::internal)?;
+                cutoff = summary.cutoff;
+                sel = summary.selected;
+                elig = summary.eligible;
+                if let Some(e) = self.store.sp_run_entry(&run.id, household)? {
+                    rank = Some(e.rank);
+                    in_run_selected = Some(e.selected);
+                }
+            }
+            let mine: Vec<DecisionRow> = changes
+                .iter()
+                .filter(|c| c.program == row.code)
+                .cloned()
+                .collect();
+            let state = match (mine.first(), in_run_selected) {
+                (Some(latest), _) => latest.state.clone(),
+                (None, Some(true)) => "selected".into(),
+                (None, Some(false)) => "waitlisted".into(),
+                (None, None) if run.is_some() => "not_eligible".into(),
+                (None, None) => "no_run".into(),
+            };
+            programs.push(ProgramDecision {
+                code: row.code.clone(),
+                name_ar: def.name.ar.clone(),
+                name_en: def.name.en.clone(),
+                program_version: row.version,
+                eligible: d.eligible,
+                benefit_fils: d.benefit_fils,
+                error: d.error.clone(),
+                rules: d
+                    .rules
+                    .iter()
+                    .map(|o| {
+                        let label = def.rule_label(&o.name);
+                        RuleExplained {
+                            kind: o.kind,
+                            name: o.name.clone(),
+                            label_ar: label.map(|l| l.ar.clone()).unwrap_or_default(),
+                            label_en: label.map(|l| l.en.clone()).unwrap_or_default(),
+                            rule: def.rule_source(&o.name).unwrap_or_default().to_owned(),
+                            outcome: o.outcome.clone(),
+                        }
+                    })
+                    .collect(),
+                run: run.map(|r| r.id),
+                state,
+                rank,
+                cutoff,
+                selected_in_run: sel,
+                eligible_in_run: elig,
+                changes: mine,
+            });
+        }
+        let mut ev = self.program_event(caller, "sp.decisions", household);
+        ev.purpose = Some("explanation of decisions".into());
+        self.store.audit(ev)?;
+        Ok(HouseholdDecisions {
+            household: household.to_owned(),
+            applied: r.applied,
+            model_version,
+            variant,
+            score: r.score.as_ref().map(|s| s.value),
+            consumption_pc_jod: r.score.as_ref().map(|s| s.consumption_pc_jod),
+            poverty_line_jod: model.as_ref().map(|(_, m)| m.poverty_line_jod),
+            score_error,
+            terms,
+            facts_as_of_ms: facts_row.map(|f| f.computed_at_ms),
+            facts: r.facts.values.clone(),
+            inputs,
+            programs,
+        })
+    }
+
+    /// Caseworkers and the operator see any household's decisions; a citizen their own.
+    fn may_see_household(&self, caller: &Caller, household: &str) -> Result<()> {
+        match &caller.actor {
+            nur_core::grant::Actor::Citizen { national_number } => {
+                match self.citizen_household(national_number)? {
+                    Some(own) if own == household => Ok(()),
+                    _ => Err(AppError::forbidden(
+                        "not_own_household",
+                        "a citizen sees the decisions about their own household only",
+                    )),
+                }
+            }
+            _ => self.may_run_registry(caller),
+        }
+    }
+
+    /// Re-scores a household whose facts changed and re-decides each program against its
+    /// published run's cut-off; records each changed decision with its cause. `before` is
+    /// the household's facts before the change.
+    pub(crate) fn reevaluate(
+        &self,
+        caller: &Caller,
+        household: &str,
+        before: Option<&Facts>,
+        reason: &str,
+    ) -> Result<Vec<DecisionRow>> {
+        let Some((version, model)) = self.model(None)? else {
+            return Ok(Vec::new());
+        };
+        let Some(input) = self.store.sp_target_input(household)? else {
+            return Ok(Vec::new());
+        };
+        let now = nur_store::now_ms();
+        let score = Self::score_row(version, &model, &input, now);
+        let mut fresh = input.clone();
+        fresh.score_micro = score.score_micro;
+        let r = reading(&fresh, model.ln_line());
+        let cause = cause_of(reason, before, &r.facts);
+        let root = nur_sp::expr::root();
+        let mut decisions = Vec::new();
+        let mut events = Vec::new();
+        let latest = self.store.sp_decisions(household)?;
+        for p in self
+            .store
+            .sp_programs()?
+            .iter()
+            .filter(|p| p.status == "published")
+        {
+            if decisions.iter().any(|d: &DecisionRow| d.program == p.code) {
+                continue;
+            }
+            let Some(run) = self.store.sp_runs(Some(&p.code), 1)?.into_iter().next() else {
+                continue;
+            };
+            let (_, def) = self.published_program(&p.code)?;
+            let d = decide(&def, &root, &r, model.poverty_line_jod);
+            let summary: Summary =
+                serde_json::from_str(&run.summary).map_err(AppError::internal)?;
+            let gov = text_fact(&r, "governorate");
+            let cutoff = summary.cutoffs.get(&gov).copied().or(summary.cutoff);
+            let position = match score.score_micro {
+                Some(m) => Some(self.store.sp_run_position(&run.id, m)? + 1),
+                None => None,
+            };
+            let state = match (d.eligible, r.score.as_ref(), cutoff) {
+                (true, Some(s), Some(c)) if s.value <= c => "selected",
+                (true, _, _) => "waitlisted",
+                (false, _, _) => "not_eligible",
+            };
+            let previous = match latest.iter().find(|l| l.program == p.code) {
+                Some(l) => l.state.clone(),
+                None => match self.store.sp_run_entry(&run.id, household)? {
+                    Some(e) if e.selected => "selected".into(),
+                    Some(_) => "waitlisted".into(),
+                    None => "not_eligible".into(),
+                },
+            };
+            if previous == state {
+                continue;
+            }
+            let mut ev =
+                self.program_event(caller, "sp.decision", format!("{household} {}", p.code));
+            ev.outcome = format!("{previous} → {state}: {cause}");
+            events.push(ev);
+            decisions.push(DecisionRow {
+                household: household.to_owned(),
+                program: p.code.clone(),
+                run: run.id.clone(),
+                state: state.into(),
+                previous,
+                score_micro: score.score_micro,
+                position,
+                cause: cause.clone(),
+                decided_at_ms: now,
+            });
+        }
+        self.store.sp_reevaluated(&score, &decisions, events)?;
+        Ok(decisions)
+    }
+}
+
+fn candidate(e: EntryRow) -> Candidate {
+    Candidate {
+        household: e.household,
+        score: from_micro(e.score_micro),
+        members: e.members as u32,
+        governorate: e.governorate,
+        head_female: e.head_female,
+        benefit_fils: e.benefit_fils,
+        decile: e.decile as u8,
+        poor: e.poor,
+    }
+}
+
+/// The terms of a stored score, named from its model's variant.
+fn explain_terms(m: &Model, variant: &str, stored: &str) -> Vec<TermExplained> {
+    let Some(v) = m.variants.iter().find(|v| v.key() == variant) else {
+        return Vec::new();
+    };
+    let json: serde_json::Value = serde_json::from_str(stored).unwrap_or_default();
+    let nums = |k: &str| -> Vec<f64> {
+        json[k]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+            .unwrap_or_default()
+    };
+    let (x, c) = (nums("x"), nums("c"));
+    std::iter::once("intercept".to_owned())
+        .chain(v.coefficients.iter().map(|(t, _)| t.clone()))
+        .zip(x.into_iter().zip(c))
+        .map(|(term, (value, contribution))| TermExplained {
+            term,
+            value,
+            contribution,
+        })
+        .collect()
+}
+
+/// Why a decision changed: the change that marked the household and the facts it moved.
+fn cause_of(reason: &str, before: Option<&Facts>, after: &Facts) -> String {
+    let mut moved = Vec::new();
+    if let Some(b) = before {
+        for (k, v) in &after.values {
+            let old = b.values.get(k);
+            if old != Some(v) {
+                let show =
+                    |v: Option<&serde_json::Value>| v.map_or("none".to_owned(), |v| v.to_string());
+                moved.push(format!("{k} {} → {}", show(old), show(Some(v))));
+            }
+        }
+    }
+    if moved.is_empty() {
+        reason.to_owned()
+    } else {
+        format!("{reason}: {}", moved.join(", "))
+    }
+}
