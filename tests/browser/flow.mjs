@@ -6,6 +6,7 @@
 // each step go to $SHOTS. Every request must stay on the NUR host, every visible input must
 // have a label, and sign-in is done from the keyboard. Then a citizen, without JavaScript, signs
 // in with their national number, ID card and a code, and starts their household's application.
+// Last, NAF's caseworker walks the programs, a simulation, a run and a household's decisions.
 //
 // Env: BASE_URL (http://127.0.0.1:PORT), DATA_DIR (the demo's data dir: accounts, outbox,
 // NAF client), SHOTS (screenshot folder), CHROMIUM (default /usr/bin/chromium).
@@ -234,6 +235,48 @@ try {
   await cp.click(".signout button");
   await cp.waitForURL("**/citizen?e=login-signed-out");
   await plain.close();
+
+  // 7. NAF's caseworker: the programs, UCT's rules edited and counted (nothing changes),
+  // a simulation with a smaller quota, the newest run's ranking, and one household's
+  // decisions explained (the contributions add up to the score); then in Arabic.
+  await signIn(page, "NAFUser");
+  await page.click("nav.menu >> text=Programs");
+  await page.waitForURL("**/sp/programs");
+  check((await page.textContent("main table")).includes("UCT"), "the pilots are listed");
+  await shot(page, "programs");
+  await page.click("main a[href='/sp/programs/UCT']");
+  await labelled(page);
+  await page.fill("input[name='rule.business_3000']", "facts.business_capital_jod >= 100000.0");
+  await page.click("button[value=count]");
+  await page.waitForSelector("#sim");
+  check(/would admit \d+ household/.test(await page.textContent("main")), "Count shows how many households the rules admit");
+  check((await page.inputValue("input[name='rule.business_3000']")).includes("100000"), "the edited rule stays in the editor");
+  await shot(page, "program-count");
+  await page.goto(base + "/sp/programs/UCT");
+  await page.fill("input[name=quota]", "3");
+  await page.click("button[value=simulate]");
+  await page.waitForSelector("#sim");
+  check((await page.textContent("#sim ~ dl")).includes("3 /") || (await page.textContent("main")).includes("3 / "), "the simulation selects at most the quota");
+  check(await page.locator("figure.chart svg").count() >= 3, "charts by governorate, sex and decile");
+  await shot(page, "program-simulated");
+  await page.click("#latest a");
+  await page.waitForURL("**/sp/runs/RUN-*");
+  await shot(page, "run");
+  await page.click("main table tbody tr:first-child a");
+  await page.waitForURL("**/decisions");
+  const total = await page.evaluate(() => {
+    const cells = [...document.querySelectorAll("#contributions tbody tr td:nth-child(3)")];
+    return [cells.reduce((a, td) => a + parseFloat(td.textContent), 0), parseFloat(document.querySelector("#contributions tfoot td").textContent)];
+  });
+  check(Math.abs(total[0] - total[1]) < 0.01, `the contributions add up to the score: ${total}`);
+  await shot(page, "decisions");
+  await page.click("text=عربي");
+  await page.waitForLoadState();
+  check((await page.textContent("main")).includes("ما كوّن الدرجة"), "the explanation in Arabic");
+  await shot(page, "decisions-arabic");
+  await page.click("text=En");
+  await page.waitForLoadState();
+  await signOut(page);
   check(foreign.length === 0, `requests to other hosts: ${foreign.join(", ")}`);
   check(errors.length === 0, `console errors (CSP?): ${errors.join(" | ")}`);
   console.log(`ok: ${step} screenshots in ${shots}`);

@@ -304,14 +304,8 @@ impl App {
             }
             let ev = self.program_event(caller, "sp.program.publish", &p.code);
             let by = caller.actor.name();
-            self.store.sp_put_program(
-                &p.code,
-                &p.owner,
-                &|v| with_version(&p, v),
-                true,
-                by,
-                ev,
-            )?;
+            self.store
+                .sp_put_program(&p.code, &p.owner, &|v| with_version(&p, v), true, by, ev)?;
             installed += 1;
         }
         Ok(installed)

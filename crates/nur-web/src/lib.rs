@@ -11,6 +11,8 @@ pub mod metrics;
 mod openapi;
 pub mod portal;
 mod sp;
+
+mod sp_target;
 pub mod upstream;
 
 use axum::extract::State;
@@ -112,6 +114,22 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/sp/applications/{id}/submit", post(sp::submit))
         .route("/api/v1/sp/households/{id}", get(sp::household))
+        .route(
+            "/api/v1/sp/households/{id}/decisions",
+            get(sp_target::decisions),
+        )
+        .route(
+            "/api/v1/sp/programs",
+            get(sp_target::programs).post(sp_target::save),
+        )
+        .route("/api/v1/sp/programs/{code}", get(sp_target::program))
+        .route(
+            "/api/v1/sp/programs/{code}/versions/{version}/publish",
+            post(sp_target::publish),
+        )
+        .route("/api/v1/sp/programs/{code}/target", post(sp_target::target))
+        .route("/api/v1/sp/runs", get(sp_target::runs))
+        .route("/api/v1/sp/runs/{id}", get(sp_target::run))
         .route(
             "/api/v1/persons/{national_number}/access-log",
             get(data::access_log),

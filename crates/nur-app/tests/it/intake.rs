@@ -16,7 +16,7 @@ fn naf() -> Caller {
 
 /// NAF is granted every column of every table the social registry reads (by the
 /// operator, for brevity).
-fn grant_naf(w: &World) {
+pub(super) fn grant_naf(w: &World) {
     let cat = w.app.catalog();
     let wanted: Vec<(GrantChange, bool)> = [
         "CSPD_Personal_Info",
@@ -60,12 +60,12 @@ fn grant_naf(w: &World) {
 }
 
 /// A household of the population with its living members, as the civil registry has them.
-struct Family {
-    crid: String,
-    members: Vec<(String, String, String)>,
+pub(super) struct Family {
+    pub(super) crid: String,
+    pub(super) members: Vec<(String, String, String)>,
 }
 
-fn families(w: &World) -> Vec<Family> {
+pub(super) fn families(w: &World) -> Vec<Family> {
     let cat = w.app.catalog();
     let person = cat.person_table();
     let death = cat.table("CSPD_Death_Info").unwrap();
@@ -90,7 +90,7 @@ fn families(w: &World) -> Vec<Family> {
     out
 }
 
-fn answers(f: &Family) -> Json {
+pub(super) fn answers(f: &Family) -> Json {
     let members: Vec<Json> = f
         .members
         .iter()
@@ -121,7 +121,7 @@ fn paths(e: &nur_app::AppError) -> Vec<(String, String)> {
         .collect()
 }
 
-fn sp_events(w: &World, action: &str) -> Vec<nur_core::audit::AuditEvent> {
+pub(super) fn sp_events(w: &World, action: &str) -> Vec<nur_core::audit::AuditEvent> {
     w.store
         .audit_events(&nur_store::AuditFilter {
             action: Some(action.into()),

@@ -20,7 +20,7 @@ struct World {
     store: Arc<Store>,
     person: String,
     _db: TestDb,
-    _data: tempfile::TempDir,
+    pub(crate) _data: tempfile::TempDir,
 }
 
 fn id(s: &str) -> Ident {
@@ -806,3 +806,4 @@ macro_rules! both {
 both!(grants, procedures, clients, accounts, settings, upstreams, sources, keys, data, signin);
 
 mod intake;
+mod targeting;

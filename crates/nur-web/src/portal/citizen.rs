@@ -331,6 +331,32 @@ pub async fn access(
     Ok(Html(layout::citizen_page(&s, &v, &title, &crumbs, body).into_string()).into_response())
 }
 
+/// Every program's decision about the citizen's household, explained as to a caseworker:
+/// the score and what made it, each rule's outcome, the registry facts used.
+pub async fn decisions(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Response, ApiError> {
+    let lang = v.lang;
+    let caller = v.caller();
+    let st = s.clone();
+    let got = blocking(move || {
+        Ok(st
+            .app
+            .citizen(&caller)
+            .and_then(|me| st.app.decisions(&caller, &me.household)))
+    })
+    .await?;
+    let title = lang.t("citizen-decisions");
+    let body = match got {
+        Ok(d) => super::targeting::explanation(&s, lang, &d),
+        Err(e) if e.code == "no_household" => html! { p { (lang.t("citizen-no-decisions")) } },
+        Err(e) => html! { p.flash.error role="alert" { (intake::refusal(&s, lang, &e)) } },
+    };
+    let crumbs = [(title.clone(), None)];
+    Ok(Html(layout::citizen_page(&s, &v, &title, &crumbs, body).into_string()).into_response())
+}
+
 /// A purpose as the citizen reads it: the social registry's own in their language, an
 /// entity's as the entity gave it.
 fn purpose(lang: Lang, p: &str) -> String {

@@ -144,7 +144,7 @@ impl Lang {
         }
     }
 
-    fn digits(self, s: &str) -> String {
+    pub fn digits(self, s: &str) -> String {
         match self {
             Lang::En => s.to_owned(),
             Lang::Ar => s

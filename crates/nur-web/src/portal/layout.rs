@@ -85,6 +85,7 @@ pub fn page(
                     }
                     @if a.entity.as_deref() == Some(state.app.social_registry().entity.as_str()) {
                         a href="/sp" { (lang.t("menu-sp")) }
+                        a href="/sp/programs" { (lang.t("menu-programs")) }
                     }
                     @if admin {
                         a href="/security" { (lang.t("menu-security")) }
@@ -163,6 +164,7 @@ pub fn citizen_page(
                 (banner(state, lang, "/citizen/home"))
                 nav.menu aria-label=(lang.t("menu")) {
                     a href="/citizen/home" { (lang.t("citizen-home")) }
+                    a href="/citizen/decisions" { (lang.t("citizen-decisions")) }
                     a href="/citizen/access" { (lang.t("citizen-access")) }
                 }
                 div.userline {

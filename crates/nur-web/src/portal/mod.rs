@@ -21,6 +21,7 @@ mod records;
 mod security;
 mod session;
 mod settings;
+mod targeting;
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -112,6 +113,13 @@ routes!(
     POST "/sp/applications" SignedIn,
     GET "/sp/applications/{id}" SignedIn,
     POST "/sp/applications/{id}" SignedIn,
+    GET "/sp/programs" SignedIn,
+    GET "/sp/programs/{code}" SignedIn,
+    POST "/sp/programs/{code}/edit" SignedIn,
+    POST "/sp/programs/{code}/simulate" SignedIn,
+    POST "/sp/programs/{code}/publish" SignedIn,
+    GET "/sp/runs/{id}" SignedIn,
+    GET "/sp/households/{id}/decisions" SignedIn,
     GET "/citizen" Public,
     POST "/citizen" Public,
     GET "/citizen/code" Public,
@@ -119,6 +127,7 @@ routes!(
     POST "/citizen/resend" Public,
     GET "/citizen/home" Citizen,
     GET "/citizen/access" Citizen,
+    GET "/citizen/decisions" Citizen,
     GET "/citizen/new" Citizen,
     POST "/citizen/applications" Citizen,
     GET "/citizen/applications/{id}" Citizen,
@@ -167,6 +176,13 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/sp/applications") => post(intake::save_new),
         ("GET", "/sp/applications/{id}") => get(intake::show),
         ("POST", "/sp/applications/{id}") => post(intake::save_draft),
+        ("GET", "/sp/programs") => get(targeting::programs),
+        ("GET", "/sp/programs/{code}") => get(targeting::program),
+        ("POST", "/sp/programs/{code}/edit") => post(targeting::edit),
+        ("POST", "/sp/programs/{code}/simulate") => post(targeting::simulate),
+        ("POST", "/sp/programs/{code}/publish") => post(targeting::publish),
+        ("GET", "/sp/runs/{id}") => get(targeting::run),
+        ("GET", "/sp/households/{id}/decisions") => get(targeting::decisions),
         ("GET", "/citizen") => get(citizen::form),
         ("POST", "/citizen") => post(citizen::submit),
         ("GET", "/citizen/code") => get(citizen::code_form),
@@ -174,6 +190,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/citizen/resend") => post(citizen::resend),
         ("GET", "/citizen/home") => get(citizen::home),
         ("GET", "/citizen/access") => get(citizen::access),
+        ("GET", "/citizen/decisions") => get(citizen::decisions),
         ("GET", "/citizen/new") => get(citizen::new),
         ("POST", "/citizen/applications") => post(citizen::save_new),
         ("GET", "/citizen/applications/{id}") => get(citizen::show),
