@@ -15,25 +15,7 @@ db=sqlite:$out/nur.db
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
-cargo build --release -p nur >/dev/null
-mkdir -p "$out"
-if [ ! -f "$out/data/manifest.json" ]; then
-  /usr/bin/time -f "synth: %e s, %M KB" $nur synth --persons "$persons" --seed 1 --out "$out/data" >/dev/null
-fi
-if [ ! -f "$out/loaded" ]; then
-  rm -f "$out"/nur.db*
-  $nur init --db "$db" >/dev/null
-  /usr/bin/time -f "load: %e s, %M KB" $nur load --db "$db" "$out/data" --json >/dev/null
-  # The custodians grant NAF what the social registry reads.
-  $nur sp needs --db "$db" | while read -r custodian table columns; do
-    [ "$custodian" = NAF ] && continue
-    $nur grant --db "$db" --custodian "$custodian" --consumer NAF --table "$table" --columns "$columns" >/dev/null
-  done
-  $nur client create --db "$db" --entity NAF --name bench > "$out/naf-client.json"
-  $nur client create --db "$db" --entity DVLD --name bench-feed > "$out/dvld-client.json"
-  $nur source add --db "$db" --name dvld-events --kind http --entity DVLD >/dev/null
-  touch "$out/loaded"
-fi
+source bench/sp_setup.sh
 apps=$out/data/SP_Applications.jsonl
 total=$(wc -l < "$apps")
 head -n $((total - held)) "$apps" > "$out/import.jsonl"

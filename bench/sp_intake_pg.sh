@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The social registry's batch jobs on PostgreSQL: import and verify the synthetic applications,
-# then compute every household's facts, on the same data as bench/sp_intake.sh (made by it
-# when missing). The database `nur_bench_sp` on the local PostgreSQL is made afresh.
+# compute every household's facts, fit and publish the PMT, score every household, run the
+# six pilots' targeting and simulate UCT with a changed quota, on the same data as
+# bench/sp_intake.sh (made by it when missing). The database `nur_bench_sp` on the local PostgreSQL is made afresh.
 # Usage: bench/sp_intake_pg.sh [PERSONS] (default 1000000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,10 @@ echo "import …" >&2
   $nur sp applications import --db "$db" "$out/data/SP_Applications.jsonl" --show 0
 echo "facts …" >&2
 /usr/bin/time -f "facts: %e s wall, %U s user, %M KB peak" $nur sp facts --db "$db" --restart
+$nur sp pmt fit --db "$db" --survey "$out/data/SP_Survey.csv" --out "$out/pmt-pg.json" >/dev/null
+version=$($nur sp pmt publish --db "$db" "$out/pmt-pg.json" | tail -1)
+$nur sp truth --db "$db" "$out/data/SP_Truth.csv" >/dev/null
+/usr/bin/time -f "score: %e s wall, %U s user, %M KB peak" $nur sp score --db "$db" --model "$version" --restart
+/usr/bin/time -f "target (six programs, one pass): %e s wall, %U s user, %M KB peak" \
+  $nur sp target --db "$db" --program all
+/usr/bin/time -f "simulate UCT --quota 20000: %e s wall" $nur sp target --db "$db" --program UCT --simulate --quota 20000 | head -1

@@ -531,16 +531,9 @@ impl App {
         let mut input_members = Vec::new();
         for nn in members {
             let mut by_table = rows.remove(nn).unwrap_or_default();
-            if by_table.contains_key(deaths) {
-                continue;
-            }
-            let person = by_table
-                .remove(&person_table)
-                .and_then(|mut l| (!l.is_empty()).then(|| l.swap_remove(0)));
             let booklet = by_table.remove(&household_table).unwrap_or_default();
-            let head = booklet.iter().any(|b| {
-                b.get(dims.household.head.as_str()).and_then(Json::as_str) == Some(nn.as_str())
-            });
+            // The booklet reaches the household through its head's national number: read
+            // its governorate even when the head has died (the widow's household).
             if governorate.is_none() {
                 governorate = booklet
                     .iter()
@@ -548,6 +541,15 @@ impl App {
                     .and_then(Json::as_str)
                     .map(str::to_owned);
             }
+            if by_table.contains_key(deaths) {
+                continue;
+            }
+            let person = by_table
+                .remove(&person_table)
+                .and_then(|mut l| (!l.is_empty()).then(|| l.swap_remove(0)));
+            let head = booklet.iter().any(|b| {
+                b.get(dims.household.head.as_str()).and_then(Json::as_str) == Some(nn.as_str())
+            });
             let text = |k: &str| {
                 person
                     .as_ref()

@@ -136,6 +136,16 @@ fn reading(i: &TargetInput, ln_line: f64) -> Reading {
 }
 
 fn decide(p: &ProgramDef, root: &nur_sp::expr::Scope<'_, '_>, r: &Reading, line: f64) -> Decision {
+    decide_all(std::slice::from_ref(p), root, r, line).remove(0)
+}
+
+/// Every program's decision about one household, in one scope (its facts bound once).
+fn decide_all(
+    ps: &[ProgramDef],
+    root: &nur_sp::expr::Scope<'_, '_>,
+    r: &Reading,
+    line: f64,
+) -> Vec<Decision> {
     let scope = program::scope(
         root,
         &r.facts.values,
@@ -144,7 +154,7 @@ fn decide(p: &ProgramDef, root: &nur_sp::expr::Scope<'_, '_>, r: &Reading, line:
         line,
         r.applied,
     );
-    p.decide(&scope)
+    ps.iter().map(|p| p.decide(&scope)).collect()
 }
 
 fn text_fact(r: &Reading, k: &str) -> String {
@@ -274,10 +284,12 @@ impl App {
             }
         }
         let line = model.poverty_line_jod;
+        let (rows, defs): (Vec<nur_store::ProgramRow>, Vec<ProgramDef>) =
+            programs.into_iter().unzip();
         let mut population = Population::default();
         let mut scores: Vec<f64> = Vec::new();
-        let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); programs.len()];
-        let mut errors: Vec<(u64, Vec<(String, String)>)> = vec![(0, Vec::new()); programs.len()];
+        let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); defs.len()];
+        let mut errors: Vec<(u64, Vec<(String, String)>)> = vec![(0, Vec::new()); defs.len()];
         let facts_as_of = self.store.sp_facts_as_of()?;
         let mut cursor = String::new();
         let threads = std::thread::available_parallelism()
@@ -292,7 +304,7 @@ impl App {
                 let handles: Vec<_> = inputs
                     .chunks(per)
                     .map(|chunk| {
-                        let programs = &programs;
+                        let defs = &defs;
                         let ln_line = model.ln_line();
                         s.spawn(move || {
                             let root = nur_sp::expr::root();
@@ -300,10 +312,7 @@ impl App {
                                 .iter()
                                 .map(|i| {
                                     let r = reading(i, ln_line);
-                                    let d = programs
-                                        .iter()
-                                        .map(|(_, p)| decide(p, &root, &r, line))
-                                        .collect();
+                                    let d = decide_all(defs, &root, &r, line);
                                     (r, d)
                                 })
                                 .collect::<Vec<_>>()
@@ -368,7 +377,7 @@ impl App {
         }
         let mut out = Vec::new();
         for (((row, def), mut cands), (n_err, samples)) in
-            programs.iter().zip(candidates).zip(errors)
+            rows.iter().zip(&defs).zip(candidates).zip(errors)
         {
             for c in &mut cands {
                 c.decile = target::decile_of(&bounds, c.score);
@@ -636,7 +645,11 @@ impl App {
                 .filter(|c| c.program == row.code)
                 .cloned()
                 .collect();
-            let state = match (mine.first(), in_run_selected) {
+            // Only a change since the newest run decides now: a new run decides afresh.
+            let since_run = mine
+                .iter()
+                .find(|c| run.as_ref().is_some_and(|r| r.id == c.run));
+            let state = match (since_run, in_run_selected) {
                 (Some(latest), _) => latest.state.clone(),
                 (None, Some(true)) => "selected".into(),
                 (None, Some(false)) => "waitlisted".into(),
@@ -764,7 +777,10 @@ impl App {
                 (true, _, _) => "waitlisted",
                 (false, _, _) => "not_eligible",
             };
-            let previous = match latest.iter().find(|l| l.program == p.code) {
+            let previous = match latest
+                .iter()
+                .find(|l| l.program == p.code && l.run == run.id)
+            {
                 Some(l) => l.state.clone(),
                 None => match self.store.sp_run_entry(&run.id, household)? {
                     Some(e) if e.selected => "selected".into(),

@@ -538,7 +538,13 @@ pub fn fit(
             })
             .collect();
         let mut fitted = design.stats_of(&predicted, opts, ln_line);
-        fitted.train = design.held.iter().filter(|h| !**h).count() as u64;
+        // The training figures are the pooled variant's (a group's are in its variant).
+        let pooled = variants
+            .iter()
+            .rev()
+            .find(|v: &&Variant| v.set == set && v.group.is_none());
+        fitted.train = pooled.map_or(0, |v| v.fit.train);
+        fitted.r2_train = pooled.map_or(0.0, |v| v.fit.r2_train);
         let hand_stats = design.calibrated_stats(&hand, opts, ln_line);
         comparison.push(Comparison {
             set,

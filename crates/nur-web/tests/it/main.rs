@@ -26,7 +26,9 @@ use portal::{
     portal_settings_users_and_clients, portal_sign_in_and_lockout,
 };
 use security::*;
-use sp::intake_api_answers_in_the_callers_language;
+use sp::{
+    intake_api_answers_in_the_callers_language, targeting_api_refuses_bad_input_and_explains,
+};
 
 struct App {
     addr: std::net::SocketAddr,
@@ -467,6 +469,7 @@ both!(
     a_flood_of_sign_ins_is_told_busy_not_served,
     the_auditor_reads_the_trail_and_no_data,
     intake_api_answers_in_the_callers_language,
+    targeting_api_refuses_bad_input_and_explains,
     portal_intake_form,
     citizens_sign_in_and_apply_for_their_own_household,
 );

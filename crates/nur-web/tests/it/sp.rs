@@ -304,3 +304,155 @@ pub(super) fn intake_api_answers_in_the_callers_language(b: super::Backend) {
     let (st, f) = send(&app, &tok, "GET", "/api/v1/sp/form", "en", "");
     assert_eq!((st, f["form"].as_str()), (200, Some("jordan-intake")));
 }
+
+/// The targeting API: programs listed and saved (a bad rule refused with where, malformed
+/// bodies refused clearly), a run and a simulation, the run's ranking, a household's
+/// decisions.
+pub(super) fn targeting_api_refuses_bad_input_and_explains(b: super::Backend) {
+    let app = super::spawn_app(b);
+    let tok = token(&app);
+    let answers = family_answers(&app);
+    let household = answers["household"]["civil_record_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let op = nur_app::Caller::operator("test");
+    let uses = &app.uses;
+    uses.compute_all_facts(&op, 100, true, &mut |_, _| {})
+        .unwrap();
+    let facts = &uses.social_registry().facts;
+    let spec = nur_sp::pmt::Spec::jordan();
+    let survey = std::fs::read_to_string(app._data.path().join("SP_Survey.csv")).unwrap();
+    let rows = nur_sp::pmt::read_survey(&survey, &spec, facts).unwrap();
+    let opts = nur_sp::pmt::FitOptions {
+        by: None,
+        holdout_share: 0.2,
+        coverage: 0.15,
+    };
+    let model = nur_sp::pmt::fit(&spec, facts, &rows, &opts).unwrap();
+    uses.publish_model(&op, &model).unwrap();
+    uses.score_all(&op, None, 100, true, &mut |_, _| {})
+        .unwrap();
+    uses.install_pilots(&op).unwrap();
+
+    let (st, list) = send(&app, &tok, "GET", "/api/v1/sp/programs", "en", "");
+    assert_eq!(
+        (st, list.as_array().map(Vec::len)),
+        (200, Some(6)),
+        "{list}"
+    );
+    let (st, e) = send(&app, &tok, "POST", "/api/v1/sp/programs", "en", "{not json");
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (400, Some("invalid_json")),
+        "{e}"
+    );
+    let (_, uct) = send(&app, &tok, "GET", "/api/v1/sp/programs/UCT", "en", "");
+    let mut def = uct["definition"].clone();
+    def["exclusion"][0]["rule"] = json!("facts.cars > 0 &&& true");
+    let (st, e) = send(
+        &app,
+        &tok,
+        "POST",
+        "/api/v1/sp/programs",
+        "en",
+        &def.to_string(),
+    );
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (400, Some("program_invalid")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("1:"),
+        "{e}"
+    );
+    let (st, _) = send(&app, &tok, "GET", "/api/v1/sp/programs/NOPE", "en", "");
+    assert_eq!(st, 404);
+
+    let target = "/api/v1/sp/programs/UCT/target";
+    let (st, e) = send(&app, &tok, "POST", target, "en", "{");
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (400, Some("invalid_json")),
+        "{e}"
+    );
+    let (st, e) = send(
+        &app,
+        &tok,
+        "POST",
+        target,
+        "en",
+        r#"{"simulate": true, "quota": -1}"#,
+    );
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (400, Some("negative")),
+        "{e}"
+    );
+    let (st, e) = send(&app, &tok, "POST", target, "en", r#"{"quota": "many"}"#);
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (400, Some("invalid_json")),
+        "{e}"
+    );
+    let (st, run) = send(&app, &tok, "POST", target, "en", "");
+    assert_eq!(st, 200, "{run}");
+    let id = run["run"].as_str().unwrap().to_owned();
+    let (st, sim) = send(
+        &app,
+        &tok,
+        "POST",
+        target,
+        "en",
+        r#"{"simulate": true, "quota": 1}"#,
+    );
+    assert_eq!(
+        (st, sim["run"].clone(), sim["from_run"].as_str()),
+        (200, Value::Null, Some(id.as_str())),
+        "{sim}"
+    );
+    let (st, runs) = send(&app, &tok, "GET", "/api/v1/sp/runs?program=UCT", "en", "");
+    assert_eq!(
+        (st, runs.as_array().map(Vec::len)),
+        (200, Some(1)),
+        "{runs}"
+    );
+    let (st, page) = send(
+        &app,
+        &tok,
+        "GET",
+        &format!("/api/v1/sp/runs/{id}?from=1&limit=5"),
+        "en",
+        "",
+    );
+    assert_eq!(st, 200, "{page}");
+    assert!(page["entries"].as_array().unwrap().len() <= 5);
+
+    let (st, d) = send(
+        &app,
+        &tok,
+        "GET",
+        &format!("/api/v1/sp/households/{household}/decisions"),
+        "en",
+        "",
+    );
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(d["programs"].as_array().unwrap().len(), 6, "{d}");
+    let sum: f64 = d["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["contribution"].as_f64().unwrap())
+        .sum();
+    assert!((sum - d["score"].as_f64().unwrap()).abs() < 0.01, "{d}");
+    let (st, _) = send(
+        &app,
+        &tok,
+        "GET",
+        "/api/v1/sp/households/0000000/decisions",
+        "en",
+        "",
+    );
+    assert_eq!(st, 404);
+}

@@ -84,6 +84,13 @@ const STORE_WRITES: &[&str] = &[
     "start_batch",
     "finish_batch",
     "quarantine_file",
+    "sp_publish_model",
+    "sp_put_scores",
+    "sp_put_truth",
+    "sp_put_program",
+    "sp_publish_program",
+    "sp_put_run",
+    "sp_reevaluated",
 ];
 
 /// What only the use cases do: evaluate grants, plan queries under them, build audit events.
