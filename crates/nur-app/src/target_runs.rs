@@ -157,6 +157,62 @@ fn decide_all(
     ps.iter().map(|p| p.decide(&scope)).collect()
 }
 
+/// What one pass over the households found.
+struct Pass {
+    population: Population,
+    candidates: Vec<Vec<Candidate>>,
+    /// Per program: households not decided, and the first reasons.
+    errors: Vec<(u64, Vec<(String, String)>)>,
+}
+
+impl Pass {
+    /// Counts one household in the population and adds it where it is eligible.
+    fn count(&mut self, r: Reading, decisions: Vec<Decision>) {
+        let gov = text_fact(&r, "governorate");
+        let female = r
+            .facts
+            .values
+            .get("head_female")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let p = &mut self.population;
+        p.households += 1;
+        *p.by_governorate.entry(gov.clone()).or_default() += 1;
+        p.by_head_sex[usize::from(female)] += 1;
+        if let Some(poor) = r.poor {
+            p.truth_known += 1;
+            p.poor_known += u64::from(poor);
+        }
+        let members = r
+            .facts
+            .values
+            .get("members")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0) as u32;
+        for (k, d) in decisions.into_iter().enumerate() {
+            if let Some(e) = d.error {
+                self.errors[k].0 += 1;
+                if self.errors[k].1.len() < 100 {
+                    self.errors[k].1.push((r.household.clone(), e));
+                }
+            }
+            let (true, Some(score)) = (d.eligible, &r.score) else {
+                continue;
+            };
+            self.candidates[k].push(Candidate {
+                household: r.household.clone(),
+                score: score.value,
+                members,
+                governorate: gov.clone(),
+                head_female: female,
+                benefit_fils: d.benefit_fils.unwrap_or(0),
+                decile: 0,
+                poor: r.poor,
+            });
+        }
+    }
+}
+
 fn text_fact(r: &Reading, k: &str) -> String {
     r.facts
         .values
@@ -283,14 +339,65 @@ impl App {
                 return Ok(vec![o]);
             }
         }
-        let line = model.poverty_line_jod;
         let (rows, defs): (Vec<nur_store::ProgramRow>, Vec<ProgramDef>) =
             programs.into_iter().unzip();
-        let mut population = Population::default();
-        let mut scores: Vec<f64> = Vec::new();
-        let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); defs.len()];
-        let mut errors: Vec<(u64, Vec<(String, String)>)> = vec![(0, Vec::new()); defs.len()];
         let facts_as_of = self.store.sp_facts_as_of()?;
+        let pass = self.decide_everyone(&defs, &model)?;
+        // Every program is cut before any run is stored: a plan refused for one stores none.
+        let mut cut_runs = Vec::new();
+        for ((row, def), (mut cands, (n_err, samples))) in rows
+            .iter()
+            .zip(&defs)
+            .zip(pass.candidates.into_iter().zip(pass.errors))
+        {
+            target::rank(&mut cands);
+            let cut = cut_of(def, plan, pass.population.households);
+            let (selected, summary) = target::select(&cands, &cut, &pass.population)
+                .map_err(|e| AppError::invalid("budget_fits_none", e.to_string()))?;
+            let outcome = TargetOutcome {
+                program: row.code.clone(),
+                program_version: row.version,
+                model_version,
+                run: None,
+                cut,
+                population: pass.population.clone(),
+                summary,
+                errors: n_err,
+                error_samples: samples,
+                from_run: None,
+            };
+            cut_runs.push((row, outcome, cands, selected));
+        }
+        let mut out = Vec::new();
+        for (row, mut outcome, cands, selected) in cut_runs {
+            if plan.simulate {
+                let mut ev = self.program_event(caller, "sp.target.simulate", &row.code);
+                ev.outcome = format!(
+                    "simulated: {} selected of {} eligible",
+                    outcome.summary.selected, outcome.summary.eligible
+                );
+                self.store.audit(ev)?;
+            } else {
+                outcome.run =
+                    Some(self.put_run(caller, row, facts_as_of, &outcome, &cands, &selected)?);
+            }
+            out.push(outcome);
+        }
+        Ok(out)
+    }
+
+    /// Reads every household once (facts, score, truth) and decides every program: the
+    /// population counts, each program's eligible candidates (with their score decile) and
+    /// the households it could not decide.
+    fn decide_everyone(&self, defs: &[ProgramDef], model: &Model) -> Result<Pass> {
+        let line = model.poverty_line_jod;
+        let ln_line = model.ln_line();
+        let mut pass = Pass {
+            population: Population::default(),
+            candidates: vec![Vec::new(); defs.len()],
+            errors: vec![(0, Vec::new()); defs.len()],
+        };
+        let mut scores: Vec<f64> = Vec::new();
         let mut cursor = String::new();
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -304,8 +411,6 @@ impl App {
                 let handles: Vec<_> = inputs
                     .chunks(per)
                     .map(|chunk| {
-                        let defs = &defs;
-                        let ln_line = model.ln_line();
                         s.spawn(move || {
                             let root = nur_sp::expr::root();
                             chunk
@@ -325,134 +430,75 @@ impl App {
                     .collect()
             });
             for (r, ds) in decided {
-                let gov = text_fact(&r, "governorate");
-                let female = r
-                    .facts
-                    .values
-                    .get("head_female")
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false);
-                population.households += 1;
-                *population.by_governorate.entry(gov.clone()).or_default() += 1;
-                population.by_head_sex[usize::from(female)] += 1;
-                if let Some(p) = r.poor {
-                    population.truth_known += 1;
-                    population.poor_known += u64::from(p);
-                }
                 if let Some(s) = &r.score {
                     scores.push(s.value);
                 }
-                for (k, d) in ds.into_iter().enumerate() {
-                    if let Some(e) = d.error {
-                        errors[k].0 += 1;
-                        if errors[k].1.len() < 100 {
-                            errors[k].1.push((r.household.clone(), e));
-                        }
-                    }
-                    if !d.eligible {
-                        continue;
-                    }
-                    let Some(score) = &r.score else { continue };
-                    candidates[k].push(Candidate {
-                        household: r.household.clone(),
-                        score: score.value,
-                        members: r
-                            .facts
-                            .values
-                            .get("members")
-                            .and_then(|v| v.as_u64())
-                            .unwrap_or(0) as u32,
-                        governorate: gov.clone(),
-                        head_female: female,
-                        benefit_fils: d.benefit_fils.unwrap_or(0),
-                        decile: 0,
-                        poor: r.poor,
-                    });
-                }
+                pass.count(r, ds);
             }
         }
         let bounds = target::decile_bounds(scores.clone());
         for s in &scores {
-            population.by_decile[usize::from(target::decile_of(&bounds, *s)) - 1] += 1;
+            pass.population.by_decile[usize::from(target::decile_of(&bounds, *s)) - 1] += 1;
         }
-        let mut out = Vec::new();
-        for (((row, def), mut cands), (n_err, samples)) in
-            rows.iter().zip(&defs).zip(candidates).zip(errors)
-        {
-            for c in &mut cands {
-                c.decile = target::decile_of(&bounds, c.score);
-            }
-            target::rank(&mut cands);
-            let cut = cut_of(def, plan, population.households);
-            let (selected, summary) = target::select(&cands, &cut, &population)
-                .map_err(|e| AppError::invalid("budget_fits_none", e.to_string()))?;
-            let mut outcome = TargetOutcome {
-                program: row.code.clone(),
-                program_version: row.version,
-                model_version,
-                run: None,
-                cut: cut.clone(),
-                population: population.clone(),
-                summary,
-                errors: n_err,
-                error_samples: samples,
-                from_run: None,
-            };
-            if plan.simulate {
-                let mut ev = self.program_event(caller, "sp.target.simulate", &row.code);
-                ev.outcome = format!(
-                    "simulated: {} selected of {} eligible",
-                    outcome.summary.selected, outcome.summary.eligible
-                );
-                self.store.audit(ev)?;
-            } else {
-                let id = crate::intake::new_id()?.replacen("APP-", "RUN-", 1);
-                let entries: Vec<EntryRow> = cands
-                    .iter()
-                    .zip(&selected)
-                    .enumerate()
-                    .map(|(i, (c, s))| EntryRow {
-                        rank: i as i64 + 1,
-                        household: c.household.clone(),
-                        score_micro: micro(c.score),
-                        members: i64::from(c.members),
-                        governorate: c.governorate.clone(),
-                        head_female: c.head_female,
-                        decile: i64::from(c.decile),
-                        benefit_fils: c.benefit_fils,
-                        poor: c.poor,
-                        selected: *s,
-                    })
-                    .collect();
-                let run = RunRow {
-                    id: id.clone(),
-                    program: row.code.clone(),
-                    program_version: row.version,
-                    model_version,
-                    facts_as_of_ms: facts_as_of,
-                    params: serde_json::to_string(&cut).expect("plain data"),
-                    population: serde_json::to_string(&population).expect("plain data"),
-                    summary: serde_json::to_string(&outcome.summary).expect("plain data"),
-                    errors: serde_json::json!({"count": n_err, "samples": outcome.error_samples})
-                        .to_string(),
-                    created_by: caller.actor.name().to_owned(),
-                    created_at_ms: nur_store::now_ms(),
-                };
-                let mut ev = self.program_event(caller, "sp.target.run", &id);
-                ev.outcome = format!(
-                    "{} v{}: {} selected of {} eligible, {} fils",
-                    row.code,
-                    row.version,
-                    outcome.summary.selected,
-                    outcome.summary.eligible,
-                    outcome.summary.cost_fils
-                );
-                self.store.sp_put_run(&run, &entries, ev)?;
-                outcome.run = Some(id);
-            }
-            out.push(outcome);
+        for c in pass.candidates.iter_mut().flatten() {
+            c.decile = target::decile_of(&bounds, c.score);
         }
-        Ok(out)
+        Ok(pass)
+    }
+
+    /// Stores a run and its ranked households with its event; returns the run's id.
+    fn put_run(
+        &self,
+        caller: &Caller,
+        row: &nur_store::ProgramRow,
+        facts_as_of: i64,
+        outcome: &TargetOutcome,
+        cands: &[Candidate],
+        selected: &[bool],
+    ) -> Result<String> {
+        let id = crate::intake::new_id()?.replacen("APP-", "RUN-", 1);
+        let entries: Vec<EntryRow> = cands
+            .iter()
+            .zip(selected)
+            .enumerate()
+            .map(|(i, (c, s))| EntryRow {
+                rank: i as i64 + 1,
+                household: c.household.clone(),
+                score_micro: micro(c.score),
+                members: i64::from(c.members),
+                governorate: c.governorate.clone(),
+                head_female: c.head_female,
+                decile: i64::from(c.decile),
+                benefit_fils: c.benefit_fils,
+                poor: c.poor,
+                selected: *s,
+            })
+            .collect();
+        let run = RunRow {
+            id: id.clone(),
+            program: row.code.clone(),
+            program_version: row.version,
+            model_version: outcome.model_version,
+            facts_as_of_ms: facts_as_of,
+            params: serde_json::to_string(&outcome.cut).expect("plain data"),
+            population: serde_json::to_string(&outcome.population).expect("plain data"),
+            summary: serde_json::to_string(&outcome.summary).expect("plain data"),
+            errors: serde_json::json!({"count": outcome.errors, "samples": outcome.error_samples})
+                .to_string(),
+            created_by: caller.actor.name().to_owned(),
+            created_at_ms: nur_store::now_ms(),
+        };
+        let mut ev = self.program_event(caller, "sp.target.run", &id);
+        ev.outcome = format!(
+            "{} v{}: {} selected of {} eligible, {} fils",
+            row.code,
+            row.version,
+            outcome.summary.selected,
+            outcome.summary.eligible,
+            outcome.summary.cost_fils
+        );
+        self.store.sp_put_run(&run, &entries, ev)?;
+        Ok(id)
     }
 
     /// Who may run or simulate a program's targeting: the registry's entity, the operator

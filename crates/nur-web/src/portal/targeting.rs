@@ -167,9 +167,9 @@ pub async fn programs(
     let caller = v.caller();
     let st = s.clone();
     let got = blocking(move || {
-        Ok(st.app.programs(&caller).and_then(|list| {
+        Ok(st.app.programs(&caller).map(|list| {
             let runs = st.app.runs(&caller, None, 200).unwrap_or_default();
-            Ok((list, runs))
+            (list, runs)
         }))
     })
     .await?;
@@ -179,7 +179,7 @@ pub async fn programs(
         Err(e) => return Ok(error_page(&s, &v, &title, "/sp/programs", &e)),
     };
     let body = html! {
-        p { (lang.t("sp-programs-intro")) }
+        p { (lang.t("sp-programs-intro")) " " a.button href="/sp/programs/new" { (lang.t("sp-new-program")) } }
         table {
             caption { (lang.t("sp-programs")) }
             thead { tr {
@@ -211,6 +211,74 @@ pub async fn programs(
         Html(layout::page(&s, &v, &title, "/sp/programs", &crumbs(lang, &[]), body).into_string())
             .into_response(),
     )
+}
+
+/// A new program (or a new version of one, under an existing code), from its definition.
+pub async fn new_program(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Response, ApiError> {
+    Ok(new_page(&s, &v, TEMPLATE, None))
+}
+
+/// A starting definition: every field a program has, to be edited.
+const TEMPLATE: &str = r#"{
+  "code": "NEW",
+  "name": {"ar": "برنامج جديد", "en": "New program"},
+  "owner": "NAF",
+  "target_group": {"ar": "الأسر الفقيرة", "en": "Poor households"},
+  "inclusion": [
+    {"name": "under_the_line", "rule": "score.poor",
+     "label": {"ar": "الاستهلاك المتوقع للفرد دون خط الفقر", "en": "Predicted consumption per person under the poverty line"}}
+  ],
+  "exclusion": [],
+  "benefit": "20000",
+  "quota": 1000
+}"#;
+
+fn new_page(s: &AppState, v: &Visit, text: &str, error: Option<&nur_app::AppError>) -> Response {
+    let lang = v.lang;
+    let title = lang.t("sp-new-program");
+    let body = html! {
+        @if let Some(e) = error { p.flash.error role="alert" { (refusal(s, lang, e)) } }
+        p { (lang.t("sp-new-program-intro")) }
+        form method="post" action="/sp/programs" {
+            input type="hidden" name="csrf" value=(v.session.csrf);
+            label for="definition" { (lang.t("sp-definition")) }
+            textarea #definition name="definition" rows="24" cols="100" dir="ltr" spellcheck="false" { (text) }
+            p { button type="submit" { (lang.t("sp-save-draft")) } }
+        }
+    };
+    Html(
+        layout::page(
+            s,
+            v,
+            &title,
+            "/sp/programs/new",
+            &crumbs(lang, &[(title.clone(), None)]),
+            body,
+        )
+        .into_string(),
+    )
+    .into_response()
+}
+
+/// Saves a definition typed in as a draft; refused, the text is shown again as typed.
+pub async fn save_new(
+    State(s): State<AppState>,
+    Extension(v): Extension<Visit>,
+) -> Result<Response, ApiError> {
+    let text = v.field("definition").unwrap_or("").to_owned();
+    let caller = v.caller();
+    let st = s.clone();
+    let t = text.clone();
+    let saved = blocking(move || Ok(st.app.save_program(&caller, &t, false))).await?;
+    Ok(match saved {
+        Ok((code, version)) => {
+            Redirect::to(&format!("/sp/programs/{code}?version={version}")).into_response()
+        }
+        Err(e) => new_page(&s, &v, &text, Some(&e)),
+    })
 }
 
 #[derive(Deserialize)]
