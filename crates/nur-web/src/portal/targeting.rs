@@ -740,7 +740,10 @@ pub(crate) fn explanation(s: &AppState, lang: Lang, d: &HouseholdDecisions) -> M
                 tbody { @for i in &d.inputs { tr {
                     td { (if lang == Lang::Ar { &i.label_ar } else { &i.label_en }) }
                     td { bdi { (i.table) } }
-                    td { (super::intake::text(&i.value)) }
+                    td { @match &i.value {
+                        Json::Bool(b) => { (lang.t(if *b { "sp-yes" } else { "sp-no" })) }
+                        other => { (super::intake::text(other)) }
+                    } }
                 } } }
             }
         }
