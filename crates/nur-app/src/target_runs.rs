@@ -314,6 +314,12 @@ impl App {
                 ));
             }
         }
+        if let Some((g, q)) = plan.governorate_quotas.iter().find(|(_, q)| **q < 0) {
+            return Err(AppError::invalid(
+                "negative",
+                format!("the quota of governorate {g} is {q}, below 0"),
+            ));
+        }
         let (model_version, model) = self.model(None)?.ok_or_else(|| {
             AppError::invalid(
                 "no_model",

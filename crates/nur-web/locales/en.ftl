@@ -420,3 +420,4 @@ sp-unknown = Unknown
 sp-new-program = New program
 sp-new-program-intro = A program is its definition: names, owner, target group, rules in CEL over facts.*, hh.*, applied and score.*, a benefit in fils, a quota or budget. Under an existing code it becomes that program's next version. It is saved as a draft; publish it from its page.
 sp-definition = Definition (JSON)
+sp-governorate-quotas = Quotas per governorate (households)

@@ -226,6 +226,29 @@ pub(super) fn targeting(b: Backend) {
             .code,
         "negative"
     );
+    let gq = TargetPlan {
+        simulate: true,
+        governorate_quotas: [("11".to_owned(), -2)].into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        w.app.target(&naf, &["UCT".into()], &gq).unwrap_err().code,
+        "negative"
+    );
+    let gq = TargetPlan {
+        simulate: true,
+        governorate_quotas: [("11".to_owned(), 0)].into(),
+        ..Default::default()
+    };
+    let none_in_amman = w.app.target(&naf, &["UCT".into()], &gq).unwrap().remove(0);
+    assert_eq!(
+        none_in_amman
+            .summary
+            .by_governorate
+            .get("11")
+            .map_or(0, |c| c.selected),
+        0
+    );
     let tiny = TargetPlan {
         simulate: true,
         budget_fils: Some(1),

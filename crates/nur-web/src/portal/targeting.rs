@@ -76,7 +76,9 @@ fn bars(lang: Lang, title: &str, items: &[(String, &Cover)]) -> Markup {
     html! {
         figure.chart {
             figcaption { (title) }
-            svg role="img" aria-label=(title) viewBox=(format!("0 0 520 {height}")) width="520" height=(height) {
+            // Drawn left to right in both languages (an inherited right-to-left direction
+            // would move every label onto its bar); the Arabic labels still read right to left.
+            svg role="img" aria-label=(title) direction="ltr" viewBox=(format!("0 0 520 {height}")) width="520" height=(height) {
                 @for (i, (name, c)) in items.iter().enumerate() {
                     @let y = 4 + row * i as i64;
                     @let w = (share(c) / max * 300.0).round() as i64;
@@ -405,6 +407,12 @@ async fn program_page(
             input type="hidden" name="csrf" value=(csrf);
             label { (lang.t("sp-quota")) " " input type="number" min="0" name="quota"; } " "
             label { (lang.t("sp-budget-jod")) " " input type="number" min="0" name="budget_jod"; } " "
+            details {
+                summary { (lang.t("sp-governorate-quotas")) }
+                @for g in &s.catalog.geography.governorates {
+                    label { (if lang == Lang::Ar { &g.name_ar } else { &g.name_en }) " " input type="number" min="0" name=(format!("gq.{}", g.code)); } " "
+                }
+            }
             button type="submit" name="action" value="simulate" { (lang.t("sp-simulate-button")) } " "
             button type="submit" name="action" value="run" { (lang.t("sp-run-button")) }
         }
@@ -523,6 +531,19 @@ pub async fn simulate(
         )),
     };
     let run = v.field("action") == Some("run");
+    let mut governorate_quotas = std::collections::BTreeMap::new();
+    let mut outcome = outcome;
+    for (k, val) in &v.form {
+        let (Some(g), false) = (k.strip_prefix("gq."), val.trim().is_empty()) else {
+            continue;
+        };
+        match val.trim().parse::<i64>() {
+            Ok(q) => {
+                governorate_quotas.insert(g.to_owned(), q);
+            }
+            Err(_) => outcome = Err(bad("a governorate's quota")),
+        }
+    }
     let caller = v.caller();
     let st = s.clone();
     let c = code.clone();
@@ -533,6 +554,7 @@ pub async fn simulate(
                 simulate: !run,
                 quota,
                 budget_fils,
+                governorate_quotas,
                 ..Default::default()
             };
             blocking(move || Ok(st.app.target(&caller, &[c], &plan).map(|mut o| o.remove(0))))
