@@ -232,6 +232,9 @@ try {
   await shot(cp, "citizen-draft");
   await cp.goto(base + "/citizen/access");
   await shot(cp, "citizen-access");
+  await cp.goto(base + "/citizen/decisions");
+  check((await cp.textContent("main h1")).includes("القرارات الخاصة بأسرتي"), "the citizen's decisions page");
+  await shot(cp, "citizen-decisions");
   await cp.click(".signout button");
   await cp.waitForURL("**/citizen?e=login-signed-out");
   await plain.close();
