@@ -14,6 +14,7 @@ mod caller;
 mod citizen;
 mod clients;
 mod data;
+mod decisions;
 mod error;
 mod gateway;
 mod grants;
@@ -35,6 +36,7 @@ pub use caller::Caller;
 pub use citizen::{citizen_of, CitizenDoor, CitizenStep, CitizenView, CITIZEN, CITIZEN_CODE};
 pub use clients::{new_client, new_secret, Credentials};
 pub use data::{Args, Output, ProcedureRef, QuerySql, QueryableTable};
+pub use decisions::{HouseholdDecisions, InputUsed, ProgramDecision, RuleExplained, TermExplained};
 pub use error::{AppError, Kind, Result};
 pub use gateway::{OperationResult, PreparedCall};
 pub use grants::prerequisites;
@@ -48,10 +50,7 @@ pub use settings::SettingsChange;
 pub use signin::{Delivery, SignInPolicy};
 pub use sources::{IngestOutcome, MAX_EVENTS};
 pub use sp_jobs::{FactsReport, ImportReport, Rejected, FACTS_BATCH, FACTS_PURPOSE, IMPORT_BATCH};
-pub use target_runs::{
-    HouseholdDecisions, InputUsed, ProgramDecision, RuleExplained, TargetOutcome, TargetPlan,
-    TermExplained,
-};
+pub use target_runs::{TargetOutcome, TargetPlan};
 pub use targeting::{ProgramSummary, ScoreReport, SCORE_BATCH};
 pub use tokens::{jwk_x, IssuedToken, TokenKeys, MAX_HEADER_TEXT};
 
