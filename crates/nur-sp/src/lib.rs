@@ -13,6 +13,7 @@ pub mod form;
 pub mod iban;
 pub mod pmt;
 pub mod program;
+pub mod survey;
 pub mod target;
 pub mod validate;
 pub mod verify;
