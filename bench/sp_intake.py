@@ -4,28 +4,12 @@ import json, sys, time, urllib.request
 base, naf_file, dvld_file, held_file = sys.argv[1:5]
 
 
-def token(creds_file):
-    c = json.load(open(creds_file))
-    body = f"grant_type=client_credentials&client_id={c['client_id']}&client_secret={c['client_secret']}".encode()
-    req = urllib.request.Request(base + "/oauth2/client/token", data=body,
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
-    return json.load(urllib.request.urlopen(req))["access_token"]
-
-
-def call(tok, method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method, headers={
-        "Authorization": "Bearer " + tok, "Content-Type": "application/json", "Accept-Language": "en"})
-    try:
-        with urllib.request.urlopen(req) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as e:
-        return e.code, json.load(e)
-
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+import functools, os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sp_http
+from sp_http import pct
+token = functools.partial(sp_http.token, base)
+call = functools.partial(sp_http.call, base)
 
 
 naf, dvld = token(naf_file), token(dvld_file)

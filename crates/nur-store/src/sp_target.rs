@@ -94,6 +94,11 @@ pub struct DecisionRow {
     pub decided_at_ms: i64,
 }
 
+/// A household's facts with its score and truth (what targeting reads of it).
+const TARGET_INPUT: &str =
+    "SELECT h.household, h.application, h.facts, s.score_micro, t.poor FROM sp_household h \
+     LEFT JOIN sp_score s ON s.household = h.household \
+     LEFT JOIN sp_truth t ON t.household = h.household";
 const PROGRAM_COLUMNS: &str =
     "code, version, status, owner, definition, created_by, created_at, published_by, published_at";
 const RUN_COLUMNS: &str = "id, program, program_version, model_version, facts_as_of, params, population, summary, errors, created_by, created_at";
@@ -141,6 +146,16 @@ fn entry_row(r: &[Cell]) -> EntryRow {
         benefit_fils: r[7].int(),
         poor: r[8].opt_int().map(|p| p != 0),
         selected: r[9].int() != 0,
+    }
+}
+
+fn target_input(r: &[Cell]) -> TargetInput {
+    TargetInput {
+        household: r[0].text(),
+        applied: r[1].opt_text().is_some(),
+        facts: r[2].text(),
+        score_micro: r[3].opt_int(),
+        poor: r[4].opt_int().map(|p| p != 0),
     }
 }
 
@@ -230,48 +245,24 @@ impl Store {
         self.read(|tx| {
             Ok(tx
                 .rows(
-                    "SELECT h.household, h.application, h.facts, s.score_micro, t.poor FROM sp_household h \
-                     LEFT JOIN sp_score s ON s.household = h.household \
-                     LEFT JOIN sp_truth t ON t.household = h.household \
-                     WHERE h.household > $1 ORDER BY h.household LIMIT $2",
+                    &format!("{TARGET_INPUT} WHERE h.household > $1 ORDER BY h.household LIMIT $2"),
                     &[after.into(), i64::from(limit).into()],
                 )?
-                .into_iter()
-                .map(|r| TargetInput {
-                    household: r[0].text(),
-                    applied: r[1].opt_text().is_some(),
-                    facts: r[2].text(),
-                    score_micro: r[3].opt_int(),
-                    poor: r[4].opt_int().map(|p| p != 0),
-                })
+                .iter()
+                .map(|r| target_input(r))
                 .collect())
         })
     }
 
+    /// One household's targeting input.
     pub fn sp_target_input(&self, household: &str) -> Result<Option<TargetInput>> {
-        Ok(self.sp_target_inputs_in(&[household])?.into_iter().next())
-    }
-
-    fn sp_target_inputs_in(&self, households: &[&str]) -> Result<Vec<TargetInput>> {
         self.read(|tx| {
-            let mut out = Vec::new();
-            for h in households {
-                if let Some(r) = tx.row(
-                    "SELECT h.household, h.application, h.facts, s.score_micro, t.poor FROM sp_household h \
-                     LEFT JOIN sp_score s ON s.household = h.household \
-                     LEFT JOIN sp_truth t ON t.household = h.household WHERE h.household = $1",
-                    &[(*h).into()],
-                )? {
-                    out.push(TargetInput {
-                        household: r[0].text(),
-                        applied: r[1].opt_text().is_some(),
-                        facts: r[2].text(),
-                        score_micro: r[3].opt_int(),
-                        poor: r[4].opt_int().map(|p| p != 0),
-                    });
-                }
-            }
-            Ok(out)
+            Ok(tx
+                .row(
+                    &format!("{TARGET_INPUT} WHERE h.household = $1"),
+                    &[household.into()],
+                )?
+                .map(|r| target_input(&r)))
         })
     }
 
