@@ -224,7 +224,7 @@ impl App {
     }
 
     /// Caseworkers and the operator see any household's decisions; a citizen their own.
-    fn may_see_household(&self, caller: &Caller, household: &str) -> Result<()> {
+    pub(crate) fn may_see_household(&self, caller: &Caller, household: &str) -> Result<()> {
         match &caller.actor {
             nur_core::grant::Actor::Citizen { national_number } => {
                 match self.citizen_household(national_number)? {

@@ -33,6 +33,10 @@ pub struct SocialRegistry {
     pub entity: Ident,
     /// Where citizens' identity is checked when they sign in themselves.
     pub citizen: crate::citizen::CitizenDoor,
+    /// The paying agency's account and how payments are written.
+    pub payments: nur_sp::cycle::PaymentsDef,
+    /// The banks and e-wallet providers payments go to.
+    pub providers: nur_sp::payment::Providers,
 }
 
 impl SocialRegistry {
@@ -43,6 +47,8 @@ impl SocialRegistry {
             facts: FactsDef::jordan(catalog),
             entity: Ident::parse("NAF").expect("a valid identifier"),
             citizen: crate::citizen::CitizenDoor::jordan(),
+            payments: nur_sp::cycle::PaymentsDef::jordan(),
+            providers: nur_sp::payment::Providers::jordan(),
         }
     }
 }
@@ -84,6 +90,10 @@ impl SocialRegistry {
             &dims.person.civil_record_id,
         ] {
             wanted.insert((person.name.to_string(), c.to_string()));
+        }
+        // The beneficiary's name on a payment.
+        for c in &self.payments.name_columns {
+            wanted.insert((person.name.to_string(), c.clone()));
         }
         let booklet = catalog.household_table();
         add_identity(booklet, &mut wanted);

@@ -9,17 +9,22 @@
 //! back, with the reads of its access decision taken in one snapshot.
 
 mod accounts;
+mod appeals;
 mod audit;
 mod caller;
 mod citizen;
+mod citizen_sp;
 mod clients;
+mod cycles;
 mod data;
 mod decisions;
 mod error;
+mod fin_accounts;
 mod gateway;
 mod grants;
 mod guards;
 mod intake;
+mod payments;
 mod persons;
 mod procedures;
 mod settings;
@@ -31,19 +36,24 @@ mod targeting;
 mod tokens;
 
 pub use accounts::{random_password, NewUser, UserChange};
+pub use appeals::{AppealView, NewDocument, MAX_DOCUMENTS, MAX_DOCUMENT_BYTES};
 pub use audit::Anchor;
 pub use caller::Caller;
 pub use citizen::{citizen_of, CitizenDoor, CitizenStep, CitizenView, CITIZEN, CITIZEN_CODE};
+pub use citizen_sp::CitizenBenefits;
 pub use clients::{new_client, new_secret, Credentials};
+pub use cycles::{CycleCounts, CycleView};
 pub use data::{Args, Output, ProcedureRef, QuerySql, QueryableTable};
 pub use decisions::{HouseholdDecisions, InputUsed, ProgramDecision, RuleExplained, TermExplained};
 pub use error::{AppError, Kind, Result};
+pub use fin_accounts::{mask, masked, AccountInput, AccountsImport};
 pub use gateway::{OperationResult, PreparedCall};
 pub use grants::prerequisites;
 pub use guards::GuardLimits;
 pub use intake::{
     ApplicationView, HouseholdView, SocialRegistry, MAX_ANSWERS_BYTES, VERIFICATION_PURPOSE,
 };
+pub use payments::{FileFormat, PaymentFile, Reconciled, Rejection};
 pub use persons::AccessReport;
 pub use procedures::SaveProcedure;
 pub use settings::SettingsChange;

@@ -4,13 +4,17 @@
 //! ([`facts`]), the comparison of what a household declared with what the registries
 //! hold ([`verify`]), the proxy means test fitted on a survey ([`pmt`]), programs as
 //! configuration ([`program`]) and the ranking and cut of their eligible households
-//! ([`target`]). No IO, no SQL, no HTTP: `nur-app` reads the registries through the
-//! program entity's grants and stores what this crate decides.
+//! ([`target`]); enrollment cycles, entitlements and appeals ([`cycle`]); payment accounts,
+//! ISO 20022 payment files and the providers' status reports ([`payment`]). No IO, no SQL,
+//! no HTTP: `nur-app` reads the registries through the program entity's grants and stores
+//! what this crate decides.
 
+pub mod cycle;
 pub mod expr;
 pub mod facts;
 pub mod form;
 pub mod iban;
+pub mod payment;
 pub mod pmt;
 pub mod program;
 pub mod survey;

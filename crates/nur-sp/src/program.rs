@@ -59,6 +59,13 @@ pub struct ProgramDef {
     /// At most this many households per governorate (code → households).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub governorate_quotas: BTreeMap<String, i64>,
+    /// At most this many fils per household and cycle, whatever the benefit formula gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub benefit_cap_fils: Option<i64>,
+    /// Days within which an appeal against the program's decisions is decided (30 when
+    /// not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal_sla_days: Option<u32>,
     #[serde(skip)]
     benefit_compiled: Option<Expr>,
 }
@@ -185,6 +192,18 @@ impl ProgramDef {
                 format!("{b}: a budget is 0 fils or more"),
             ));
         }
+        if let Some(c) = self.benefit_cap_fils.filter(|c| *c < 0) {
+            return Err(invalid(
+                "benefit_cap_fils",
+                format!("{c}: a cap is 0 fils or more"),
+            ));
+        }
+        if let Some(d) = self.appeal_sla_days.filter(|d| !(1..=365).contains(d)) {
+            return Err(invalid(
+                "appeal_sla_days",
+                format!("{d}: appeals are decided within 1 to 365 days"),
+            ));
+        }
         for (g, q) in &self.governorate_quotas {
             if *q < 0 {
                 return Err(invalid(
@@ -267,7 +286,9 @@ impl ProgramDef {
             .map(|(_, r)| &r.label)
     }
 
-    fn benefit_of(&self, scope: &Context<'_, '_>) -> Result<i64, String> {
+    /// The benefit formula in a household's scope, whatever its rules say (an overturned
+    /// appeal pays a household its rules refused).
+    pub fn benefit_of(&self, scope: &Context<'_, '_>) -> Result<i64, String> {
         match self
             .benefit_compiled
             .as_ref()

@@ -19,6 +19,8 @@ mod portal;
 mod postgres;
 mod query;
 mod sp;
+mod sp_appeal;
+mod sp_pay;
 mod sp_target;
 mod sql;
 mod sqlite;
@@ -47,6 +49,11 @@ pub use query::QueryRows;
 pub use sp::{
     ApplicationRow, DiscrepancyRow, FactsRow, FieldFailure, JobRow, NewApplication, SpConflict,
     Submission, VerificationRow,
+};
+pub use sp_appeal::{AppealFilter, AppealRow, AppealStepRow, DocumentRow};
+pub use sp_pay::{
+    Approval, CycleRow, MemberRow, NewPayAccount, PayAccountRow, PayAccountSet, Payee,
+    PayeeSource, PaymentRow, ReportRow, StatusChange,
 };
 pub use sp_target::{DecisionRow, EntryRow, ModelRow, ProgramRow, RunRow, ScoreRow, TargetInput};
 pub use stats::{QuarantineEntry, Stats, TableStats};

@@ -70,9 +70,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/common/0009_targeting.sql"),
         postgres: include_str!("migrations/common/0009_targeting.sql"),
     },
+    Migration {
+        version: 10,
+        name: "payments",
+        sqlite: include_str!("migrations/common/0010_payments.sql"),
+        postgres: include_str!("migrations/common/0010_payments.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 9;
+pub const LATEST: i64 = 10;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

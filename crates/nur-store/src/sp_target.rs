@@ -596,3 +596,30 @@ fn put_scores(tx: &mut dyn Tx, rows: &[ScoreRow]) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// What targeting reads of the households bound to `$1 … $n`.
+pub(crate) fn target_inputs_in(tx: &mut dyn Tx, params: &[P<'_>]) -> Result<Vec<TargetInput>> {
+    Ok(tx
+        .rows(
+            &format!(
+                "{TARGET_INPUT} WHERE h.household IN ({})",
+                crate::sp_pay::placeholders(1, params.len())
+            ),
+            params,
+        )?
+        .iter()
+        .map(|r| target_input(r))
+        .collect())
+}
+
+/// A run's selected households, by rank.
+pub(crate) fn run_selected(tx: &mut dyn Tx, run: &str) -> Result<Vec<EntryRow>> {
+    Ok(tx
+        .rows(
+            &format!("SELECT {ENTRY_COLUMNS} FROM sp_target_entry WHERE run = $1 AND selected = 1 ORDER BY rank"),
+            &[run.into()],
+        )?
+        .iter()
+        .map(|r| entry_row(r))
+        .collect())
+}

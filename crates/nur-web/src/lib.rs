@@ -12,6 +12,7 @@ mod openapi;
 pub mod portal;
 mod sp;
 
+mod sp_pay;
 mod sp_target;
 pub mod upstream;
 
@@ -130,6 +131,40 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sp/programs/{code}/target", post(sp_target::target))
         .route("/api/v1/sp/runs", get(sp_target::runs))
         .route("/api/v1/sp/runs/{id}", get(sp_target::run))
+        .route(
+            "/api/v1/sp/cycles",
+            get(sp_pay::cycles).post(sp_pay::create_cycle),
+        )
+        .route("/api/v1/sp/cycles/{id}", get(sp_pay::cycle))
+        .route("/api/v1/sp/cycles/{id}/approve", post(sp_pay::approve))
+        .route("/api/v1/sp/cycles/{id}/close", post(sp_pay::close))
+        .route("/api/v1/sp/cycles/{id}/members", get(sp_pay::members))
+        .route(
+            "/api/v1/sp/cycles/{id}/members/{household}",
+            post(sp_pay::member),
+        )
+        .route("/api/v1/sp/cycles/{id}/payments", get(sp_pay::payments))
+        .route("/api/v1/sp/cycles/{id}/files/{provider}", get(sp_pay::file))
+        .route(
+            "/api/v1/sp/payment-statuses",
+            post(sp_pay::statuses).layer(axum::extract::DefaultBodyLimit::max(128 << 20)),
+        )
+        .route(
+            "/api/v1/sp/programs/{code}/rejections",
+            get(sp_pay::rejections),
+        )
+        .route(
+            "/api/v1/sp/accounts/{national_number}",
+            get(sp_pay::accounts).put(sp_pay::set_account),
+        )
+        .route(
+            "/api/v1/sp/appeals",
+            get(sp_pay::appeals)
+                .post(sp_pay::submit_appeal)
+                .layer(axum::extract::DefaultBodyLimit::max(10 << 20)),
+        )
+        .route("/api/v1/sp/appeals/{id}", get(sp_pay::appeal))
+        .route("/api/v1/sp/appeals/{id}/steps", post(sp_pay::appeal_step))
         .route(
             "/api/v1/persons/{national_number}/access-log",
             get(data::access_log),

@@ -101,6 +101,7 @@ pub fn social_registry(
     }
     println!("  caseworkers: the NAFUser account above; the form: http://{api_at}/api/v1/sp/form");
     targeting(app, synth_dir, api_at)?;
+    crate::demo_pay::payments(app, synth_dir, data_dir, api_at)?;
     if let Some((nn, card)) = citizen_example(app, synth_dir)? {
         std::fs::write(data_dir.join(CITIZEN_FILE), format!("{nn} {card}\n"))?;
         println!(

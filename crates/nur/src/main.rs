@@ -9,10 +9,12 @@ mod bench_ingest;
 mod cli;
 mod config;
 mod demo;
+mod demo_pay;
 mod demo_sp;
 mod progress;
 mod sources;
 mod sp;
+mod sp_pay;
 mod sp_target;
 
 use anyhow::{bail, Context, Result};

@@ -41,6 +41,8 @@ pub enum SpCmd {
     },
     #[command(flatten)]
     Targeting(crate::sp_target::TargetingCmd),
+    #[command(flatten)]
+    Pay(crate::sp_pay::PayCmd),
 }
 
 #[derive(Subcommand)]
@@ -152,6 +154,7 @@ pub fn run(app: &App, cmd: SpCmd) -> Result<()> {
             println!("{n} households re-verified");
         }
         SpCmd::Targeting(cmd) => crate::sp_target::run(app, cmd)?,
+        SpCmd::Pay(cmd) => crate::sp_pay::run(app, cmd)?,
     }
     Ok(())
 }

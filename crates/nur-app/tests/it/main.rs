@@ -806,4 +806,5 @@ macro_rules! both {
 both!(grants, procedures, clients, accounts, settings, upstreams, sources, keys, data, signin);
 
 mod intake;
+mod payments;
 mod targeting;

@@ -7,6 +7,7 @@ mod browser;
 mod config;
 mod ingest_crash;
 mod sources_cli;
+mod pay_cli;
 mod sp_cli;
 #[path = "../../../nur-ingest/tests/it/support.rs"]
 mod support;
