@@ -15,6 +15,7 @@ mod batch;
 mod csv;
 mod pain001;
 mod pain002;
+mod pain002_write;
 mod providers;
 mod status;
 mod xml;
@@ -24,7 +25,8 @@ pub use amount::{format_amount, minor_digits, parse_amount, AmountError};
 pub use batch::{Batch, Debtor, Payment, PaymentError};
 pub use csv::{payments_csv, read_status_csv, PAYMENTS_CSV_HEADER};
 pub use pain001::{pain001, PAIN001_NAMESPACE};
-pub use pain002::{pain002, read_pain002, PAIN002_NAMESPACE};
+pub use pain002::read_pain002;
+pub use pain002_write::{pain002, PAIN002_NAMESPACE};
 pub use providers::{is_bic, Bank, Providers, Wallet};
 pub use status::{Outcome, Position, Status, StatusError, StatusReport};
 
