@@ -53,7 +53,7 @@ id=$(/usr/bin/time -f "cycle create: %e s wall, %U s user, %M KB peak" \
   $nur sp cycle create --db "$db" --program CASH-ALL --period "$period" --by bench-preparer | tee /dev/stderr | tail -1)
 t1=$(date +%s.%N)
 /usr/bin/time -f "cycle approve: %e s wall, %U s user, %M KB peak" \
-  $nur sp cycle approve --db "$db" "$id" --by bench-approver | head -1
+  $nur sp cycle approve --db "$db" "$id" --by bench-approver | sed -n 1p
 t2=$(date +%s.%N)
 files=$out/cycle-$id
 rm -rf "$files"

@@ -65,11 +65,10 @@ impl App {
         let kind = match &caller.actor {
             Actor::Citizen { .. } => "citizen",
             Actor::User { .. } | Actor::Operator { .. } => "caseworker",
+            // The entity's case system files for the officer it names.
             Actor::Client { .. } => {
-                return Err(AppError::forbidden(
-                    "no_client_appeals",
-                    "appeals come from a citizen or a caseworker",
-                ))
+                self.named_officer(caller)?;
+                "caseworker"
             }
         };
         let reason = reason.trim();

@@ -801,10 +801,12 @@ impl Store {
             let mut out = Vec::with_capacity(households.len());
             for chunk in households.chunks(IN_CHUNK) {
                 let params: Vec<P<'_>> = chunk.iter().map(|p| (*p).into()).collect();
+                // The deaths joined directly (an index probe per head); a head with two
+                // registered deaths comes twice and keeps the earliest date.
                 let sql = format!(
                     "SELECT b.{bh}, b.{bhead}, CAST(x.{ddate} AS TEXT){name_cols} FROM {bt} b \
                      LEFT JOIN {pt} p ON p.{pnn} = b.{bhead} \
-                     LEFT JOIN (SELECT {dnn}, MIN({ddate}) AS {ddate} FROM {dt} GROUP BY {dnn}) x ON x.{dnn} = b.{bhead} \
+                     LEFT JOIN {dt} x ON x.{dnn} = b.{bhead} \
                      WHERE b.{bh} IN ({})",
                     placeholders(1, chunk.len()),
                     bh = q(bh),
@@ -820,10 +822,21 @@ impl Store {
                     let Some(head) = r[1].opt_text() else {
                         continue;
                     };
+                    let died_on = r[2].opt_text();
+                    if let Some(last) = out.last_mut().filter(|p: &&mut Payee| {
+                        p.household == r[0].text() && p.national_number == head
+                    }) {
+                        if let Some(d) = died_on {
+                            if last.died_on.as_ref().is_none_or(|l| d < *l) {
+                                last.died_on = Some(d);
+                            }
+                        }
+                        continue;
+                    }
                     out.push(Payee {
                         household: r[0].text(),
                         national_number: head,
-                        died_on: r[2].opt_text(),
+                        died_on,
                         name: r[3..].iter().filter_map(Cell::opt_text).collect(),
                     });
                 }
