@@ -6,7 +6,11 @@
 // each step go to $SHOTS. Every request must stay on the NUR host, every visible input must
 // have a label, and sign-in is done from the keyboard. Then a citizen, without JavaScript, signs
 // in with their national number, ID card and a code, and starts their household's application.
-// Last, NAF's caseworker walks the programs, a simulation, a run and a household's decisions.
+// Then NAF's caseworker walks the programs, a simulation, a run and a household's decisions.
+// Last, the caseworker prepares a UCT payment cycle (or takes the draft the demo left), which
+// its preparer may not approve; NAF's admin approves it, downloads a pain.001 file and reads the
+// dashboard in Arabic; the citizen, without JavaScript, reads their payments and appeals a
+// decision.
 //
 // Env: BASE_URL (http://127.0.0.1:PORT), DATA_DIR (the demo's data dir: accounts, outbox,
 // NAF client), SHOTS (screenshot folder), CHROMIUM (default /usr/bin/chromium).
@@ -280,6 +284,99 @@ try {
   await page.click("text=En");
   await page.waitForLoadState();
   await signOut(page);
+
+  // 8. A UCT payment cycle: the draft already there, or the month after the newest cycle
+  // (this month when there is none) prepared by the caseworker, who may not approve it.
+  await signIn(page, "NAFUser");
+  await page.click("nav.menu >> text=Cycles");
+  await page.waitForURL("**/sp/cycles");
+  await labelled(page);
+  await shot(page, "cycles");
+  const rows = await page.$$eval("main table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+  const uct = rows.filter((r) => r[0].startsWith("UCT-"));
+  let cycle = (uct.find((r) => r[3] === "Draft") || [])[0];
+  if (!cycle) {
+    const next = (ym) => {
+      const [y, m] = ym.split("-").map(Number);
+      return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
+    };
+    const now = new Date();
+    const period = uct.length ? next(uct[0][2]) : `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+    await page.selectOption("#program", "UCT");
+    await page.fill("#period", period);
+    await page.click("main form button[type=submit]");
+    await page.waitForURL("**/sp/cycles/UCT-*?done=created");
+    cycle = `UCT-${period}`;
+  }
+  const dashboard = `${base}/sp/cycles/${cycle}`;
+  await page.goto(dashboard + "?state=enrolled#members");
+  await labelled(page);
+  check(await page.locator("figure.chart svg[direction=ltr]").count() >= 5, "the cycle's charts");
+  await shot(page, "cycle-draft");
+  await page.click("#approve");
+  await page.waitForSelector("main .flash.error");
+  const refusedText = await page.textContent("main .flash.error");
+  check(refusedText.includes("You prepared this cycle"), `its preparer does not approve it: ${refusedText}`);
+  await shot(page, "cycle-not-approved");
+  await signOut(page);
+
+  // 9. NAF's admin approves it, downloads a payment file, reads the dashboard in Arabic.
+  await signIn(page, "NAFAdmin");
+  await page.goto(dashboard);
+  await page.click("#approve");
+  await page.waitForURL("**done=approved");
+  await labelled(page);
+  await shot(page, "cycle-approved");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click("section:has(#files) a[href$='.xml']"),
+  ]);
+  const pain = fs.readFileSync(await download.path(), "utf8");
+  check(pain.includes("urn:iso:std:iso:20022:tech:xsd:pain.001.001.09") && download.suggestedFilename().startsWith(cycle),
+    `a pain.001 file of the cycle: ${download.suggestedFilename()}`);
+  await page.click("text=عربي");
+  await page.waitForLoadState();
+  check(await page.evaluate(() => document.documentElement.dir) === "rtl", "the dashboard in Arabic");
+  check((await page.textContent("main")).includes("الأسر المسجلة حسب المحافظة"), "the charts' titles in Arabic");
+  await shot(page, "cycle-arabic");
+  await page.click("text=En");
+  await page.waitForLoadState();
+  await signOut(page);
+
+  // 10. The citizen, without JavaScript: their payments, then an appeal of a decision.
+  const appealing = await browser.newContext({ locale: "ar-JO", javaScriptEnabled: false });
+  const ap = await appealing.newPage();
+  await ap.goto(base + "/citizen");
+  const a0 = Date.now() - 1000;
+  await ap.fill("#national_number", citizenNn);
+  await ap.fill("#card_number", citizenCard);
+  await ap.click("form.card button[type=submit]");
+  await ap.waitForURL("**/citizen/code");
+  await ap.fill("#code", await codeFor(`citizen:${citizenNn}`, a0));
+  await ap.click("form.card button[type=submit]");
+  await ap.waitForURL("**/citizen/home");
+  check(await ap.locator("#payments").count() === 1 && await ap.locator("#appeals").count() === 1, "the citizen's payments and appeals");
+  await shot(ap, "citizen-payments");
+  await ap.goto(base + "/citizen/decisions");
+  await labelled(ap);
+  const forms = await ap.locator("details.appeal").count();
+  if (forms > 0) {
+    const first = ap.locator("details.appeal").first();
+    await first.locator("summary").click();
+    await first.locator("textarea[name=reason]").fill("فقد رب الأسرة عمله الشهر الماضي، والسجلات ما زالت تُظهر الراتب.");
+    await first.locator("button[type=submit]").click();
+    await ap.waitForURL("**/citizen/appeals/AP-*");
+    check((await ap.textContent("main")).includes("فقد رب الأسرة عمله"), "the appeal as filed");
+  } else {
+    check((await ap.locator("p.appeal-open").count()) > 0, "every decision has an open appeal already");
+  }
+  await ap.goto(base + "/citizen/home");
+  const filed = ap.locator("section:has(#appeals) a[href^='/citizen/appeals/']");
+  check(await filed.count() > 0, "the appeal on the citizen's home");
+  await ap.goto(base + (await filed.first().getAttribute("href")));
+  await shot(ap, "citizen-appeal");
+  await appealing.close();
+
   check(foreign.length === 0, `requests to other hosts: ${foreign.join(", ")}`);
   check(errors.length === 0, `console errors (CSP?): ${errors.join(" | ")}`);
   console.log(`ok: ${step} screenshots in ${shots}`);

@@ -49,7 +49,12 @@ impl App {
     ) -> Result<AppealView> {
         let r = self.submit_appeal_inner(caller, household, program, reason, documents);
         if let Err(e) = &r {
-            self.audit_refusal(caller, "sp.appeal.submit", &format!("{household} {program}"), e);
+            self.audit_refusal(
+                caller,
+                "sp.appeal.submit",
+                &format!("{household} {program}"),
+                e,
+            );
         }
         r
     }
@@ -99,7 +104,9 @@ impl App {
                     format!("document {}: a name of 1 to 200 characters", i + 1),
                 ));
             }
-            if !DOCUMENT_TYPES.contains(&d.content_type.as_str()) || !sniff(&d.content, &d.content_type) {
+            if !DOCUMENT_TYPES.contains(&d.content_type.as_str())
+                || !sniff(&d.content, &d.content_type)
+            {
                 return Err(AppError::invalid(
                     "bad_document",
                     format!("{name}: a document is a PDF, JPEG or PNG file"),
@@ -108,7 +115,10 @@ impl App {
             if d.content.is_empty() || d.content.len() > MAX_DOCUMENT_BYTES {
                 return Err(AppError::invalid(
                     "bad_document",
-                    format!("{name}: a document has 1 byte to {} MB", MAX_DOCUMENT_BYTES >> 20),
+                    format!(
+                        "{name}: a document has 1 byte to {} MB",
+                        MAX_DOCUMENT_BYTES >> 20
+                    ),
                 ));
             }
             docs.push(DocumentRow {
@@ -142,7 +152,10 @@ impl App {
             .store
             .sp_appeals(AppealFilter::Household(household), 1000)?
             .into_iter()
-            .find(|a| a.program == program && !AppealState::parse(&a.state).is_some_and(AppealState::decided));
+            .find(|a| {
+                a.program == program
+                    && !AppealState::parse(&a.state).is_some_and(AppealState::decided)
+            });
         if let Some(a) = open {
             return Err(AppError::conflict(
                 "appeal_open",
@@ -151,7 +164,9 @@ impl App {
         }
         let (_, def) = self.published_program(program)?;
         let now = nur_store::now_ms();
-        let sla = def.appeal_sla_days.unwrap_or(cycle::DEFAULT_APPEAL_SLA_DAYS);
+        let sla = def
+            .appeal_sla_days
+            .unwrap_or(cycle::DEFAULT_APPEAL_SLA_DAYS);
         let id = appeal_id(household, program, now);
         let by = match kind {
             "citizen" => caller.actor.name().to_owned(),
@@ -201,7 +216,9 @@ impl App {
         if let Err(e) = self.may_see_household(caller, &a.household) {
             // A citizen learns nothing about other households' appeals, not even that they exist.
             return Err(match caller.actor {
-                Actor::Citizen { .. } => AppError::not_found("no_appeal", format!("no appeal {id}")),
+                Actor::Citizen { .. } => {
+                    AppError::not_found("no_appeal", format!("no appeal {id}"))
+                }
                 _ => e,
             });
         }
@@ -218,13 +235,20 @@ impl App {
     }
 
     /// One of an appeal's documents (name, type, bytes).
-    pub fn appeal_document(&self, caller: &Caller, id: &str, seq: i64) -> Result<(String, String, Vec<u8>)> {
+    pub fn appeal_document(
+        &self,
+        caller: &Caller,
+        id: &str,
+        seq: i64,
+    ) -> Result<(String, String, Vec<u8>)> {
         let v = self.appeal(caller, id)?;
         let d = v
             .documents
             .into_iter()
             .find(|d| d.seq == seq)
-            .ok_or_else(|| AppError::not_found("no_document", format!("appeal {id} has no document {seq}")))?;
+            .ok_or_else(|| {
+                AppError::not_found("no_document", format!("appeal {id} has no document {seq}"))
+            })?;
         let bytes = (0..d.content.len() / 2)
             .map(|i| u8::from_str_radix(&d.content[2 * i..2 * i + 2], 16))
             .collect::<std::result::Result<Vec<u8>, _>>()
@@ -235,7 +259,9 @@ impl App {
     /// Appeals for officers: of a household, in a state, overdue, or all.
     pub fn appeals(&self, caller: &Caller, filter: AppealFilter<'_>) -> Result<Vec<AppealRow>> {
         match (&caller.actor, filter) {
-            (Actor::Citizen { .. }, AppealFilter::Household(h)) => self.may_see_household(caller, h)?,
+            (Actor::Citizen { .. }, AppealFilter::Household(h)) => {
+                self.may_see_household(caller, h)?
+            }
             _ => self.may_run_registry(caller)?,
         }
         if let AppealFilter::State(s) = filter {
@@ -251,7 +277,13 @@ impl App {
 
     /// The next step of an appeal by the officer calling: `under_review`, then `upheld` or
     /// `overturned`, each with a note.
-    pub fn appeal_step(&self, caller: &Caller, id: &str, to: &str, note: &str) -> Result<AppealView> {
+    pub fn appeal_step(
+        &self,
+        caller: &Caller,
+        id: &str,
+        to: &str,
+        note: &str,
+    ) -> Result<AppealView> {
         let r = self.appeal_step_inner(caller, id, to, note);
         if let Err(e) = &r {
             self.audit_refusal(caller, "sp.appeal.step", id, e);
@@ -259,10 +291,19 @@ impl App {
         r
     }
 
-    fn appeal_step_inner(&self, caller: &Caller, id: &str, to: &str, note: &str) -> Result<AppealView> {
+    fn appeal_step_inner(
+        &self,
+        caller: &Caller,
+        id: &str,
+        to: &str,
+        note: &str,
+    ) -> Result<AppealView> {
         let (username, role) = self.named_officer(caller)?;
         if role == nur_core::account::Role::Auditor {
-            return Err(AppError::forbidden("auditor_reads_only", "an auditor changes nothing"));
+            return Err(AppError::forbidden(
+                "auditor_reads_only",
+                "an auditor changes nothing",
+            ));
         }
         self.may_run_registry(caller)?;
         let to = AppealState::parse(to).ok_or_else(|| {
@@ -287,7 +328,11 @@ impl App {
         if !from.may_become(to) {
             return Err(AppError::conflict(
                 "bad_step",
-                format!("appeal {id} is {}: it cannot become {}", from.as_str(), to.as_str()),
+                format!(
+                    "appeal {id} is {}: it cannot become {}",
+                    from.as_str(),
+                    to.as_str()
+                ),
             ));
         }
         if to.decided() && a.submitted_by == username {
@@ -306,8 +351,14 @@ impl App {
         };
         let mut ev = self.program_event(caller, "sp.appeal.step", id);
         ev.outcome = format!("{} → {}: {note}", from.as_str(), to.as_str());
-        if !self.store.sp_appeal_step(id, from.as_str(), &step, to.decided(), ev)? {
-            return Err(AppError::conflict("bad_step", format!("appeal {id} changed meanwhile")));
+        if !self
+            .store
+            .sp_appeal_step(id, from.as_str(), &step, to.decided(), ev)?
+        {
+            return Err(AppError::conflict(
+                "bad_step",
+                format!("appeal {id} changed meanwhile"),
+            ));
         }
         self.appeal(caller, id)
     }

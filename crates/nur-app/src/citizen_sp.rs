@@ -28,10 +28,16 @@ impl App {
     /// The household's payments, account, cycles and appeals, for its citizen.
     pub fn citizen_benefits(&self, caller: &Caller) -> Result<CitizenBenefits> {
         let Actor::Citizen { national_number } = &caller.actor else {
-            return Err(AppError::forbidden("not_a_citizen", "not a citizen's sign-in"));
+            return Err(AppError::forbidden(
+                "not_a_citizen",
+                "not a citizen's sign-in",
+            ));
         };
         let household = self.citizen_household(national_number)?.ok_or_else(|| {
-            AppError::not_found("no_household", "the civil registry puts you in no household")
+            AppError::not_found(
+                "no_household",
+                "the civil registry puts you in no household",
+            )
         })?;
         let memberships = self.store.sp_memberships(&household)?;
         let mut payments = self.store.sp_household_payments(&household)?;

@@ -12,9 +12,9 @@ use crate::error::{AppError, Result};
 use crate::fin_accounts::{account_from_answers, new_account};
 use crate::target_runs::{reading, text_fact, Reading};
 use crate::App;
+use nur_core::account::Role;
 use nur_core::audit::{NewEvent, MAX_LISTED_PERSONS};
 use nur_core::grant::Actor;
-use nur_core::account::Role;
 use nur_sp::cycle::{self, CycleState, Membership, Period};
 use nur_sp::program::{Outcome, ProgramDef, RuleKind};
 use nur_store::{
@@ -62,7 +62,10 @@ enum Source {
     Run(String),
     Continuing,
     /// An overturned appeal: `include` when the appealed decision kept the household out.
-    Appeal { id: String, include: bool },
+    Appeal {
+        id: String,
+        include: bool,
+    },
 }
 
 impl Source {
@@ -253,9 +256,7 @@ impl App {
                     before.insert(m.household.clone());
                 }
                 if state.is_some_and(Membership::continues) {
-                    sources
-                        .entry(m.household)
-                        .or_insert(Source::Continuing);
+                    sources.entry(m.household).or_insert(Source::Continuing);
                 }
             }
         }
@@ -284,12 +285,23 @@ impl App {
         let checks = recheck(&def, &readings, &sources, line);
 
         let (payees, mut events) = self.payees(caller, &households)?;
-        let payee_nns: Vec<&str> = payees.values().map(|p| p.national_number.as_str()).collect();
+        let payee_nns: Vec<&str> = payees
+            .values()
+            .map(|p| p.national_number.as_str())
+            .collect();
         let mut accounts = self.store.sp_active_accounts(&payee_nns)?;
         let intake = self.accounts_from_intake(caller, &payees, &accounts)?;
         let from_intake = intake.len() as i64;
         accounts.extend(intake);
 
+        // An account the provider rejected stays paused until it changes (the caseworker
+        // sees the rejection; the next cycle pays again once it is fixed).
+        let rejected: HashMap<String, (i64, String)> = self
+            .store
+            .sp_open_rejections(&prow.code)?
+            .into_iter()
+            .map(|p| (p.payee, (p.account_seq, p.end_to_end)))
+            .collect();
         let now = nur_store::now_ms();
         let mut members = Vec::with_capacity(sources.len());
         let mut seen_payee: HashMap<String, String> = HashMap::new();
@@ -343,10 +355,17 @@ impl App {
                     let account = accounts.get(&p.national_number);
                     if let Some(other) = seen_payee.get(&p.national_number) {
                         (Membership::Duplicate, format!("payee_of:{other}"))
-                    } else if let Some(other) =
-                        account.and_then(|a| seen_account.get(&a.address))
-                    {
+                    } else if let Some(other) = account.and_then(|a| seen_account.get(&a.address)) {
                         (Membership::Duplicate, format!("account_of:{other}"))
+                    } else if let Some((a, (_, e2e))) = account.and_then(|a| {
+                        rejected
+                            .get(&p.national_number)
+                            .filter(|(seq, _)| *seq == a.seq)
+                            .map(|r| (a, r))
+                    }) {
+                        seen_payee.insert(p.national_number.clone(), household.clone());
+                        seen_account.insert(a.address.clone(), household.clone());
+                        (Membership::Paused, format!("account_rejected:{e2e}"))
                     } else if let Some(a) = account {
                         seen_payee.insert(p.national_number.clone(), household.clone());
                         seen_account.insert(a.address.clone(), household.clone());
@@ -415,7 +434,10 @@ impl App {
         let booklet = c.household_table();
         let death_table = nur_core::Ident::parse(&deaths.table).map_err(AppError::internal)?;
         let mut needed: Vec<(nur_core::Ident, String)> = vec![
-            (booklet.name.clone(), dims.household.civil_record_id.to_string()),
+            (
+                booklet.name.clone(),
+                dims.household.civil_record_id.to_string(),
+            ),
             (booklet.name.clone(), dims.household.head.to_string()),
             (person.name.clone(), dims.person.national_number.to_string()),
             (death_table.clone(), dims.person.national_number.to_string()),
@@ -465,7 +487,10 @@ impl App {
             payees.iter().map(|p| p.national_number.as_str()),
         );
         Ok((
-            payees.into_iter().map(|p| (p.household.clone(), p)).collect(),
+            payees
+                .into_iter()
+                .map(|p| (p.household.clone(), p))
+                .collect(),
             events,
         ))
     }
@@ -482,8 +507,7 @@ impl App {
         persons
             .chunks(MAX_LISTED_PERSONS)
             .map(|chunk| {
-                let mut ev =
-                    self.program_event(caller, action, format!("{} persons", chunk.len()));
+                let mut ev = self.program_event(caller, action, format!("{} persons", chunk.len()));
                 ev.purpose = Some(CYCLE_PURPOSE.into());
                 ev.persons = chunk.iter().map(|p| (*p).to_owned()).collect();
                 ev
@@ -661,7 +685,10 @@ impl App {
         let mut ev = self.program_event(caller, "sp.cycle.member", format!("{id} {household}"));
         ev.outcome = format!("{from} → {}: {}", to.as_str(), note.trim());
         let counts = serde_json::to_string(&counts).expect("plain data");
-        if !self.store.sp_set_member(id, &changed, (h, p, t, &counts), ev)? {
+        if !self
+            .store
+            .sp_set_member(id, &changed, (h, p, t, &counts), ev)?
+        {
             return Err(AppError::conflict(
                 "not_draft",
                 format!("cycle {id} is no longer a draft"),
@@ -726,7 +753,8 @@ impl App {
             }
             let acc = &accounts[&nn];
             seq += 1;
-            a.payments.push(payment(id, seq, m, acc, m.entitlement_fils, None));
+            a.payments
+                .push(payment(id, seq, m, acc, m.entitlement_fils, None));
         }
         // Rejected payments of earlier cycles, paid again once the account changed.
         let mut carried = (0i64, 0i64);
@@ -790,9 +818,7 @@ impl App {
         if let Some(b) = c.budget_fils.filter(|b| total > *b) {
             return Err(AppError::invalid(
                 "budget_exceeded",
-                format!(
-                    "cycle {id} would pay {total} fils, over the program's budget of {b} fils"
-                ),
+                format!("cycle {id} would pay {total} fils, over the program's budget of {b} fils"),
             ));
         }
         a.households = h;
@@ -870,7 +896,9 @@ fn recheck(
     line: f64,
 ) -> HashMap<String, std::result::Result<i64, String>> {
     let list: Vec<(&String, &Reading)> = readings.iter().collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
     let per = list.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = list
@@ -896,7 +924,9 @@ fn recheck(
                             );
                             let out = match (d.eligible, d.benefit_fils) {
                                 (true, Some(b)) => Ok(b),
-                                _ if include => def.benefit_of(&scope).map_err(|e| format!("error:{e}")),
+                                _ if include => {
+                                    def.benefit_of(&scope).map_err(|e| format!("error:{e}"))
+                                }
                                 _ => Err(why_not(&d)),
                             };
                             ((*h).clone(), out)

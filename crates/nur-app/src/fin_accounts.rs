@@ -64,7 +64,7 @@ impl App {
                 return Err(e);
             }
         };
-        let new = new_account(&nn, &account, source, &caller.actor.name());
+        let new = new_account(&nn, &account, source, caller.actor.name());
         let mut ev = self.program_event(caller, "sp.account.set", &nn);
         ev.persons = vec![nn.clone()];
         ev.outcome = format!("{} {} ({source})", account.kind(), masked(&account));
@@ -86,7 +86,11 @@ impl App {
     }
 
     /// A person's accounts, the active one first, then the history (a citizen their own).
-    pub fn accounts_of(&self, caller: &Caller, national_number: &str) -> Result<Vec<PayAccountRow>> {
+    pub fn accounts_of(
+        &self,
+        caller: &Caller,
+        national_number: &str,
+    ) -> Result<Vec<PayAccountRow>> {
         let nn = self.national_number(national_number)?.to_string();
         match &caller.actor {
             Actor::Citizen { national_number } if *national_number == nn => {}
@@ -114,7 +118,9 @@ pub(crate) fn account_from_answers(
     let text = |k: &str| p.get(k).and_then(Json::as_str);
     match text("method")? {
         "bank" => Account::bank(providers, text("iban")?).ok(),
-        "ewallet" => Account::wallet(providers, text("wallet_mobile")?, text("wallet_provider")?).ok(),
+        "ewallet" => {
+            Account::wallet(providers, text("wallet_mobile")?, text("wallet_provider")?).ok()
+        }
         _ => None,
     }
 }

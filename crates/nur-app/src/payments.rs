@@ -188,7 +188,15 @@ impl App {
         let mut ev = self.program_event(caller, "sp.payments.export", id);
         ev.outcome = files
             .iter()
-            .map(|f| format!("{} ({} payments, {} fils, sha256 {})", f.name, f.payments, f.total_fils, &f.sha256[..16]))
+            .map(|f| {
+                format!(
+                    "{} ({} payments, {} fils, sha256 {})",
+                    f.name,
+                    f.payments,
+                    f.total_fils,
+                    &f.sha256[..16]
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ");
         self.store.audit(ev)?;
@@ -231,8 +239,7 @@ impl App {
             ));
         }
         // A file refused as a whole: its outcome holds for each of its payments.
-        if let (Some(outcome), Some(orig)) = (report.group_outcome, &report.original_message_id)
-        {
+        if let (Some(outcome), Some(orig)) = (report.group_outcome, &report.original_message_id) {
             let (cycle, provider) = orig.rsplit_once('-').ok_or_else(|| {
                 AppError::invalid("unknown_file", format!("{orig}: not a payment file of NUR"))
             })?;
@@ -286,7 +293,12 @@ impl App {
                 format!(
                     "{} payments of the report are not NUR's: {}{}",
                     unknown.len(),
-                    unknown.iter().take(10).copied().collect::<Vec<_>>().join(", "),
+                    unknown
+                        .iter()
+                        .take(10)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     if unknown.len() > 10 { ", …" } else { "" }
                 ),
             ));
@@ -297,7 +309,10 @@ impl App {
             list.sort();
             return Err(AppError::invalid(
                 "mixed_cycles",
-                format!("the report names payments of several cycles: {}", list.join(", ")),
+                format!(
+                    "the report names payments of several cycles: {}",
+                    list.join(", ")
+                ),
             ));
         }
         let cycle_id = known.values().next().expect("not empty").cycle.clone();

@@ -52,8 +52,8 @@ pub use sp::{
 };
 pub use sp_appeal::{AppealFilter, AppealRow, AppealStepRow, DocumentRow};
 pub use sp_pay::{
-    Approval, CycleRow, MemberRow, NewPayAccount, PayAccountRow, PayAccountSet, Payee,
-    PayeeSource, PaymentRow, ReportRow, StatusChange,
+    Approval, CycleRow, MemberRow, NewPayAccount, PayAccountRow, PayAccountSet, Payee, PayeeSource,
+    PaymentRow, ReportRow, StatusChange,
 };
 pub use sp_target::{DecisionRow, EntryRow, ModelRow, ProgramRow, RunRow, ScoreRow, TargetInput};
 pub use stats::{QuarantineEntry, Stats, TableStats};

@@ -481,12 +481,13 @@ impl Store {
         })
     }
 
-    /// A household's membership in every cycle, the newest first, with the cycle's id.
+    /// A household's membership in every approved (or later) cycle, the newest first, with
+    /// the cycle's id: a draft decides nothing yet.
     pub fn sp_memberships(&self, household: &str) -> Result<Vec<(String, MemberRow)>> {
         self.read(|tx| {
             Ok(tx
                 .rows(
-                    &format!("SELECT cycle, {MEMBER_COLUMNS} FROM sp_cycle_member WHERE household = $1 ORDER BY cycle DESC"),
+                    &format!("SELECT m.cycle, {} FROM sp_cycle_member m JOIN sp_cycle c ON c.id = m.cycle WHERE m.household = $1 AND c.state <> 'draft' ORDER BY c.period DESC", MEMBER_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")),
                     &[household.into()],
                 )?
                 .iter()
@@ -716,7 +717,7 @@ impl Store {
     }
 
     /// Applies a status report: each payment's new status, the report itself, the cycle
-    /// moved to paid when it was approved, and the event — all or nothing.
+    /// moved to paid once no payment of it is pending, and the event — all or nothing.
     pub fn sp_reconcile(
         &self,
         report: &ReportRow,
@@ -756,7 +757,7 @@ impl Store {
                 ],
             )?;
             tx.exec(
-                "UPDATE sp_cycle SET state = 'paid', paid_at = $2 WHERE id = $1 AND state = 'approved'",
+                "UPDATE sp_cycle SET state = 'paid', paid_at = $2 WHERE id = $1 AND state = 'approved' AND NOT EXISTS (SELECT 1 FROM sp_payment WHERE cycle = $1 AND status = 'pending')",
                 &[(&report.cycle).into(), now.into()],
             )?;
             append(tx, event)?;
@@ -794,10 +795,7 @@ impl Store {
             let (bt, bh, bhead) = src.booklet;
             let (pt, pnn, names) = src.person;
             let (dt, dnn, ddate) = src.deaths;
-            let name_cols: String = names
-                .iter()
-                .map(|c| format!(", p.{}", q(c)))
-                .collect();
+            let name_cols: String = names.iter().map(|c| format!(", p.{}", q(c))).collect();
             let mut out = Vec::with_capacity(households.len());
             for chunk in households.chunks(IN_CHUNK) {
                 let params: Vec<P<'_>> = chunk.iter().map(|p| (*p).into()).collect();

@@ -232,7 +232,14 @@ pub async fn members(
 ) -> Result<AxJson<Json>, ApiError> {
     let Path(id) = path?;
     let Query(q) = q?;
-    blocking(move || Ok(json(s.app.cycle_members(&caller, &id, q.state.as_deref())?))).await
+    blocking(move || {
+        Ok(json(s.app.cycle_members(
+            &caller,
+            &id,
+            q.state.as_deref(),
+        )?))
+    })
+    .await
 }
 
 /// Pauses, exits or resumes one household of a draft, with a note.

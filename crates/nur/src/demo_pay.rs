@@ -27,8 +27,13 @@ pub fn payments(
             None => return Ok(()),
         },
     };
-    println!("  payment cycle {id}: http://{api_at}/sp/cycles/{id} (files in {})", data_dir.join("payments").display());
-    println!("    curl -s -H \"Authorization: Bearer $TOKEN\" http://{api_at}/api/v1/sp/cycles/{id}");
+    println!(
+        "  payment cycle {id}: http://{api_at}/sp/cycles/{id} (files in {})",
+        data_dir.join("payments").display()
+    );
+    println!(
+        "    curl -s -H \"Authorization: Bearer $TOKEN\" http://{api_at}/api/v1/sp/cycles/{id}"
+    );
     println!("  appeals: http://{api_at}/sp/appeals");
     Ok(())
 }
@@ -58,7 +63,10 @@ fn first_cycle(app: &App, synth_dir: &Path, data_dir: &Path) -> Result<Option<St
         .iter()
         .map(|(s, n)| format!("{s} {n}"))
         .collect();
-    println!("payment cycle {id} prepared by {PREPARER}: {}", states.join(", "));
+    println!(
+        "payment cycle {id} prepared by {PREPARER}: {}",
+        states.join(", ")
+    );
     // A preparer who is also an administrator still cannot approve their own cycle.
     let second = app.create_cycle(&approver, "ENERGY", &period);
     if let Ok(energy) = &second {
@@ -82,7 +90,10 @@ fn first_cycle(app: &App, synth_dir: &Path, data_dir: &Path) -> Result<Option<St
             files.push(f);
         }
     }
-    println!("  {} payment files written (pain.001.001.09 and CSV per provider)", files.len());
+    println!(
+        "  {} payment files written (pain.001.001.09 and CSV per provider)",
+        files.len()
+    );
     // The first bank answers: all accepted but two, one closed account, one wrong number.
     if let Some(first) = files
         .iter()
@@ -96,7 +107,10 @@ fn first_cycle(app: &App, synth_dir: &Path, data_dir: &Path) -> Result<Option<St
             .map(|(i, p)| {
                 let (outcome, reason) = match i {
                     0 => (Outcome::Rejected, Some("AC04: closed account".to_owned())),
-                    1 => (Outcome::Rejected, Some("AC01: wrong account number".to_owned())),
+                    1 => (
+                        Outcome::Rejected,
+                        Some("AC01: wrong account number".to_owned()),
+                    ),
                     _ => (Outcome::Accepted, None),
                 };
                 Status {
@@ -162,12 +176,25 @@ fn appeals(app: &App, cycle: &str) -> Result<()> {
             "The household's only earner lost his job last month; the registries still show the salary.",
             Vec::new(),
         )?;
-        app.appeal_step(&approver, &a.appeal.id, "under_review", "Asked the Social Security Corporation to confirm the end of employment.")?;
+        app.appeal_step(
+            &approver,
+            &a.appeal.id,
+            "under_review",
+            "Asked the Social Security Corporation to confirm the end of employment.",
+        )?;
         if i == 1 {
-            app.appeal_step(&approver, &a.appeal.id, "overturned", "SSC confirms the employment ended; enrol from the next cycle.")?;
+            app.appeal_step(
+                &approver,
+                &a.appeal.id,
+                "overturned",
+                "SSC confirms the employment ended; enrol from the next cycle.",
+            )?;
         }
     }
-    println!("  {} appeals filed (one under review, one overturned)", waitlisted.len());
+    println!(
+        "  {} appeals filed (one under review, one overturned)",
+        waitlisted.len()
+    );
     Ok(())
 }
 

@@ -171,7 +171,9 @@ pub enum AppealsCmd {
         #[arg(long)]
         household: Option<String>,
     },
-    Show { id: String },
+    Show {
+        id: String,
+    },
 }
 
 fn as_user(app: &App, by: Option<&str>) -> Result<Caller> {
@@ -277,7 +279,13 @@ fn cycle(app: &App, cmd: CycleCmd) -> Result<()> {
             note,
             by,
         } => {
-            let m = app.set_membership(&app.caller_for_account(&by)?, &id, &household, &state, &note)?;
+            let m = app.set_membership(
+                &app.caller_for_account(&by)?,
+                &id,
+                &household,
+                &state,
+                &note,
+            )?;
             println!("{} {}: {}", m.household, m.state, m.reason);
         }
         CycleCmd::List { program } => {
@@ -322,8 +330,12 @@ fn payments(app: &App, cmd: PaymentsCmd) -> Result<()> {
             let f = FileFormat::parse(&format)
                 .with_context(|| format!("--format {format}: pain001 or csv"))?;
             let started = std::time::Instant::now();
-            let files =
-                app.export_payments(&as_user(app, by.as_deref())?, &cycle, f, provider.as_deref())?;
+            let files = app.export_payments(
+                &as_user(app, by.as_deref())?,
+                &cycle,
+                f,
+                provider.as_deref(),
+            )?;
             std::fs::create_dir_all(&out)
                 .with_context(|| format!("cannot create {}", out.display()))?;
             for file in &files {
@@ -535,7 +547,10 @@ fn appeals(app: &App, cmd: AppealsCmd) -> Result<()> {
                 println!("  {} {} by {}: {}", s.at_ms, s.state, s.officer, s.note);
             }
             for d in v.documents {
-                println!("  document {} {} ({} bytes, sha256 {})", d.seq, d.name, d.bytes, d.sha256);
+                println!(
+                    "  document {} {} ({} bytes, sha256 {})",
+                    d.seq, d.name, d.bytes, d.sha256
+                );
             }
         }
     }

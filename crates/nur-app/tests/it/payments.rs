@@ -60,7 +60,11 @@ fn prepared(w: &super::World) {
         .replace("\"quota_share\": 0.0525", "\"quota_share\": 0.5");
     w.app.save_program(&operator(), &def, true).unwrap();
     w.app
-        .target(&operator(), &["UCT".into(), "ENERGY".into()], &TargetPlan::default())
+        .target(
+            &operator(),
+            &["UCT".into(), "ENERGY".into()],
+            &TargetPlan::default(),
+        )
         .unwrap();
     let accounts = std::fs::read(w._data.path().join("SP_Accounts.csv")).unwrap();
     let r = w
@@ -117,38 +121,61 @@ pub(super) fn payments(b: Backend) {
         ("NOPE", "2026-11", "no_program"),
     ] {
         assert_eq!(
-            w.app.create_cycle(&clerk, program, period).unwrap_err().code,
+            w.app
+                .create_cycle(&clerk, program, period)
+                .unwrap_err()
+                .code,
             code
         );
     }
     let draft = w.app.create_cycle(&clerk, "UCT", "2026-11").unwrap();
     let id = draft.cycle.id.clone();
-    assert_eq!((id.as_str(), draft.cycle.state.as_str()), ("UCT-2026-11", "draft"));
+    assert_eq!(
+        (id.as_str(), draft.cycle.state.as_str()),
+        ("UCT-2026-11", "draft")
+    );
     assert!(draft.cycle.households > 0, "{:?}", draft.counts);
     assert_eq!(
-        w.app.create_cycle(&clerk, "UCT", "2026-11").unwrap_err().code,
+        w.app
+            .create_cycle(&clerk, "UCT", "2026-11")
+            .unwrap_err()
+            .code,
         "cycle_exists"
     );
     assert_eq!(
-        w.app.create_cycle(&clerk, "UCT", "2026-12").unwrap_err().code,
+        w.app
+            .create_cycle(&clerk, "UCT", "2026-12")
+            .unwrap_err()
+            .code,
         "draft_open"
     );
     let members = w.app.cycle_members(&clerk, &id, Some("enrolled")).unwrap();
     let total: i64 = members.iter().map(|m| m.entitlement_fils).sum();
     assert_eq!(total, draft.cycle.total_fils);
-    assert!(members.iter().all(|m| m.entitlement_fils <= 136_000 && m.entitlement_fils > 0));
+    assert!(members
+        .iter()
+        .all(|m| m.entitlement_fils <= 136_000 && m.entitlement_fils > 0));
 
     // The preparer cannot approve; a clerk is no approver; an administrator is.
     let energy = w.app.create_cycle(&admin, "ENERGY", "2026-11").unwrap();
     assert_eq!(
-        w.app.approve_cycle(&admin, &energy.cycle.id).unwrap_err().code,
+        w.app
+            .approve_cycle(&admin, &energy.cycle.id)
+            .unwrap_err()
+            .code,
         "approver_prepared"
     );
     assert_eq!(
         w.app.approve_cycle(&clerk, &id).unwrap_err().code,
         "approver_prepared"
     );
-    assert_eq!(w.app.approve_cycle(&admin2, "UCT-1999-01").unwrap_err().kind, Kind::NotFound);
+    assert_eq!(
+        w.app
+            .approve_cycle(&admin2, "UCT-1999-01")
+            .unwrap_err()
+            .kind,
+        Kind::NotFound
+    );
 
     // A caseworker pauses one household with a note; a death applied before approval stops
     // another (its beneficiary is read again at approval).
@@ -168,7 +195,13 @@ pub(super) fn payments(b: Backend) {
         "bad_state"
     );
     w.app
-        .set_membership(&clerk, &id, &paused.household, "paused", "moved abroad, to check")
+        .set_membership(
+            &clerk,
+            &id,
+            &paused.household,
+            "paused",
+            "moved abroad, to check",
+        )
         .unwrap();
     let dead = &members[1];
     let nn = dead.payee.clone().unwrap();
@@ -200,41 +233,65 @@ pub(super) fn payments(b: Backend) {
     assert_eq!(approved.cycle.state, "approved");
     assert_eq!(approved.cycle.approved_by.as_deref(), Some("naf.admin"));
     let after = w.app.cycle_members(&clerk, &id, None).unwrap();
-    let stopped = after.iter().find(|m| m.household == dead.household).unwrap();
-    assert_eq!((stopped.state.as_str(), stopped.reason.as_str()), ("exited", "died:2026-11-02"));
+    let stopped = after
+        .iter()
+        .find(|m| m.household == dead.household)
+        .unwrap();
+    assert_eq!(
+        (stopped.state.as_str(), stopped.reason.as_str()),
+        ("exited", "died:2026-11-02")
+    );
     let paid: Vec<_> = w.app.payments(&clerk, &id, None, None).unwrap();
     assert_eq!(paid.len() as i64, approved.cycle.households);
-    assert!(paid.iter().all(|p| p.household != dead.household && p.household != paused.household));
+    assert!(paid
+        .iter()
+        .all(|p| p.household != dead.household && p.household != paused.household));
     assert_eq!(
         paid.iter().map(|p| p.amount_fils).sum::<i64>(),
         approved.cycle.total_fils
     );
-    assert_eq!(w.app.approve_cycle(&admin2, &id).unwrap_err().code, "not_draft");
-    assert_eq!(sp_events(&w, "sp.cycle.approve").len(), 5, "refusals are audited too");
+    assert_eq!(
+        w.app.approve_cycle(&admin2, &id).unwrap_err().code,
+        "not_draft"
+    );
+    assert_eq!(
+        sp_events(&w, "sp.cycle.approve").len(),
+        5,
+        "refusals are audited too"
+    );
 
     // Payment files: each validates against the official schema, the same bytes twice, the
     // national ID in the creditor's identification; each export audited.
-    let files = w.app.export_payments(&clerk, &id, FileFormat::Pain001, None).unwrap();
+    let files = w
+        .app
+        .export_payments(&clerk, &id, FileFormat::Pain001, None)
+        .unwrap();
     assert!(files.len() >= 2, "{}", files.len());
     for f in &files {
         validates(&f.content);
         assert!(f.content.contains("<Cd>NIDN</Cd>"));
     }
-    let again = w.app.export_payments(&clerk, &id, FileFormat::Pain001, None).unwrap();
+    let again = w
+        .app
+        .export_payments(&clerk, &id, FileFormat::Pain001, None)
+        .unwrap();
     assert_eq!(
         files.iter().map(|f| &f.content).collect::<Vec<_>>(),
         again.iter().map(|f| &f.content).collect::<Vec<_>>()
     );
-    let csv = w.app.export_payments(&clerk, &id, FileFormat::Csv, None).unwrap();
-    assert_eq!(
-        csv.iter().map(|f| f.payments).sum::<usize>(),
-        paid.len()
-    );
+    let csv = w
+        .app
+        .export_payments(&clerk, &id, FileFormat::Csv, None)
+        .unwrap();
+    assert_eq!(csv.iter().map(|f| f.payments).sum::<usize>(), paid.len());
     assert_eq!(sp_events(&w, "sp.payments.export").len(), 3);
 
     // Status reports: the first provider's file answered, two payments rejected.
     let first = &files[0];
-    let mine = w.app.payments(&clerk, &id, Some(&first.provider), None).unwrap();
+    let mine = w
+        .app
+        .payments(&clerk, &id, Some(&first.provider), None)
+        .unwrap();
     let status = |p: &nur_store::PaymentRow, outcome| Status {
         end_to_end_id: p.end_to_end.clone(),
         outcome,
@@ -244,7 +301,16 @@ pub(super) fn payments(b: Backend) {
     let statuses: Vec<Status> = mine
         .iter()
         .enumerate()
-        .map(|(i, p)| status(p, if i == 0 { Outcome::Rejected } else { Outcome::Accepted }))
+        .map(|(i, p)| {
+            status(
+                p,
+                if i == 0 {
+                    Outcome::Rejected
+                } else {
+                    Outcome::Accepted
+                },
+            )
+        })
         .collect();
     let report = |msg: &str, statuses: Vec<Status>, sum: Option<i64>| StatusReport {
         message_id: msg.into(),
@@ -259,7 +325,10 @@ pub(super) fn payments(b: Backend) {
     // Another total; an unknown payment; malformed: each refused, nothing changed.
     let wrong_total = report("R-1", statuses.clone(), Some(sum + 1));
     assert_eq!(
-        w.app.reconcile(&clerk, xml(&wrong_total).as_bytes(), "pain002").unwrap_err().code,
+        w.app
+            .reconcile(&clerk, xml(&wrong_total).as_bytes(), "pain002")
+            .unwrap_err()
+            .code,
         "total_mismatch"
     );
     let mut with_unknown = statuses.clone();
@@ -270,11 +339,17 @@ pub(super) fn payments(b: Backend) {
         amount_fils: None,
     });
     let unknown = report("R-2", with_unknown, None);
-    let e = w.app.reconcile(&clerk, xml(&unknown).as_bytes(), "pain002").unwrap_err();
+    let e = w
+        .app
+        .reconcile(&clerk, xml(&unknown).as_bytes(), "pain002")
+        .unwrap_err();
     assert_eq!(e.code, "unknown_payments");
     assert!(e.message.contains("UCT202611-9999999"), "{}", e.message);
     assert!(w.app.reconcile(&clerk, b"<Document>", "pain002").is_err());
-    assert!(w.app.reconcile(&clerk, b"end_to_end_id,status\nX,maybe\n", "csv").is_err());
+    assert!(w
+        .app
+        .reconcile(&clerk, b"end_to_end_id,status\nX,maybe\n", "csv")
+        .is_err());
     assert!(w
         .app
         .payments(&clerk, &id, None, None)
@@ -282,10 +357,16 @@ pub(super) fn payments(b: Backend) {
         .iter()
         .all(|p| p.status == "pending"));
     let good = report("R-3", statuses, Some(sum));
-    let r = w.app.reconcile(&clerk, xml(&good).as_bytes(), "pain002").unwrap();
+    let r = w
+        .app
+        .reconcile(&clerk, xml(&good).as_bytes(), "pain002")
+        .unwrap();
     assert_eq!((r.rejected, r.accepted), (1, mine.len() - 1));
     assert_eq!(
-        w.app.reconcile(&clerk, xml(&good).as_bytes(), "pain002").unwrap_err().code,
+        w.app
+            .reconcile(&clerk, xml(&good).as_bytes(), "pain002")
+            .unwrap_err()
+            .code,
         "report_imported"
     );
     // A CSV report returns an accepted payment; a rejected one cannot become accepted.
@@ -294,34 +375,83 @@ pub(super) fn payments(b: Backend) {
             "end_to_end_id,status,reason\n{},returned,MD07 deceased\n",
             mine[1].end_to_end
         );
-        assert_eq!(w.app.reconcile(&clerk, csv.as_bytes(), "csv").unwrap().returned, 1);
+        assert_eq!(
+            w.app
+                .reconcile(&clerk, csv.as_bytes(), "csv")
+                .unwrap()
+                .returned,
+            1
+        );
     }
-    let back = format!("end_to_end_id,status,reason\n{},accepted,\n", mine[0].end_to_end);
+    let back = format!(
+        "end_to_end_id,status,reason\n{},accepted,\n",
+        mine[0].end_to_end
+    );
     assert_eq!(
-        w.app.reconcile(&clerk, back.as_bytes(), "csv").unwrap_err().code,
+        w.app
+            .reconcile(&clerk, back.as_bytes(), "csv")
+            .unwrap_err()
+            .code,
         "status_conflict"
     );
+    // Paid once no payment is pending: the other providers report too.
+    assert_eq!(w.app.cycle(&clerk, &id).unwrap().cycle.state, "approved");
+    assert_eq!(w.app.close_cycle(&clerk, &id).unwrap_err().code, "not_paid");
+    let pending: Vec<String> = w
+        .app
+        .payments(&clerk, &id, None, Some("pending"))
+        .unwrap()
+        .iter()
+        .map(|p| format!("{},accepted,", p.end_to_end))
+        .collect();
+    if !pending.is_empty() {
+        let rest = format!("end_to_end_id,status,reason\n{}\n", pending.join("\n"));
+        w.app.reconcile(&clerk, rest.as_bytes(), "csv").unwrap();
+    }
     assert_eq!(w.app.cycle(&clerk, &id).unwrap().cycle.state, "paid");
     let rejected = w.app.rejections(&clerk, "UCT").unwrap();
-    assert!(rejected.iter().any(|r| r.payment.end_to_end == mine[0].end_to_end && !r.account_changed));
+    assert!(rejected
+        .iter()
+        .any(|r| r.payment.end_to_end == mine[0].end_to_end && !r.account_changed));
 
     // Accounts: a wrong check digit, an account of another person; then the fix.
     let payee = mine[0].payee.clone();
-    let bad = AccountInput::Bank { iban: "JO94CBJO0010000000000131000303".into() };
-    assert_eq!(w.app.set_account(&clerk, &payee, &bad).unwrap_err().code, "iban.check");
+    let bad = AccountInput::Bank {
+        iban: "JO94CBJO0010000000000131000303".into(),
+    };
+    assert_eq!(
+        w.app.set_account(&clerk, &payee, &bad).unwrap_err().code,
+        "iban.check"
+    );
     let other = paid.iter().find(|p| p.payee != payee).unwrap();
     let taken = match (&other.iban, &other.mobile) {
         (Some(iban), _) => AccountInput::Bank { iban: iban.clone() },
-        (None, Some(m)) => AccountInput::Ewallet { mobile: m.clone(), provider: other.provider.clone() },
+        (None, Some(m)) => AccountInput::Ewallet {
+            mobile: m.clone(),
+            provider: other.provider.clone(),
+        },
         _ => unreachable!("a payment has an account"),
     };
-    assert_eq!(w.app.set_account(&clerk, &payee, &taken).unwrap_err().code, "account_held");
-    let fixed = AccountInput::Ewallet { mobile: "+962791234567".into(), provider: "zain_cash".into() };
+    assert_eq!(
+        w.app.set_account(&clerk, &payee, &taken).unwrap_err().code,
+        "account_held"
+    );
+    let fixed = AccountInput::Ewallet {
+        mobile: "+962791234567".into(),
+        provider: "zain_cash".into(),
+    };
     let new = w.app.set_account(&clerk, &payee, &fixed).unwrap();
     let history = w.app.accounts_of(&clerk, &payee).unwrap();
     assert!(history[0].active && history[0].seq == new.seq && history.len() >= 2);
-    assert!(history[1..].iter().all(|a| !a.active && a.ended_at_ms.is_some()));
-    assert!(w.app.rejections(&clerk, "UCT").unwrap().iter().any(|r| r.account_changed));
+    assert!(history[1..]
+        .iter()
+        .all(|a| !a.active && a.ended_at_ms.is_some()));
+    assert!(w
+        .app
+        .rejections(&clerk, "UCT")
+        .unwrap()
+        .iter()
+        .any(|r| r.account_changed));
 
     // An appeal by a caseworker against a not-selected household's decision, overturned by
     // another officer; the filer cannot decide it; an unknown program is refused.
@@ -342,11 +472,17 @@ pub(super) fn payments(b: Backend) {
         .unwrap()
         .household;
     assert_eq!(
-        w.app.submit_appeal(&clerk, &outside, "NOPE", "x", vec![]).unwrap_err().code,
+        w.app
+            .submit_appeal(&clerk, &outside, "NOPE", "x", vec![])
+            .unwrap_err()
+            .code,
         "no_decision"
     );
     assert_eq!(
-        w.app.submit_appeal(&clerk, &outside, "UCT", "  ", vec![]).unwrap_err().code,
+        w.app
+            .submit_appeal(&clerk, &outside, "UCT", "  ", vec![])
+            .unwrap_err()
+            .code,
         "reason_required"
     );
     let bad_doc = nur_app::NewDocument {
@@ -368,22 +504,39 @@ pub(super) fn payments(b: Backend) {
     };
     let a = w
         .app
-        .submit_appeal(&clerk, &outside, "UCT", "lost his job last month", vec![doc])
+        .submit_appeal(
+            &clerk,
+            &outside,
+            "UCT",
+            "lost his job last month",
+            vec![doc],
+        )
         .unwrap();
     assert_eq!(a.appeal.state, "submitted");
     assert_eq!(
-        w.app.submit_appeal(&clerk, &outside, "UCT", "again", vec![]).unwrap_err().code,
+        w.app
+            .submit_appeal(&clerk, &outside, "UCT", "again", vec![])
+            .unwrap_err()
+            .code,
         "appeal_open"
     );
     let (_, _, bytes) = w.app.appeal_document(&clerk, &a.appeal.id, 1).unwrap();
     assert_eq!(bytes, b"%PDF-1.4 a letter");
     assert_eq!(
-        w.app.appeal_step(&admin, &a.appeal.id, "overturned", "x").unwrap_err().code,
+        w.app
+            .appeal_step(&admin, &a.appeal.id, "overturned", "x")
+            .unwrap_err()
+            .code,
         "bad_step"
     );
-    w.app.appeal_step(&admin, &a.appeal.id, "under_review", "asked SSC").unwrap();
+    w.app
+        .appeal_step(&admin, &a.appeal.id, "under_review", "asked SSC")
+        .unwrap();
     assert_eq!(
-        w.app.appeal_step(&clerk, &a.appeal.id, "overturned", "mine").unwrap_err().code,
+        w.app
+            .appeal_step(&clerk, &a.appeal.id, "overturned", "mine")
+            .unwrap_err()
+            .code,
         "own_appeal"
     );
     let decided = w
@@ -391,7 +544,11 @@ pub(super) fn payments(b: Backend) {
         .appeal_step(&admin, &a.appeal.id, "overturned", "SSC confirms")
         .unwrap();
     assert_eq!(decided.steps.len(), 3);
-    assert!(w.app.appeals(&clerk, AppealFilter::OverdueAt(i64::MAX)).unwrap().is_empty());
+    assert!(w
+        .app
+        .appeals(&clerk, AppealFilter::OverdueAt(i64::MAX))
+        .unwrap()
+        .is_empty());
 
     // The next cycle: the overturned household enrolled by its appeal, the rejected
     // payment paid again to the fixed account.
@@ -401,7 +558,12 @@ pub(super) fn payments(b: Backend) {
     let appealed = members.iter().find(|m| m.household == outside).unwrap();
     assert_eq!(appealed.source, "appeal");
     assert_eq!(
-        w.store.sp_appeal(&a.appeal.id).unwrap().unwrap().applied_cycle.as_deref(),
+        w.store
+            .sp_appeal(&a.appeal.id)
+            .unwrap()
+            .unwrap()
+            .applied_cycle
+            .as_deref(),
         Some(next.cycle.id.as_str())
     );
     let next = w.app.approve_cycle(&admin, &next.cycle.id).unwrap();

@@ -36,6 +36,7 @@ const FLASHES: &[(&str, bool)] = &[
     ("login-code-wait", false),
     ("login-send-failed", false),
     ("login-signed-out", true),
+    ("citizen-account-saved", true),
 ];
 
 fn flash(lang: Lang, f: &Flash) -> maud::Markup {
@@ -174,19 +175,28 @@ pub async fn logout(
     .await
 }
 
-/// Who the citizen is, their household and its applications.
+/// Who the citizen is, their household and its applications, the programs' decisions, the
+/// payments, the account and the appeals.
 pub async fn home(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
+    Query(f): Query<Flash>,
 ) -> Result<Response, ApiError> {
     let lang = v.lang;
     let caller = v.caller();
     let st = s.clone();
-    let me = blocking(move || Ok(st.app.citizen(&caller))).await?;
+    let got = blocking(move || {
+        Ok(st.app.citizen(&caller).map(|me| {
+            let decisions = st.app.decisions(&caller, &me.household);
+            let benefits = st.app.citizen_benefits(&caller);
+            (me, benefits, decisions)
+        }))
+    })
+    .await?;
     let title = lang.t("citizen-home");
-    let body = match me {
+    let body = match got {
         Err(e) => html! { p.flash.error role="alert" { (intake::refusal(&s, lang, &e)) } },
-        Ok(me) => {
+        Ok((me, benefits, decisions)) => {
             let open = me
                 .applications
                 .iter()
@@ -225,9 +235,11 @@ pub async fn home(
                         } } }
                     }
                 }
+                (super::citizen_sp::home_sections(&s, lang, &benefits, &decisions))
             }
         }
     };
+    let body = html! { (flash(lang, &f)) (body) };
     Ok(Html(layout::citizen_page(&s, &v, &title, &[], body).into_string()).into_response())
 }
 
@@ -332,29 +344,13 @@ pub async fn access(
 }
 
 /// Every program's decision about the citizen's household, explained as to a caseworker:
-/// the score and what made it, each rule's outcome, the registry facts used.
+/// the score and what made it, each rule's outcome, the registry facts used; and the form
+/// that appeals it.
 pub async fn decisions(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
 ) -> Result<Response, ApiError> {
-    let lang = v.lang;
-    let caller = v.caller();
-    let st = s.clone();
-    let got = blocking(move || {
-        Ok(st
-            .app
-            .citizen(&caller)
-            .and_then(|me| st.app.decisions(&caller, &me.household)))
-    })
-    .await?;
-    let title = lang.t("citizen-decisions");
-    let body = match got {
-        Ok(d) => super::targeting::explanation(&s, lang, &d),
-        Err(e) if e.code == "no_household" => html! { p { (lang.t("citizen-no-decisions")) } },
-        Err(e) => html! { p.flash.error role="alert" { (intake::refusal(&s, lang, &e)) } },
-    };
-    let crumbs = [(title.clone(), None)];
-    Ok(Html(layout::citizen_page(&s, &v, &title, &crumbs, body).into_string()).into_response())
+    super::citizen_sp::decisions_page(s, v, None).await
 }
 
 /// A purpose as the citizen reads it: the social registry's own in their language, an

@@ -86,6 +86,8 @@ pub fn page(
                     @if a.entity.as_deref() == Some(state.app.social_registry().entity.as_str()) {
                         a href="/sp" { (lang.t("menu-sp")) }
                         a href="/sp/programs" { (lang.t("menu-programs")) }
+                        a href="/sp/cycles" { (lang.t("menu-cycles")) }
+                        a href="/sp/appeals" { (lang.t("menu-appeals")) }
                     }
                     @if admin {
                         a href="/security" { (lang.t("menu-security")) }

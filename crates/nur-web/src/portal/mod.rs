@@ -7,14 +7,20 @@
 //! [`guard`], which loads the server-side session, enforces timeouts and the role, and checks
 //! the CSRF token of every POST before the handler runs. A test walks the table.
 
+mod appeals;
 mod assets;
+mod charts;
 mod citizen;
+mod citizen_sp;
+mod cycle_files;
+mod cycles;
 pub mod delivery;
 mod home;
 pub mod i18n;
 mod intake;
 mod layout;
 mod login;
+mod pay_accounts;
 mod procedures;
 mod queries;
 mod records;
@@ -22,6 +28,8 @@ mod security;
 mod session;
 mod settings;
 mod targeting;
+mod upload;
+mod words;
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -122,6 +130,24 @@ routes!(
     POST "/sp/programs/{code}/publish" SignedIn,
     GET "/sp/runs/{id}" SignedIn,
     GET "/sp/households/{id}/decisions" SignedIn,
+    POST "/sp/households/{id}/appeals" SignedIn,
+    GET "/sp/cycles" SignedIn,
+    POST "/sp/cycles" SignedIn,
+    // A cycle's dashboard; `{id}.csv` its figures as CSV (a path parameter takes no suffix).
+    GET "/sp/cycles/{id}" SignedIn,
+    POST "/sp/cycles/{id}/approve" SignedIn,
+    POST "/sp/cycles/{id}/close" SignedIn,
+    POST "/sp/cycles/{id}/members/{household}" SignedIn,
+    // `{provider}.xml` (pain.001) or `{provider}.csv`.
+    GET "/sp/cycles/{id}/files/{file}" SignedIn,
+    POST "/sp/cycles/{id}/statuses" SignedIn,
+    GET "/sp/rejections" SignedIn,
+    GET "/sp/accounts/{nn}" SignedIn,
+    POST "/sp/accounts/{nn}" SignedIn,
+    GET "/sp/appeals" SignedIn,
+    GET "/sp/appeals/{id}" SignedIn,
+    POST "/sp/appeals/{id}/step" SignedIn,
+    GET "/sp/appeals/{id}/documents/{seq}" SignedIn,
     GET "/citizen" Public,
     POST "/citizen" Public,
     GET "/citizen/code" Public,
@@ -130,6 +156,11 @@ routes!(
     GET "/citizen/home" Citizen,
     GET "/citizen/access" Citizen,
     GET "/citizen/decisions" Citizen,
+    GET "/citizen/account" Citizen,
+    POST "/citizen/account" Citizen,
+    POST "/citizen/appeals" Citizen,
+    GET "/citizen/appeals/{id}" Citizen,
+    GET "/citizen/appeals/{id}/documents/{seq}" Citizen,
     GET "/citizen/new" Citizen,
     POST "/citizen/applications" Citizen,
     GET "/citizen/applications/{id}" Citizen,
@@ -187,6 +218,22 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/sp/programs/{code}/publish") => post(targeting::publish),
         ("GET", "/sp/runs/{id}") => get(targeting::run),
         ("GET", "/sp/households/{id}/decisions") => get(targeting::decisions),
+        ("POST", "/sp/households/{id}/appeals") => post(appeals::household_appeal),
+        ("GET", "/sp/cycles") => get(cycles::list),
+        ("POST", "/sp/cycles") => post(cycles::create),
+        ("GET", "/sp/cycles/{id}") => get(cycles::show),
+        ("POST", "/sp/cycles/{id}/approve") => post(cycles::approve),
+        ("POST", "/sp/cycles/{id}/close") => post(cycles::close),
+        ("POST", "/sp/cycles/{id}/members/{household}") => post(cycles::member),
+        ("GET", "/sp/cycles/{id}/files/{file}") => get(cycle_files::file),
+        ("POST", "/sp/cycles/{id}/statuses") => post(cycle_files::statuses),
+        ("GET", "/sp/rejections") => get(cycle_files::rejections),
+        ("GET", "/sp/accounts/{nn}") => get(pay_accounts::page),
+        ("POST", "/sp/accounts/{nn}") => post(pay_accounts::save),
+        ("GET", "/sp/appeals") => get(appeals::list),
+        ("GET", "/sp/appeals/{id}") => get(appeals::show),
+        ("POST", "/sp/appeals/{id}/step") => post(appeals::step),
+        ("GET", "/sp/appeals/{id}/documents/{seq}") => get(appeals::document),
         ("GET", "/citizen") => get(citizen::form),
         ("POST", "/citizen") => post(citizen::submit),
         ("GET", "/citizen/code") => get(citizen::code_form),
@@ -195,6 +242,11 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/citizen/home") => get(citizen::home),
         ("GET", "/citizen/access") => get(citizen::access),
         ("GET", "/citizen/decisions") => get(citizen::decisions),
+        ("GET", "/citizen/account") => get(citizen_sp::account),
+        ("POST", "/citizen/account") => post(citizen_sp::account_post),
+        ("POST", "/citizen/appeals") => post(citizen_sp::appeal_post),
+        ("GET", "/citizen/appeals/{id}") => get(citizen_sp::appeal),
+        ("GET", "/citizen/appeals/{id}/documents/{seq}") => get(citizen_sp::document),
         ("GET", "/citizen/new") => get(citizen::new),
         ("POST", "/citizen/applications") => post(citizen::save_new),
         ("GET", "/citizen/applications/{id}") => get(citizen::show),
@@ -227,6 +279,8 @@ pub struct Visit {
     pub ip: IpAddr,
     /// The submitted form, for POST requests (already checked for its CSRF token).
     pub form: Vec<(String, String)>,
+    /// The files sent with it (a `multipart/form-data` form).
+    pub files: Vec<upload::Upload>,
 }
 
 impl Visit {
@@ -241,6 +295,9 @@ impl Visit {
             .iter()
             .filter(move |(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+    pub fn files<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a upload::Upload> + 'a {
+        self.files.iter().filter(move |f| f.field == name)
     }
     pub fn account(&self) -> &AccountRow {
         self.account.as_ref().expect("guarded route")
@@ -277,6 +334,9 @@ pub fn actor(a: &AccountRow) -> nur_core::grant::Actor {
 
 /// Largest form the portal accepts.
 const MAX_FORM: usize = 256 * 1024;
+/// Largest form with files: a provider's status report, or an appeal's three documents of
+/// 2 MB each.
+const MAX_UPLOAD: usize = 16 << 20;
 
 async fn guard(
     State((state, need)): State<(AppState, Need)>,
@@ -392,12 +452,31 @@ async fn guard(
         }
     }
     let mut form = Vec::new();
+    let mut files = Vec::new();
     let body = if is_post {
-        let bytes: Bytes = match axum::body::to_bytes(body, MAX_FORM).await {
+        // Files come only from signed-in visitors: the sign-in forms take no more than text.
+        let multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .filter(|_| need != Need::Public)
+            .and_then(upload::boundary);
+        let limit = if multipart.is_some() {
+            MAX_UPLOAD
+        } else {
+            MAX_FORM
+        };
+        let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => return page_error(lang, StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
         };
-        form = form_urlencoded(&bytes);
+        match &multipart {
+            Some(b) => match upload::parse(&bytes, b) {
+                Ok((f, u)) => (form, files) = (f, u),
+                Err(_) => return page_error(lang, StatusCode::BAD_REQUEST, "error-bad-upload"),
+            },
+            None => form = form_urlencoded(&bytes),
+        }
         let token = form
             .iter()
             .find(|(k, _)| k == "csrf")
@@ -425,6 +504,7 @@ async fn guard(
         lang,
         ip,
         form,
+        files,
     });
     let mut resp = next.run(Request::from_parts(parts, body)).await;
     if let Some(t) = new_csrf {

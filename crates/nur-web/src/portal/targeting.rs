@@ -668,24 +668,66 @@ pub async fn run(
     .into_response())
 }
 
-/// A household's decisions, explained.
+/// A household's decisions, explained, each with the caseworker's appeal form; and the
+/// household's appeals.
 pub async fn decisions(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    decisions_page(s, v, id, None).await
+}
+
+/// The decisions page; `refused`: an appeal against one program's decision was refused (the
+/// reason typed is shown again in its form).
+pub(super) async fn decisions_page(
+    s: AppState,
+    v: Visit,
+    id: String,
+    refused: Option<(String, nur_app::AppError)>,
+) -> Result<Response, ApiError> {
     let lang = v.lang;
     let caller = v.caller();
     let st = s.clone();
     let h = id.clone();
-    let got = blocking(move || Ok(st.app.decisions(&caller, &h))).await?;
+    let got = blocking(move || {
+        Ok(st.app.decisions(&caller, &h).map(|d| {
+            let appeals = st
+                .app
+                .appeals(&caller, nur_store::AppealFilter::Household(&h))
+                .unwrap_or_default();
+            (d, appeals)
+        }))
+    })
+    .await?;
     let title = lang.t("sp-decisions");
     let here = format!("/sp/households/{id}/decisions");
-    let d = match got {
+    let (d, appeals) = match got {
         Ok(d) => d,
         Err(e) => return Ok(error_page(&s, &v, &title, &here, &e)),
     };
-    let body = explanation(&s, lang, &d);
+    let action = format!("/sp/households/{id}/appeals");
+    let typed = v.field("reason").unwrap_or("");
+    let form = |p: &nur_app::ProgramDecision| {
+        let mine = refused.as_ref().filter(|(code, _)| *code == p.code);
+        super::appeals::appeal_form(&s, &v, &action, p, &appeals, mine.map(|(_, e)| (typed, e)))
+    };
+    let zone = &s.portal.time_zone;
+    let body = html! {
+        @if let Some((code, e)) = &refused {
+            @if !d.programs.iter().any(|p| p.code == *code) { (super::words::refusal(&s, lang, e, true)) }
+        }
+        (explanation(&s, lang, &d, &form))
+        @if !appeals.is_empty() {
+            section aria-labelledby="appeals" {
+                h2 #appeals { (lang.t("sp-appeals")) }
+                ul { @for a in &appeals { li {
+                    a href=(format!("/sp/appeals/{}", a.id)) { bdi { (a.id) } } " — " bdi { (a.program) } (super::words::comma(lang))
+                    (lang.t(&format!("sp-appeal-state-{}", a.state))) (super::words::comma(lang)) (lang.datetime(a.submitted_at_ms, zone))
+                } } }
+            }
+        }
+    };
     Ok(Html(
         layout::page(
             &s,
@@ -700,8 +742,14 @@ pub async fn decisions(
     .into_response())
 }
 
-/// The explanation of every decision about a household (shared with the citizen's page).
-pub(crate) fn explanation(s: &AppState, lang: Lang, d: &HouseholdDecisions) -> Markup {
+/// The explanation of every decision about a household (shared with the citizen's page),
+/// `appeal` giving what follows each program's decision (the appeal form).
+pub(crate) fn explanation(
+    s: &AppState,
+    lang: Lang,
+    d: &HouseholdDecisions,
+    appeal: &dyn Fn(&nur_app::ProgramDecision) -> Markup,
+) -> Markup {
     let total: f64 = d.terms.iter().map(|t| t.contribution).sum();
     html! {
         p { (lang.tf("sp-household-of", &[("id", &d.household)])) " " (lang.t(if d.applied { "sp-applied" } else { "sp-not-applied" })) }
@@ -728,7 +776,7 @@ pub(crate) fn explanation(s: &AppState, lang: Lang, d: &HouseholdDecisions) -> M
         section aria-labelledby="progs" {
             h2 #progs { (lang.t("sp-programs")) }
             @for p in &d.programs {
-                article {
+                article id=(format!("prog-{}", p.code)) {
                     h3 { (if lang == Lang::Ar { &p.name_ar } else { &p.name_en }) " (" bdi { (p.code) } " v" (p.program_version) ")" }
                     p { strong { (lang.t(&format!("sp-state-{}", p.state))) }
                         @if let Some(r) = p.rank { " — " (lang.tf("sp-rank-of", &[("rank", &lang.number(r)), ("eligible", &lang.number(p.eligible_in_run as i64)), ("selected", &lang.number(p.selected_in_run as i64))])) }
@@ -750,6 +798,7 @@ pub(crate) fn explanation(s: &AppState, lang: Lang, d: &HouseholdDecisions) -> M
                     @if !p.changes.is_empty() {
                         ul { @for c in &p.changes { li { (lang.datetime(c.decided_at_ms, &s.portal.time_zone)) ": " (lang.t(&format!("sp-state-{}", c.previous))) " → " (lang.t(&format!("sp-state-{}", c.state))) " — " (c.cause) } } }
                     }
+                    (appeal(p))
                 }
             }
         }

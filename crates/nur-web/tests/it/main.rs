@@ -15,12 +15,15 @@ mod browser;
 mod citizen;
 mod ingest;
 mod openapi;
+mod pay_portal;
 mod portal;
 mod security;
 mod sp;
+mod sp_pay_api;
 use citizen::citizens_sign_in_and_apply_for_their_own_household;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
+use pay_portal::{portal_appeals_and_citizen_benefits, portal_payment_cycles};
 use portal::{
     portal_grants_and_query_builder, portal_intake_form, portal_routes_check_role_and_csrf,
     portal_settings_users_and_clients, portal_sign_in_and_lockout,
@@ -29,6 +32,7 @@ use security::*;
 use sp::{
     intake_api_answers_in_the_callers_language, targeting_api_refuses_bad_input_and_explains,
 };
+use sp_pay_api::payments_api_refuses_bad_input;
 
 struct App {
     addr: std::net::SocketAddr,
@@ -470,8 +474,11 @@ both!(
     the_auditor_reads_the_trail_and_no_data,
     intake_api_answers_in_the_callers_language,
     targeting_api_refuses_bad_input_and_explains,
+    payments_api_refuses_bad_input,
     portal_intake_form,
     citizens_sign_in_and_apply_for_their_own_household,
+    portal_payment_cycles,
+    portal_appeals_and_citizen_benefits,
 );
 
 fn health_and_person_lookup(b: Backend) {

@@ -6,8 +6,8 @@ mod audit_tamper;
 mod browser;
 mod config;
 mod ingest_crash;
-mod sources_cli;
 mod pay_cli;
+mod sources_cli;
 mod sp_cli;
 #[path = "../../../nur-ingest/tests/it/support.rs"]
 mod support;
