@@ -28,6 +28,10 @@ fn a_cycle_from_the_command_line() {
             parts.next().unwrap(),
             parts.next().unwrap(),
         );
+        // NAF sees its own tables without a grant.
+        if c == "NAF" {
+            continue;
+        }
         run(&[
             "grant",
             "--db",
