@@ -10,7 +10,7 @@
 use crate::caller::Caller;
 use crate::error::{AppError, Result};
 use crate::fin_accounts::{account_from_answers, new_account};
-use crate::target_runs::{reading, text_fact, Reading};
+use crate::target_runs::{reading, text_fact};
 use crate::App;
 use nur_core::account::Role;
 use nur_core::audit::{NewEvent, MAX_LISTED_PERSONS};
@@ -278,11 +278,8 @@ impl App {
         let inputs = self.store.sp_target_inputs_of(&households)?;
         let ln_line = model.ln_line();
         let line = model.poverty_line_jod;
-        let readings: HashMap<String, Reading> = inputs
-            .iter()
-            .map(|i| (i.household.clone(), reading(i, ln_line)))
-            .collect();
-        let checks = recheck(&def, &readings, &sources, line);
+        let checks = recheck(&def, &inputs, ln_line, &sources, line);
+        drop(inputs);
 
         let (payees, mut events) = self.payees(caller, &households)?;
         let payee_nns: Vec<&str> = payees
@@ -307,24 +304,16 @@ impl App {
         let mut seen_payee: HashMap<String, String> = HashMap::new();
         let mut seen_account: HashMap<String, String> = HashMap::new();
         for (household, source) in &sources {
-            let r = readings.get(household);
-            let facts_u64 = |k: &str| {
-                r.and_then(|r| r.facts.values.get(k))
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0) as i64
-            };
+            let r = checks.get(household);
             let mut m = MemberRow {
                 household: household.clone(),
                 state: Membership::Enrolled.as_str().into(),
                 reason: source.code(),
                 payee: None,
                 payee_name: None,
-                members: facts_u64("members"),
-                governorate: r.map(|r| text_fact(r, "governorate")).unwrap_or_default(),
-                head_female: r
-                    .and_then(|r| r.facts.values.get("head_female"))
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false),
+                members: r.map_or(0, |r| r.members),
+                governorate: r.map(|r| r.governorate.clone()).unwrap_or_default(),
+                head_female: r.is_some_and(|r| r.head_female),
                 entitlement_fils: 0,
                 source: match source {
                     Source::Run(_) => "run",
@@ -338,7 +327,7 @@ impl App {
                 m.payee = Some(p.national_number.clone());
                 m.payee_name = Some(p.name.join(" "));
             }
-            let check = checks.get(household);
+            let check = r.map(|r| &r.outcome);
             let (state, reason) = match (source, r, payee, check) {
                 (Source::Appeal { include: false, id }, ..) => {
                     (Membership::Exited, format!("appeal:{id}"))
@@ -887,28 +876,39 @@ impl App {
     }
 }
 
-/// Each candidate's re-check: its benefit when the program's rules hold today (or an
-/// overturned appeal includes it), else why not (`rules:a,b` or `error:…`). On every core.
+/// What the cycle keeps of a household's re-check: its benefit when the program's rules
+/// hold today (or an overturned appeal includes it), else why not (`rules:a,b`, `error:…`);
+/// and what the dashboard counts it by.
+struct Checked {
+    outcome: std::result::Result<i64, String>,
+    members: i64,
+    governorate: String,
+    head_female: bool,
+}
+
+/// Each candidate's re-check, on every core: each thread parses its households' facts,
+/// decides them and keeps only the outcome (a cycle never holds every household's facts).
 fn recheck(
     def: &ProgramDef,
-    readings: &HashMap<String, Reading>,
+    inputs: &[nur_store::TargetInput],
+    ln_line: f64,
     sources: &BTreeMap<String, Source>,
     line: f64,
-) -> HashMap<String, std::result::Result<i64, String>> {
-    let list: Vec<(&String, &Reading)> = readings.iter().collect();
+) -> HashMap<String, Checked> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
-    let per = list.len().div_ceil(threads).max(1);
+    let per = inputs.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = list
+        let handles: Vec<_> = inputs
             .chunks(per)
             .map(|chunk| {
                 scope.spawn(move || {
                     let root = nur_sp::expr::root();
                     chunk
                         .iter()
-                        .map(|(h, r)| {
+                        .map(|i| {
+                            let r = reading(i, ln_line);
                             let scope = nur_sp::program::scope(
                                 &root,
                                 &r.facts.values,
@@ -919,17 +919,33 @@ fn recheck(
                             );
                             let d = def.decide(&scope);
                             let include = matches!(
-                                sources.get(*h),
+                                sources.get(&i.household),
                                 Some(Source::Appeal { include: true, .. })
                             );
-                            let out = match (d.eligible, d.benefit_fils) {
+                            let outcome = match (d.eligible, d.benefit_fils) {
                                 (true, Some(b)) => Ok(b),
                                 _ if include => {
                                     def.benefit_of(&scope).map_err(|e| format!("error:{e}"))
                                 }
                                 _ => Err(why_not(&d)),
                             };
-                            ((*h).clone(), out)
+                            let checked = Checked {
+                                outcome,
+                                members: r
+                                    .facts
+                                    .values
+                                    .get("members")
+                                    .and_then(|v| v.as_u64())
+                                    .unwrap_or(0) as i64,
+                                governorate: text_fact(&r, "governorate"),
+                                head_female: r
+                                    .facts
+                                    .values
+                                    .get("head_female")
+                                    .and_then(|v| v.as_bool())
+                                    .unwrap_or(false),
+                            };
+                            (i.household.clone(), checked)
                         })
                         .collect::<Vec<_>>()
                 })
