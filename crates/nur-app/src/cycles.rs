@@ -659,15 +659,7 @@ impl App {
         m.state = to.as_str().into();
         m.reason = format!("caseworker:{}", note.trim());
         let changed = m.clone();
-        let before: HashSet<String> = match &view.cycle.previous {
-            Some(p) => self
-                .store
-                .sp_cycle_members(p, Some("enrolled"))?
-                .into_iter()
-                .map(|m| m.household)
-                .collect(),
-            None => HashSet::new(),
-        };
+        let before = self.enrolled_in(view.cycle.previous.as_deref())?;
         let mut counts = tally(&members, &before);
         counts.accounts_from_intake = view.counts.accounts_from_intake;
         let (h, p, t) = totals(&members);
@@ -712,14 +704,7 @@ impl App {
             .filter(|m| m.state == "enrolled")
             .filter_map(|m| m.payee.as_deref())
             .collect();
-        let deaths = self.store.sp_deaths(
-            (
-                &self.sp.facts.deaths.table,
-                self.catalog.dimensions.person.national_number.as_str(),
-                &self.sp.facts.deaths.date,
-            ),
-            &payees,
-        )?;
+        let deaths = self.registered_deaths(&payees)?;
         let mut events = self.access_events(caller, "sp.cycle.deaths", payees.iter().copied());
         let accounts = self.store.sp_active_accounts(&payees)?;
         let mut a = Approval::default();
@@ -750,14 +735,7 @@ impl App {
         let open = self.store.sp_open_rejections(&c.program)?;
         let open_payees: Vec<&str> = open.iter().map(|p| p.payee.as_str()).collect();
         let open_accounts = self.store.sp_active_accounts(&open_payees)?;
-        let open_deaths = self.store.sp_deaths(
-            (
-                &self.sp.facts.deaths.table,
-                self.catalog.dimensions.person.national_number.as_str(),
-                &self.sp.facts.deaths.date,
-            ),
-            &open_payees,
-        )?;
+        let open_deaths = self.registered_deaths(&open_payees)?;
         for p in open.iter().filter(|p| p.cycle != c.id) {
             let Some(acc) = open_accounts.get(&p.payee) else {
                 continue;
@@ -789,15 +767,7 @@ impl App {
             carried.0 += 1;
             carried.1 += p.amount_fils;
         }
-        let before: HashSet<String> = match &c.previous {
-            Some(p) => self
-                .store
-                .sp_cycle_members(p, Some("enrolled"))?
-                .into_iter()
-                .map(|m| m.household)
-                .collect(),
-            None => HashSet::new(),
-        };
+        let before = self.enrolled_in(c.previous.as_deref())?;
         let mut counts = tally(&members, &before);
         counts.accounts_from_intake = view.counts.accounts_from_intake;
         counts.carried = carried.0;
@@ -873,6 +843,30 @@ impl App {
             self.audit_refusal(caller, "sp.cycle.close", id, e);
         }
         r
+    }
+}
+
+impl App {
+    /// The death dates the civil registry holds for `people`.
+    fn registered_deaths(&self, people: &[&str]) -> Result<HashMap<String, String>> {
+        let deaths = &self.sp.facts.deaths;
+        let nn = self.catalog.dimensions.person.national_number.as_str();
+        Ok(self
+            .store
+            .sp_deaths((&deaths.table, nn, &deaths.date), people)?)
+    }
+
+    /// The households enrolled in `cycle` (none for no cycle): turnover is counted against it.
+    fn enrolled_in(&self, cycle: Option<&str>) -> Result<HashSet<String>> {
+        Ok(match cycle {
+            Some(p) => self
+                .store
+                .sp_cycle_members(p, Some("enrolled"))?
+                .into_iter()
+                .map(|m| m.household)
+                .collect(),
+            None => HashSet::new(),
+        })
     }
 }
 

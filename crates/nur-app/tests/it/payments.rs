@@ -37,16 +37,7 @@ fn prepared(w: &super::World) {
     w.app
         .compute_all_facts(&operator(), 100, true, &mut |_, _| {})
         .unwrap();
-    let facts = &w.app.social_registry().facts;
-    let spec = nur_sp::pmt::Spec::jordan();
-    let text = std::fs::read_to_string(w._data.path().join("SP_Survey.csv")).unwrap();
-    let rows = nur_sp::pmt::read_survey(&text, &spec, facts).unwrap();
-    let opts = nur_sp::pmt::FitOptions {
-        by: None,
-        holdout_share: 0.2,
-        coverage: 0.15,
-    };
-    let model = nur_sp::pmt::fit(&spec, facts, &rows, &opts).unwrap();
+    let model = super::targeting::fit(w);
     w.app.publish_model(&operator(), &model).unwrap();
     w.app
         .score_all(&operator(), None, 500, true, &mut |_, _| {})

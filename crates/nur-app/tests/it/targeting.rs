@@ -10,7 +10,7 @@ use nur_app::{Kind, TargetPlan};
 use nur_core::account::Role;
 use serde_json::json;
 
-fn fit(w: &super::World) -> nur_sp::pmt::Model {
+pub(super) fn fit(w: &super::World) -> nur_sp::pmt::Model {
     let facts = &w.app.social_registry().facts;
     let spec = nur_sp::pmt::Spec::jordan();
     let text = std::fs::read_to_string(w._data.path().join("SP_Survey.csv")).unwrap();

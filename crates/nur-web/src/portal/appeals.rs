@@ -208,12 +208,7 @@ const TABS: &[&str] = &[
 ];
 
 fn crumbs(lang: Lang, more: &[(String, Option<String>)]) -> Vec<(String, Option<String>)> {
-    let mut c = vec![
-        (lang.t("sp-title"), Some("/sp".to_owned())),
-        (lang.t("sp-appeals"), Some("/sp/appeals".to_owned())),
-    ];
-    c.extend_from_slice(more);
-    c
+    layout::sp_crumbs(lang, "sp-appeals", "/sp/appeals", more)
 }
 
 /// The appeals: the open ones by deadline, or the overdue, all, or those in one state.
@@ -290,17 +285,12 @@ pub async fn list(
     )
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
 /// One appeal, with the form of its next step.
 pub async fn show(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
     Path(id): Path<String>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<layout::DoneQuery>,
 ) -> Result<Response, ApiError> {
     let done = q.done.filter(|d| d == "filed" || d == "step");
     show_page(s, v, id, done, None).await

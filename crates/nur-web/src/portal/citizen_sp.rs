@@ -17,7 +17,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use maud::{html, Markup};
 use nur_app::{AppError, CitizenBenefits, HouseholdDecisions};
-use serde::Deserialize;
 
 /// The program of a cycle (its id is the program's code and `-YYYY-MM`).
 fn program_of(cycle: &str) -> &str {
@@ -309,17 +308,12 @@ pub async fn appeal_post(
     }
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
 /// One of the household's appeals (another household's is no such appeal).
 pub async fn appeal(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
     Path(id): Path<String>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<layout::DoneQuery>,
 ) -> Result<Response, ApiError> {
     let lang = v.lang;
     let caller = v.caller();

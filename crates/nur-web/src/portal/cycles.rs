@@ -40,12 +40,7 @@ pub(super) fn crumbs(
     lang: Lang,
     more: &[(String, Option<String>)],
 ) -> Vec<(String, Option<String>)> {
-    let mut c = vec![
-        (lang.t("sp-title"), Some("/sp".to_owned())),
-        (lang.t("sp-cycles"), Some("/sp/cycles".to_owned())),
-    ];
-    c.extend_from_slice(more);
-    c
+    layout::sp_crumbs(lang, "sp-cycles", "/sp/cycles", more)
 }
 
 /// The label of one of a program's rules, from the program's definition (its name when the

@@ -228,3 +228,25 @@ pub fn flash(text: Option<&str>, error: bool) -> Markup {
         }
     }
 }
+
+/// The breadcrumbs of a social-registry page: the registry, its section (`key` at `href`),
+/// then the page's own.
+pub fn sp_crumbs(
+    lang: Lang,
+    key: &str,
+    href: &str,
+    more: &[(String, Option<String>)],
+) -> Vec<(String, Option<String>)> {
+    let mut c = vec![
+        (lang.t("sp-title"), Some("/sp".to_owned())),
+        (lang.t(key), Some(href.to_owned())),
+    ];
+    c.extend_from_slice(more);
+    c
+}
+
+/// `?done=…`: the step a redirect after a form names, for its message.
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}

@@ -15,7 +15,6 @@ use axum::Extension;
 use maud::{html, Markup};
 use nur_app::{AccountInput, AppError};
 use nur_store::PayAccountRow;
-use serde::Deserialize;
 
 /// The account a form gives: `kind` bank (with `iban`) or ewallet (with `provider`, `mobile`).
 pub(super) fn input_of(v: &Visit) -> Result<AccountInput, AppError> {
@@ -114,15 +113,10 @@ pub async fn page(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
     Path(nn): Path<String>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<layout::DoneQuery>,
 ) -> Result<Response, ApiError> {
     let saved = q.done.as_deref() == Some("saved");
     page_with(s, v, nn, saved, None).await
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 async fn page_with(

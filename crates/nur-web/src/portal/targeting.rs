@@ -152,12 +152,7 @@ fn error_page(s: &AppState, v: &Visit, title: &str, path: &str, e: &nur_app::App
 }
 
 fn crumbs(lang: Lang, more: &[(String, Option<String>)]) -> Vec<(String, Option<String>)> {
-    let mut c = vec![
-        (lang.t("sp-title"), Some("/sp".to_owned())),
-        (lang.t("sp-programs"), Some("/sp/programs".to_owned())),
-    ];
-    c.extend_from_slice(more);
-    c
+    layout::sp_crumbs(lang, "sp-programs", "/sp/programs", more)
 }
 
 /// The programs.

@@ -17,26 +17,11 @@ const CYCLE: &str = "UCT-2026-12";
 /// The demo's steps for a small population: NAF granted what the social registry reads
 /// (intake, facts, the beneficiaries of payments); facts, a fitted model and scores; the pilot programs; a UCT run; the synthetic
 /// accounts imported as a provider's file.
-fn targeted(app: &App) {
+pub(super) fn targeted(app: &App) {
     super::sp::family_answers(app);
     let op = nur_app::Caller::operator("tests");
+    super::sp::scored(app);
     let uses = &app.uses;
-    uses.compute_all_facts(&op, 100, true, &mut |_, _| {})
-        .unwrap();
-    let facts = &uses.social_registry().facts;
-    let spec = nur_sp::pmt::Spec::jordan();
-    let survey = std::fs::read_to_string(app._data.path().join("SP_Survey.csv")).unwrap();
-    let rows = nur_sp::pmt::read_survey(&survey, &spec, facts).unwrap();
-    let opts = nur_sp::pmt::FitOptions {
-        by: None,
-        holdout_share: 0.2,
-        coverage: 0.15,
-    };
-    let model = nur_sp::pmt::fit(&spec, facts, &rows, &opts).unwrap();
-    uses.publish_model(&op, &model).unwrap();
-    uses.score_all(&op, None, 100, true, &mut |_, _| {})
-        .unwrap();
-    uses.install_pilots(&op).unwrap();
     uses.target(&op, &["UCT".to_owned()], &nur_app::TargetPlan::default())
         .unwrap();
     let mut f = std::fs::File::open(app._data.path().join("SP_Accounts.csv")).unwrap();

@@ -308,14 +308,9 @@ pub(super) fn intake_api_answers_in_the_callers_language(b: super::Backend) {
 /// The targeting API: programs listed and saved (a bad rule refused with where, malformed
 /// bodies refused clearly), a run and a simulation, the run's ranking, a household's
 /// decisions.
-pub(super) fn targeting_api_refuses_bad_input_and_explains(b: super::Backend) {
-    let app = super::spawn_app(b);
-    let tok = token(&app);
-    let answers = family_answers(&app);
-    let household = answers["household"]["civil_record_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+/// Facts for every household, the PMT fitted on the synthetic survey and published, every
+/// household scored, the pilot programs installed.
+pub(super) fn scored(app: &App) {
     let op = nur_app::Caller::operator("test");
     let uses = &app.uses;
     uses.compute_all_facts(&op, 100, true, &mut |_, _| {})
@@ -334,6 +329,17 @@ pub(super) fn targeting_api_refuses_bad_input_and_explains(b: super::Backend) {
     uses.score_all(&op, None, 100, true, &mut |_, _| {})
         .unwrap();
     uses.install_pilots(&op).unwrap();
+}
+
+pub(super) fn targeting_api_refuses_bad_input_and_explains(b: super::Backend) {
+    let app = super::spawn_app(b);
+    let tok = token(&app);
+    let answers = family_answers(&app);
+    let household = answers["household"]["civil_record_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    scored(&app);
 
     let (st, list) = send(&app, &tok, "GET", "/api/v1/sp/programs", "en", "");
     assert_eq!(

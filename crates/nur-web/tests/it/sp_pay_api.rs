@@ -5,7 +5,7 @@
 //! accounts and appeals checked.
 
 use super::{request, token, App};
-use nur_app::{NewUser, TargetPlan};
+use nur_app::NewUser;
 use nur_core::account::Role;
 use serde_json::Value;
 
@@ -39,29 +39,9 @@ fn code(body: &str) -> String {
 pub(super) fn payments_api_refuses_bad_input(b: super::Backend) {
     let app = super::spawn_app(b);
     let tok = token(&app);
-    super::sp::family_answers(&app);
+    super::pay_portal::targeted(&app);
     let op = nur_app::Caller::operator("test");
     let uses = &app.uses;
-    uses.compute_all_facts(&op, 100, true, &mut |_, _| {})
-        .unwrap();
-    let facts = &uses.social_registry().facts;
-    let spec = nur_sp::pmt::Spec::jordan();
-    let survey = std::fs::read_to_string(app._data.path().join("SP_Survey.csv")).unwrap();
-    let rows = nur_sp::pmt::read_survey(&survey, &spec, facts).unwrap();
-    let opts = nur_sp::pmt::FitOptions {
-        by: None,
-        holdout_share: 0.2,
-        coverage: 0.15,
-    };
-    let model = nur_sp::pmt::fit(&spec, facts, &rows, &opts).unwrap();
-    uses.publish_model(&op, &model).unwrap();
-    uses.score_all(&op, None, 100, true, &mut |_, _| {})
-        .unwrap();
-    uses.install_pilots(&op).unwrap();
-    uses.target(&op, &["UCT".into()], &TargetPlan::default())
-        .unwrap();
-    let accounts = std::fs::read(app._data.path().join("SP_Accounts.csv")).unwrap();
-    uses.import_accounts(&op, &mut accounts.as_slice()).unwrap();
     for (u, role) in [
         ("api.clerk", Role::EntityUser),
         ("api.head", Role::EntityAdmin),
