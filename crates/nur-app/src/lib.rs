@@ -1,5 +1,5 @@
 //! NUR's use cases, each written once. The command line, the portal, the JSON API (and the
-//! social-registry and DCI doors to come) translate their requests into calls of [`App`] and
+//! social-registry and DCI doors) translate their requests into calls of [`App`] and
 //! its answers into their responses; none of them evaluates a grant, builds an audit event or
 //! writes to the store itself.
 //!
@@ -17,6 +17,7 @@ mod citizen_sp;
 mod clients;
 mod cycles;
 mod data;
+mod dci_state;
 mod decisions;
 mod error;
 mod fin_accounts;
@@ -27,6 +28,7 @@ mod intake;
 mod payments;
 mod persons;
 mod procedures;
+mod registry_search;
 mod settings;
 pub mod signin;
 mod sources;
@@ -44,6 +46,7 @@ pub use citizen_sp::CitizenBenefits;
 pub use clients::{new_client, new_secret, Credentials};
 pub use cycles::{CycleCounts, CycleView};
 pub use data::{Args, Output, ProcedureRef, QuerySql, QueryableTable};
+pub use dci_state::SIGNATURE_SCHEMES;
 pub use decisions::{HouseholdDecisions, InputUsed, ProgramDecision, RuleExplained, TermExplained};
 pub use error::{AppError, Kind, Result};
 pub use fin_accounts::{mask, masked, AccountInput, AccountsImport};
@@ -56,6 +59,7 @@ pub use intake::{
 pub use payments::{FileFormat, PaymentFile, Reconciled, Rejection};
 pub use persons::AccessReport;
 pub use procedures::SaveProcedure;
+pub use registry_search::{FoundPerson, PersonPage, PersonSearch};
 pub use settings::SettingsChange;
 pub use signin::{Delivery, SignInPolicy};
 pub use sources::{IngestOutcome, MAX_EVENTS};

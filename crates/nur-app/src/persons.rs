@@ -44,25 +44,34 @@ impl Sight<'_> {
     }
 }
 
+/// The part of one stored row of `table` that `sight` shows (its lineage kept); `None` when
+/// that is no column at all.
+pub(crate) fn keep_visible(
+    catalog: &Catalog,
+    sight: &Sight,
+    table: &str,
+    m: Map<String, Json>,
+) -> Option<Map<String, Json>> {
+    let t = catalog.table(table)?;
+    if !sight.table(catalog, &t.name) {
+        return None;
+    }
+    let m: Map<String, Json> = m
+        .into_iter()
+        .filter(|(k, _)| {
+            k == "_lineage"
+                || t.column(k)
+                    .is_some_and(|c| sight.column(catalog, &t.name, &c.name))
+        })
+        .collect();
+    (m.keys().any(|k| k != "_lineage")).then_some(m)
+}
+
 /// Keeps only what `sight` lets the caller see; `None` when that is nothing. The household
 /// (its civil record id, booklet and members) is shown only to a caller who sees a column
 /// holding the civil record id: otherwise who lives with whom would leak through it.
 pub(crate) fn visible(catalog: &Catalog, sight: &Sight, rec: PersonRecord) -> Option<Visible> {
-    let keep = |table: &str, m: Map<String, Json>| -> Option<Map<String, Json>> {
-        let t = catalog.table(table)?;
-        if !sight.table(catalog, &t.name) {
-            return None;
-        }
-        let m: Map<String, Json> = m
-            .into_iter()
-            .filter(|(k, _)| {
-                k == "_lineage"
-                    || t.column(k)
-                        .is_some_and(|c| sight.column(catalog, &t.name, &c.name))
-            })
-            .collect();
-        (m.keys().any(|k| k != "_lineage")).then_some(m)
-    };
+    let keep = |table: &str, m: Map<String, Json>| keep_visible(catalog, sight, table, m);
     let dims = &catalog.dimensions;
     let person_table = catalog.person_table();
     let household_table = catalog.household_table();

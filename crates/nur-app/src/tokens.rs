@@ -189,6 +189,19 @@ impl TokenKeys {
         jsonwebtoken::encode(&header, c, key).map_err(AppError::internal)
     }
 
+    /// Signs `message` with the current key: its id and the Ed25519 signature, base64url.
+    fn sign_bytes(&self, store: &Store, message: &[u8]) -> Result<(String, String)> {
+        self.fresh(store)?;
+        let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
+        let (kid, key) = ring
+            .signing
+            .as_ref()
+            .ok_or_else(|| AppError::internal("no signing key (run `nur keys rotate`)"))?;
+        let sig = jsonwebtoken::crypto::sign(message, key, Algorithm::EdDSA)
+            .map_err(AppError::internal)?;
+        Ok((kid.clone(), sig))
+    }
+
     fn verify(&self, store: &Store, token: &str) -> Result<Claims> {
         let bad = |m: &str| AppError::unauthorized(m.to_owned());
         let header =
@@ -405,6 +418,12 @@ impl App {
     /// The public keys that verify NUR's tokens.
     pub fn jwks(&self) -> Result<JwkSet> {
         self.tokens.jwks(&self.store)
+    }
+
+    /// Signs an outgoing message (a DCI answer, callback or notification) with the key the
+    /// JWKS publishes: the key id and the Ed25519 signature, base64url without padding.
+    pub fn sign_message(&self, message: &[u8]) -> Result<(String, String)> {
+        self.tokens.sign_bytes(&self.store, message)
     }
 
     /// Adds a new signing key; the others verify what they signed until those tokens have

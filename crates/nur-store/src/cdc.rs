@@ -418,6 +418,9 @@ fn apply_in(tx: &mut dyn Tx, d: Dialect, b: &ChangeBatch) -> Result<Applied> {
     }
     crate::cdc_write::write(tx, d, &b.source, &fresh, now)?;
     mark_households(tx, &b.source, &fresh)?;
+    if !b.snapshot {
+        crate::dci::fan_out(tx, &b.source, &fresh)?;
+    }
     for dl in &b.dead {
         if let Some(p) = &dl.position {
             if !b.snapshot && !past(&committed, p) {

@@ -8,6 +8,7 @@ mod bulk;
 mod cdc;
 mod cdc_write;
 mod citizen;
+mod dci;
 mod ddl;
 mod error;
 mod group;
@@ -37,6 +38,7 @@ pub use access::{
 pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow, SourceRow};
 pub use citizen::{citizen_session_name, CitizenSignin};
+pub use dci::{EventRow, MessageRow, OutboxRow, SenderRow, SubscriptionRow};
 pub use error::StoreError;
 pub use group::GroupStats;
 pub use keys::SigningKeyRow;

@@ -76,9 +76,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/common/0010_payments.sql"),
         postgres: include_str!("migrations/common/0010_payments.sql"),
     },
+    Migration {
+        version: 11,
+        name: "dci",
+        sqlite: include_str!("migrations/common/0011_dci.sql"),
+        postgres: include_str!("migrations/common/0011_dci.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 10;
+pub const LATEST: i64 = 11;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod data;
+mod dci;
 mod error;
 pub mod gateway;
 mod ingest;
@@ -50,6 +51,11 @@ pub struct AppState {
     /// bearer token.
     pub metrics_token: Option<Arc<str>>,
     pub metrics: Arc<metrics::Metrics>,
+    /// The DCI registries' service, and the prefix each is mounted under.
+    pub dci: Arc<nur_dci::Dci>,
+    pub dci_prefixes: Vec<(nur_dci::Registry, String)>,
+    /// How the DCI outbox retries its deliveries.
+    pub dci_backoff: nur_dci::Backoff,
 }
 
 /// Builds the use cases and the web state over one store: one-time codes go to the outbox
@@ -62,6 +68,7 @@ pub fn app_state(
 ) -> nur_app::Result<AppState> {
     options.delivery = portal::delivery::for_config(&portal);
     let app = Arc::new(App::new(store.clone(), catalog.clone(), options)?);
+    let dci = Arc::new(nur_dci::Dci::new(app.clone(), "nur").map_err(nur_app::AppError::internal)?);
     Ok(AppState {
         app,
         store: store.clone(),
@@ -70,6 +77,9 @@ pub fn app_state(
         portal,
         metrics_token: None,
         metrics: Arc::new(metrics::Metrics::new(store)),
+        dci,
+        dci_prefixes: vec![(nur_dci::Registry::Crvs, "/dci/crvs".into())],
+        dci_backoff: nur_dci::Backoff::default(),
     })
 }
 
@@ -82,11 +92,28 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let mut dci_routes = Router::new();
+    for (registry, prefix) in &state.dci_prefixes {
+        let registry = *registry;
+        dci_routes = dci_routes.route(
+            &format!("{}/registry/{{*path}}", prefix.trim_end_matches('/')),
+            post(
+                move |State(s): State<AppState>,
+                      axum::extract::Path(path): axum::extract::Path<String>,
+                      parts: axum::http::request::Parts,
+                      body: axum::body::Bytes| {
+                    dci::registry(registry, s, path, parts, body)
+                },
+            ),
+        );
+    }
     Router::new()
+        .merge(dci_routes)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/oauth2/client/token", post(auth::token))
         .route("/.well-known/jwks.json", get(auth::jwks))
+        .route("/.well-known/locations.json", get(dci::locations))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/v1/grants", get(data::my_grants))
         .route("/api/v1/queries/sql", post(data::query_sql))
@@ -250,6 +277,8 @@ pub async fn serve(
             )
         })
     };
+    // DCI: async answers, notifications from ingestion, and the outbox's deliveries.
+    let dci_worker = tokio::spawn(nur_dci::worker::run(state.dci.clone(), state.dci_backoff));
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -257,6 +286,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     flusher.abort();
+    dci_worker.abort();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = tokio::task::spawn_blocking(move || worker.join()).await;
     let _ = tokio::task::spawn_blocking(move || last.flush_refusals(true)).await;

@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 mod browser;
 mod citizen;
+mod dci;
+mod dci_schema;
 mod ingest;
 mod openapi;
 mod pay_portal;
@@ -21,6 +23,9 @@ mod security;
 mod sp;
 mod sp_pay_api;
 use citizen::citizens_sign_in_and_apply_for_their_own_household;
+use dci::{
+    dci_async_callbacks_and_death_notifications, dci_crvs_search_under_grants_and_bad_input,
+};
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
 use pay_portal::{portal_appeals_and_citizen_benefits, portal_payment_cycles};
@@ -97,6 +102,7 @@ struct Tweaks {
     guards: nur_app::GuardLimits,
     metrics_token: Option<&'static str>,
     secure_cookies: bool,
+    dci_backoff: Option<nur_dci::Backoff>,
 }
 
 fn spawn_app_with(b: Backend, tweaks: Tweaks) -> App {
@@ -189,6 +195,10 @@ fn spawn_app_with(b: Backend, tweaks: Tweaks) -> App {
     )
     .unwrap()
     .with_metrics_token(tweaks.metrics_token);
+    let mut state = state;
+    if let Some(b) = tweaks.dci_backoff {
+        state.dci_backoff = b;
+    }
     let uses = state.app.clone();
     rt.spawn(nur_web::serve(listener, state, std::future::pending()));
     App {
@@ -442,6 +452,8 @@ fn middleware_ids_compression_limits_and_route_metrics(b: Backend) {
 }
 
 both!(
+    dci_crvs_search_under_grants_and_bad_input,
+    dci_async_callbacks_and_death_notifications,
     middleware_ids_compression_limits_and_route_metrics,
     tokens_verify_independently_and_survive_key_rotation,
     health_and_person_lookup,

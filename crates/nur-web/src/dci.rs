@@ -1,0 +1,55 @@
+//! The DCI door: `POST {prefix}/registry/…` for each registry NUR serves (the CRVS registry
+//! at `/dci/crvs` by default) and `GET /.well-known/locations.json`. The bearer token is
+//! read here; everything else — the envelope, the sender, its signature, the search under
+//! the client's grants, the answer — is `nur_dci::Dci`'s.
+
+use crate::auth::{caller_from, peer_ip};
+use crate::error::ApiError;
+use crate::{blocking, AppState};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nur_dci::{Endpoint, Registry};
+
+/// `POST {prefix}/registry/{path}` of `registry`.
+pub async fn registry(
+    registry: Registry,
+    s: AppState,
+    path: String,
+    parts: Parts,
+    body: Bytes,
+) -> Response {
+    let Some(endpoint) = Endpoint::parse(&format!("registry/{path}")) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(nur_dci::envelope::http_error(
+                "err.request.not_found",
+                "no such DCI endpoint",
+            )),
+        )
+            .into_response();
+    };
+    let caller = caller_from(&s, &parts.headers, peer_ip(&parts))
+        .await
+        .map_err(|e| e.message().to_owned());
+    let dci = s.dci.clone();
+    let reply = tokio::task::spawn_blocking(move || dci.handle(registry, endpoint, caller, &body))
+        .await
+        .unwrap_or_else(|_| nur_dci::Reply {
+            status: 500,
+            body: nur_dci::envelope::http_error("err.service.unavailable", "the request failed"),
+        });
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(reply.body)).into_response()
+}
+
+/// `GET /.well-known/locations.json`: the country's geography.
+pub async fn locations(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let catalog = s.catalog.clone();
+    blocking(move || Ok(nur_dci::crvs::locations(&catalog)))
+        .await
+        .map(Json)
+}
