@@ -7,12 +7,34 @@ use crate::auth::{caller_from, peer_ip};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Json;
+use axum::Router;
 use nur_dci::{Endpoint, Registry};
+
+/// The DCI routes: each registry under its prefix, and the locations.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let mut r = Router::new().route("/.well-known/locations.json", get(locations));
+    for (registry, prefix) in &state.dci_prefixes {
+        let registry = *registry;
+        r = r.route(
+            &format!("{}/registry/{{*path}}", prefix.trim_end_matches('/')),
+            post(
+                move |State(s): State<AppState>,
+                      Path(path): Path<String>,
+                      parts: Parts,
+                      body: Bytes| {
+                    self::registry(registry, s, path, parts, body)
+                },
+            ),
+        );
+    }
+    r
+}
 
 /// `POST {prefix}/registry/{path}` of `registry`.
 pub async fn registry(

@@ -92,28 +92,13 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let mut dci_routes = Router::new();
-    for (registry, prefix) in &state.dci_prefixes {
-        let registry = *registry;
-        dci_routes = dci_routes.route(
-            &format!("{}/registry/{{*path}}", prefix.trim_end_matches('/')),
-            post(
-                move |State(s): State<AppState>,
-                      axum::extract::Path(path): axum::extract::Path<String>,
-                      parts: axum::http::request::Parts,
-                      body: axum::body::Bytes| {
-                    dci::registry(registry, s, path, parts, body)
-                },
-            ),
-        );
-    }
+    // The DCI doors are described by the official DCI files, not by NUR's OpenAPI document.
     Router::new()
-        .merge(dci_routes)
+        .merge(dci::routes(&state))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/oauth2/client/token", post(auth::token))
         .route("/.well-known/jwks.json", get(auth::jwks))
-        .route("/.well-known/locations.json", get(dci::locations))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/v1/grants", get(data::my_grants))
         .route("/api/v1/queries/sql", post(data::query_sql))
