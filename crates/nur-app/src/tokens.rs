@@ -177,29 +177,36 @@ impl TokenKeys {
         Ok(())
     }
 
-    fn sign(&self, store: &Store, c: &Claims) -> Result<String> {
+    /// Runs `f` with the current signing key and its id.
+    fn with_signing_key<T>(
+        &self,
+        store: &Store,
+        f: impl FnOnce(&str, &EncodingKey) -> Result<T>,
+    ) -> Result<T> {
         self.fresh(store)?;
         let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
         let (kid, key) = ring
             .signing
             .as_ref()
             .ok_or_else(|| AppError::internal("no signing key (run `nur keys rotate`)"))?;
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(kid.clone());
-        jsonwebtoken::encode(&header, c, key).map_err(AppError::internal)
+        f(kid, key)
+    }
+
+    fn sign(&self, store: &Store, c: &Claims) -> Result<String> {
+        self.with_signing_key(store, |kid, key| {
+            let mut header = Header::new(Algorithm::EdDSA);
+            header.kid = Some(kid.to_owned());
+            jsonwebtoken::encode(&header, c, key).map_err(AppError::internal)
+        })
     }
 
     /// Signs `message` with the current key: its id and the Ed25519 signature, base64url.
     fn sign_bytes(&self, store: &Store, message: &[u8]) -> Result<(String, String)> {
-        self.fresh(store)?;
-        let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
-        let (kid, key) = ring
-            .signing
-            .as_ref()
-            .ok_or_else(|| AppError::internal("no signing key (run `nur keys rotate`)"))?;
-        let sig = jsonwebtoken::crypto::sign(message, key, Algorithm::EdDSA)
-            .map_err(AppError::internal)?;
-        Ok((kid.clone(), sig))
+        self.with_signing_key(store, |kid, key| {
+            let sig = jsonwebtoken::crypto::sign(message, key, Algorithm::EdDSA)
+                .map_err(AppError::internal)?;
+            Ok((kid.to_owned(), sig))
+        })
     }
 
     fn verify(&self, store: &Store, token: &str) -> Result<Claims> {

@@ -402,12 +402,7 @@ impl Dci {
         let mut statuses = Vec::new();
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let reference_id = item
-                .get("reference_id")
-                .and_then(Json::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("{}-{}", m.message_id, i + 1));
+            let reference_id = reference_of(m, item, i);
             let answer = if !seen.insert(reference_id.clone()) {
                 Err(Refusal::new(
                     "rjct.reference_id.duplicate",
@@ -514,12 +509,7 @@ impl Dci {
         let mut statuses = Vec::new();
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let reference_id = item
-                .get("reference_id")
-                .and_then(Json::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("{}-{}", m.message_id, i + 1));
+            let reference_id = reference_of(m, item, i);
             let mut r = json!({"reference_id": reference_id, "timestamp": now_ts()});
             match self.subscription(m, item, &notify_base) {
                 Ok(sub) => match self.app.dci_subscribe(caller, std::slice::from_ref(&sub)) {
@@ -873,6 +863,15 @@ const SUBSCRIBE_REASONS: [&str; 7] = [
     "rjct.person_id.invalid",
     "rjct.event.already_subscribed",
 ];
+
+/// An item's `reference_id`, or one made from the message's id and the item's place.
+fn reference_of(m: &MessageRow, item: &Json, i: usize) -> String {
+    item.get("reference_id")
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{}-{}", m.message_id, i + 1))
+}
 
 /// An answer's message with each item's `data` left out.
 fn without_records(mut m: Json) -> Json {

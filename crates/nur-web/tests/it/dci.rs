@@ -503,6 +503,19 @@ impl Receiver {
         );
     }
 
+    /// Waits until the app has nothing left to notify or deliver, then counts what arrived
+    /// at `path`.
+    fn settled_count(&self, app: &App, path: &str) -> usize {
+        let until = Instant::now() + Duration::from_secs(30);
+        while !(app.uses.dci_events(1).unwrap().is_empty()
+            && app.uses.dci_outbox_due(1).unwrap().is_empty())
+        {
+            assert!(Instant::now() < until, "the worker never settled");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.count(path)
+    }
+
     fn count(&self, path: &str) -> usize {
         self.got
             .lock()
@@ -668,8 +681,7 @@ pub(super) fn dci_async_callbacks_and_death_notifications(b: Backend) {
         &events,
     );
     assert_eq!(st, 200);
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(rx.count("/registry/notify"), 1);
+    assert_eq!(rx.settled_count(&app, "/registry/notify"), 1);
     let subscribed = rx.count("/registry/on-subscribe");
     assert_eq!(subscribed, 2, "the second subscribe was answered too");
 
@@ -692,6 +704,5 @@ pub(super) fn dci_async_callbacks_and_death_notifications(b: Backend) {
         "/api/v1/ingest/cspd-http/events",
         &events,
     );
-    std::thread::sleep(Duration::from_millis(1000));
-    assert_eq!(rx.count("/registry/notify"), 1);
+    assert_eq!(rx.settled_count(&app, "/registry/notify"), 1);
 }
