@@ -90,6 +90,11 @@ impl App {
         Ok(self.store.dci_senders()?)
     }
 
+    /// One sender by its DCI sender id (the worker's read, for what it sends).
+    pub fn dci_sender(&self, sender_id: &str) -> Result<Option<SenderRow>> {
+        Ok(self.store.dci_sender(sender_id)?)
+    }
+
     /// The sender a client caller is; refused for any other caller or an unregistered client.
     pub fn dci_sender_of(&self, caller: &Caller) -> Result<SenderRow> {
         let Actor::Client { client_id, .. } = &caller.actor else {

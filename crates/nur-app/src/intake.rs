@@ -223,7 +223,7 @@ impl App {
 
     /// Caseworkers and API clients of the program's entity, and the operator, handle
     /// applications. (Citizens reach their own application through their own door.)
-    fn may_handle(&self, caller: &Caller) -> Result<()> {
+    pub(crate) fn may_handle(&self, caller: &Caller) -> Result<()> {
         match &caller.actor {
             Actor::Operator { .. } => Ok(()),
             a if a.entity() == Some(&self.sp.entity) => Ok(()),

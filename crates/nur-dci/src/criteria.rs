@@ -78,6 +78,23 @@ impl Cond {
         })
     }
 
+    /// The same condition with each attribute renamed by `f`.
+    pub fn renamed(self, f: &impl Fn(&str) -> String) -> Cond {
+        match self {
+            Cond::And(v) => Cond::And(v.into_iter().map(|c| c.renamed(f)).collect()),
+            Cond::Or(v) => Cond::Or(v.into_iter().map(|c| c.renamed(f)).collect()),
+            Cond::Test {
+                attribute,
+                cmp,
+                value,
+            } => Cond::Test {
+                attribute: f(&attribute),
+                cmp,
+                value,
+            },
+        }
+    }
+
     /// Every attribute the condition names.
     pub fn attributes(&self) -> Vec<&str> {
         match self {
@@ -119,8 +136,17 @@ fn compare(have: &Json, cmp: Cmp, want: &Json) -> bool {
             .as_array()
             .is_some_and(|list| list.iter().any(|w| compare(have, Cmp::Eq, w)));
     }
+    // A number compares as a number with a numeric string (`"2.5"`, as the samples send).
+    let number = |v: &Json| {
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()))
+    };
+    let numeric = have.is_number() || want.is_number();
     let ord = match (have.as_f64(), want.as_f64()) {
         (Some(a), Some(b)) => a.partial_cmp(&b),
+        _ if numeric && number(have).is_some() && number(want).is_some() => {
+            number(have).partial_cmp(&number(want))
+        }
         _ => Some(as_text(have).cmp(&as_text(want))),
     };
     let Some(o) = ord else { return false };
@@ -226,6 +252,12 @@ pub fn search_criteria(c: &Json) -> Result<Criteria, Refusal> {
 pub fn query(query_type: &str, q: &Json) -> Result<Query, Refusal> {
     match q {
         Json::Array(items) => Ok(Query::Where(predicate(items)?)),
+        // `{"type": "ns:org:QueryType:NoSql", "value": {"expression": {…}}}`: a typed
+        // expression (the Social Registry samples), not an identifier.
+        Json::Object(o) if o.get("value").is_some_and(Json::is_object) => {
+            let v = &o["value"];
+            query(query_type, v.get("expression").unwrap_or(v))
+        }
         Json::Object(o) if o.contains_key("type") && o.contains_key("value") => {
             let id_type = text(o, "type")
                 .map_err(invalid)?
@@ -303,11 +335,26 @@ fn predicate(items: &[Json]) -> Result<Cond, Refusal> {
         let cond = match text(o, "condition").map_err(invalid)? {
             None => e1,
             Some(c) => {
-                let e2 = expression(o.get("expression2").unwrap_or(&Json::Null))?;
+                // `expression2`, `expression3`, … joined by the item's condition (the
+                // samples repeat the `condition` key, which JSON keeps once).
+                let mut rest = Vec::new();
+                for n in 2.. {
+                    match o.get(&format!("expression{n}")) {
+                        Some(e) if n == 2 || !e.is_null() => rest.push(expression(e)?),
+                        None if n == 2 => rest.push(expression(&Json::Null)?),
+                        _ => break,
+                    }
+                }
                 match c {
-                    "and" => Cond::And(vec![e1, e2]),
-                    "or" => Cond::Or(vec![e1, e2]),
-                    "not" => Cond::And(vec![e1, e2.not().map_err(invalid)?]),
+                    "and" => Cond::And(std::iter::once(e1).chain(rest).collect()),
+                    "or" => Cond::Or(std::iter::once(e1).chain(rest).collect()),
+                    "not" => {
+                        let mut all = vec![e1];
+                        for e in rest {
+                            all.push(e.not().map_err(invalid)?);
+                        }
+                        Cond::And(all)
+                    }
                     other => {
                         return Err(invalid(format!(
                             "condition {other:?} is not one of and, or, not"

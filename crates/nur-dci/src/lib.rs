@@ -1,6 +1,6 @@
 //! DCI (Digital Convergence Initiative) interoperability: the CRVS registry over the
-//! civil-status tables, served with sync and async search, subscriptions fed by ingestion,
-//! and transaction status. Messages are read liberally and written exactly (`envelope`),
+//! civil-status tables and the Social Registry over NUR-SP's households (`sr`), served with
+//! sync and async search, subscriptions fed by ingestion and intake, and transaction status. Messages are read liberally and written exactly (`envelope`),
 //! criteria are told apart by their shape (`criteria`), a search becomes a query spec and a
 //! person's granted rows a `CRVSPerson` (`crvs`), signatures follow each partner's scheme
 //! (`sign`), `service` answers each endpoint through `nur-app`'s use cases (a DCI sender is an
@@ -13,6 +13,7 @@ pub mod crvs;
 pub mod envelope;
 pub mod service;
 pub mod sign;
+pub mod sr;
 pub mod worker;
 
 pub use crvs::CrvsDef;

@@ -8,6 +8,7 @@ use crate::envelope::{
     self, ack, http_error, new_id, now_ts, AnswerHeader, Envelope, Refusal, MAX_ITEMS,
 };
 use crate::sign;
+use crate::sr::{self, Sr};
 use nur_app::{App, Args, Caller, PersonSearch};
 use nur_store::{now_ms, MessageRow, OutboxRow, SenderRow, SubscriptionRow};
 use serde_json::{json, Map, Value as Json};
@@ -17,18 +18,21 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Registry {
     Crvs,
+    Sr,
 }
 
 impl Registry {
     pub fn as_str(self) -> &'static str {
         match self {
             Registry::Crvs => "crvs",
+            Registry::Sr => "sr",
         }
     }
 
     pub fn parse(s: &str) -> Option<Registry> {
         match s {
             "crvs" => Some(Registry::Crvs),
+            "sr" => Some(Registry::Sr),
             _ => None,
         }
     }
@@ -280,10 +284,8 @@ impl Dci {
     pub fn answer_stored(&self, m: &MessageRow) -> Result<(), String> {
         let sender = self
             .app
-            .dci_senders()
+            .dci_sender(&m.sender_id)
             .map_err(|e| e.to_string())?
-            .into_iter()
-            .find(|s| s.sender_id == m.sender_id)
             .ok_or_else(|| format!("sender {} is no longer registered", m.sender_id))?;
         let env = envelope::parse(m.request.as_bytes(), &m.action).map_err(|r| r.message)?;
         let (status, answer) = match self.app.dci_caller(&m.client_id) {
@@ -409,7 +411,7 @@ impl Dci {
                     format!("reference_id {reference_id} appears twice in this message"),
                 ))
             } else {
-                self.search_item(caller, item)
+                self.search_item(&m.registry, caller, item)
             };
             let mut r = json!({"reference_id": reference_id, "timestamp": now_ts()});
             match answer {
@@ -454,44 +456,66 @@ impl Dci {
         })
     }
 
-    fn search_item(&self, caller: &Caller, item: &Json) -> Result<(Json, Json), Refusal> {
+    fn search_item(
+        &self,
+        registry: &str,
+        caller: &Caller,
+        item: &Json,
+    ) -> Result<(Json, Json), Refusal> {
         let c = criteria::search_criteria(item.get("search_criteria").unwrap_or(&Json::Null))?;
         let catalog = self.app.catalog();
-        let spec = self.crvs.spec(catalog, &c, MAX_MATCHES)?;
-        let tables = self.crvs.table_refs();
-        let page = self
-            .app
-            .search_persons(
+        let (reg_type, record_type, records, total) = if registry == Registry::Sr.as_str() {
+            let sr = Sr {
+                app: &self.app,
+                crvs: &self.crvs,
                 caller,
-                PersonSearch {
-                    spec,
-                    args: Args::default(),
-                    offset: (c.page_number - 1) * c.page_size,
-                    page_size: c.page_size,
-                    tables: &tables,
-                    origin: "dci.crvs search",
-                },
+                origin: "dci.sr search",
+            };
+            let found = sr.search(&c)?;
+            (sr::REG_TYPE, found.record_type, found.records, found.total)
+        } else {
+            let spec = self.crvs.spec(catalog, &c, MAX_MATCHES)?;
+            let tables = self.crvs.table_refs();
+            let page = self
+                .app
+                .search_persons(
+                    caller,
+                    PersonSearch {
+                        spec,
+                        args: Args::default(),
+                        offset: (c.page_number - 1) * c.page_size,
+                        page_size: c.page_size,
+                        tables: &tables,
+                        origin: "dci.crvs search",
+                    },
+                )
+                .map_err(|e| Refusal::new("rjct.search_criteria.invalid", e.message))?;
+            if page.truncated {
+                return Err(Refusal::new(
+                    "rjct.search.too_many_records_found",
+                    format!("more than {MAX_MATCHES} persons match; narrow the search"),
+                ));
+            }
+            let records: Vec<Json> = page
+                .persons
+                .iter()
+                .map(|p| self.crvs.record(catalog, p))
+                .collect();
+            (
+                self.crvs.reg_type.as_str(),
+                self.crvs.reg_record_type.as_str(),
+                records,
+                page.total,
             )
-            .map_err(|e| Refusal::new("rjct.search_criteria.invalid", e.message))?;
-        if page.truncated {
-            return Err(Refusal::new(
-                "rjct.search.too_many_records_found",
-                format!("more than {MAX_MATCHES} persons match; narrow the search"),
-            ));
-        }
-        let records: Vec<Json> = page
-            .persons
-            .iter()
-            .map(|p| self.crvs.record(catalog, p))
-            .collect();
+        };
         Ok((
             json!({
                 "version": "1.0.0",
-                "reg_type": self.crvs.reg_type,
-                "reg_record_type": self.crvs.reg_record_type,
+                "reg_type": reg_type,
+                "reg_record_type": record_type,
                 "reg_records": records,
             }),
-            json!({"page_size": c.page_size, "page_number": c.page_number, "total_count": page.total}),
+            json!({"page_size": c.page_size, "page_number": c.page_number, "total_count": total}),
         ))
     }
 
@@ -519,7 +543,7 @@ impl Dci {
                             "code": sub.code,
                             "status": "subscribe",
                             "timestamp": now_ts(),
-                            "reg_type": self.crvs.reg_type,
+                            "reg_type": self.reg_type(&m.registry),
                             "reg_event_type": sub.event_type,
                         }]);
                         statuses.push("succ".to_owned());
@@ -567,20 +591,24 @@ impl Dci {
             .and_then(Json::as_str)
             .map(|e| e.rsplit(':').next().unwrap_or(e).to_lowercase())
             .unwrap_or_default();
-        let table = self.crvs.events.get(&event).ok_or_else(|| {
-            Refusal::new(
-                "rjct.notify_types.invalid",
-                format!(
-                    "reg_event_type {event:?} is not one of {}",
-                    self.crvs
-                        .events
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })?;
+        let events = self.events_of(&m.registry);
+        let (event, table) = events
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&event))
+            .cloned()
+            .ok_or_else(|| {
+                Refusal::new(
+                    "rjct.notify_types.invalid",
+                    format!(
+                        "reg_event_type {event:?} is not one of {}",
+                        events
+                            .iter()
+                            .map(|(n, _)| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
         // The filter is checked now, so a bad one is refused rather than never matching.
         if let Some(f) = c
             .get("filter")
@@ -616,12 +644,36 @@ impl Dci {
             sender_id: m.sender_id.clone(),
             client_id: m.client_id.clone(),
             event_type: event,
-            table_name: table.clone(),
+            table_name: table,
             criteria,
             notify_uri: join_uri(notify_base, "/registry/notify"),
             created_at_ms: now_ms(),
             ended_at_ms: None,
         })
+    }
+
+    /// The events a registry's subscriptions may ask for, and the tables they listen on.
+    fn events_of(&self, registry: &str) -> Vec<(String, String)> {
+        if registry == Registry::Sr.as_str() {
+            sr::events(&self.crvs)
+                .into_iter()
+                .map(|(n, t)| (n.to_owned(), t))
+                .collect()
+        } else {
+            self.crvs
+                .events
+                .iter()
+                .map(|(n, t)| (n.clone(), t.clone()))
+                .collect()
+        }
+    }
+
+    fn reg_type(&self, registry: &str) -> &str {
+        if registry == Registry::Sr.as_str() {
+            sr::REG_TYPE
+        } else {
+            &self.crvs.reg_type
+        }
     }
 
     fn unsubscribe(&self, m: &MessageRow, env: &Envelope, caller: &Caller) -> (Vec<String>, Json) {
@@ -772,59 +824,46 @@ impl Dci {
         if ev.op != "upsert" {
             return None;
         }
-        let person = ev.person.as_deref()?;
         let caller = self.app.dci_caller(&sub.client_id).ok()?;
-        let c = criteria::Criteria {
-            query: Query::Id {
-                id_type: "UIN".into(),
-                value: person.into(),
-            },
-            sort: Vec::new(),
-            page_size: 1,
-            page_number: 1,
-            response_entity: None,
-            reg_record_type: None,
-        };
-        let catalog = self.app.catalog();
-        let spec = self.crvs.spec(catalog, &c, 1).ok()?;
-        let tables = self.crvs.table_refs();
-        let origin = format!("dci.crvs notify {}", sub.code);
-        let page = self
-            .app
-            .search_persons(
-                &caller,
-                PersonSearch {
-                    spec,
-                    args: Args::default(),
-                    offset: 0,
-                    page_size: 1,
-                    tables: &tables,
-                    origin: &origin,
-                },
-            )
-            .map_err(|e| tracing::warn!(subscription = %sub.code, error = %e, "a notification could not be read"))
-            .ok()?;
-        let p = page.persons.first()?;
         let criteria: Map<String, Json> = serde_json::from_str(&sub.criteria).unwrap_or_default();
-        if let Some(f) = criteria
+        let filter = match criteria
             .get("filter")
             .filter(|f| !f.is_null() && f.as_str() != Some(""))
         {
-            let ft = criteria
-                .get("filter_type")
-                .and_then(Json::as_str)
-                .unwrap_or("");
-            let cond = filter_cond(ft, f).ok()?;
-            if !cond.holds(&self.crvs.flat(catalog, p)) {
-                return None;
+            Some(f) => {
+                let ft = criteria
+                    .get("filter_type")
+                    .and_then(Json::as_str)
+                    .unwrap_or("");
+                Some(filter_cond(ft, f).ok()?)
             }
-        }
-        let sender = self
-            .app
-            .dci_senders()
-            .ok()?
-            .into_iter()
-            .find(|s| s.sender_id == sub.sender_id)?;
+            None => None,
+        };
+        let origin = format!("dci.{} notify {}", sub.registry, sub.code);
+        let (reg_type, record_type, record) = if sub.registry == Registry::Sr.as_str() {
+            let sr = Sr {
+                app: &self.app,
+                crvs: &self.crvs,
+                caller: &caller,
+                origin: &origin,
+            };
+            let (t, r) = sr.event_record(
+                &sub.event_type,
+                Some(ev.row_key.as_str()),
+                ev.person.as_deref(),
+                filter.as_ref(),
+            )?;
+            (sr::REG_TYPE, t, r)
+        } else {
+            let r =
+                self.crvs_event_record(&caller, ev.person.as_deref()?, &origin, filter.as_ref())?;
+            (
+                self.crvs.reg_type.as_str(),
+                self.crvs.reg_record_type.as_str(),
+                r,
+            )
+        };
+        let sender = self.app.dci_sender(&sub.sender_id).ok()??;
         let header = AnswerHeader {
             action: "notify",
             status: "succ",
@@ -842,14 +881,59 @@ impl Dci {
                 "timestamp": now_ts(),
                 "data": {
                     "version": "1.0.0",
-                    "reg_type": self.crvs.reg_type,
+                    "reg_type": reg_type,
                     "reg_event_type": sub.event_type,
-                    "reg_record_type": self.crvs.reg_record_type,
-                    "reg_records": self.crvs.record(catalog, p),
+                    "reg_record_type": record_type,
+                    "reg_records": record,
                 },
             }],
         });
         Some(self.signed(&sender, json!({"header": header, "message": message})))
+    }
+
+    /// A person's civil record for a CRVS notification, when the subscriber may see them and
+    /// the filter keeps them.
+    fn crvs_event_record(
+        &self,
+        caller: &Caller,
+        person: &str,
+        origin: &str,
+        filter: Option<&Cond>,
+    ) -> Option<Json> {
+        let c = criteria::Criteria {
+            query: Query::Id {
+                id_type: "UIN".into(),
+                value: person.into(),
+            },
+            sort: Vec::new(),
+            page_size: 1,
+            page_number: 1,
+            response_entity: None,
+            reg_record_type: None,
+        };
+        let catalog = self.app.catalog();
+        let spec = self.crvs.spec(catalog, &c, 1).ok()?;
+        let tables = self.crvs.table_refs();
+        let page = self
+            .app
+            .search_persons(
+                caller,
+                PersonSearch {
+                    spec,
+                    args: Args::default(),
+                    offset: 0,
+                    page_size: 1,
+                    tables: &tables,
+                    origin,
+                },
+            )
+            .map_err(|e| tracing::warn!(origin, error = %e, "a notification could not be read"))
+            .ok()?;
+        let p = page.persons.first()?;
+        if filter.is_some_and(|f| !f.holds(&self.crvs.flat(catalog, p))) {
+            return None;
+        }
+        Some(self.crvs.record(catalog, p))
     }
 }
 

@@ -281,6 +281,18 @@ impl Store {
         })
     }
 
+    /// One sender by its DCI sender id.
+    pub fn dci_sender(&self, sender_id: &str) -> Result<Option<SenderRow>> {
+        self.read(|tx| {
+            Ok(tx
+                .row(
+                    &format!("{SENDER} WHERE sender_id = $1"),
+                    &[sender_id.into()],
+                )?
+                .map(|r| sender(&r)))
+        })
+    }
+
     /// Records a message received; false when this sender sent this message id before.
     pub fn dci_receive(&self, m: &MessageRow) -> Result<bool> {
         self.write(|tx| {

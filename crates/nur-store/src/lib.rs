@@ -25,6 +25,7 @@ mod sp_pay;
 mod sp_target;
 mod sql;
 mod sqlite;
+mod sr;
 mod stats;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -58,6 +59,7 @@ pub use sp_pay::{
     PaymentRow, ReportRow, StatusChange,
 };
 pub use sp_target::{DecisionRow, EntryRow, ModelRow, ProgramRow, RunRow, ScoreRow, TargetInput};
+pub use sr::{GroupRow, REGISTER_EVENTS};
 pub use stats::{QuarantineEntry, Stats, TableStats};
 pub use url::{DbUrl, OpenMode};
 

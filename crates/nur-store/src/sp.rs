@@ -315,6 +315,7 @@ fn submit_in(
     set_members(tx, &s.id, &s.members)?;
     put_verification(tx, &s.verification)?;
     put_facts(tx, &s.facts)?;
+    crate::sr::registered(tx, &s.household, &s.id)?;
     tx.exec(
         "DELETE FROM sp_reverify WHERE household = $1",
         &[(&s.household).into()],

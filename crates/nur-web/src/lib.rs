@@ -78,7 +78,10 @@ pub fn app_state(
         metrics_token: None,
         metrics: Arc::new(metrics::Metrics::new(store)),
         dci,
-        dci_prefixes: vec![(nur_dci::Registry::Crvs, "/dci/crvs".into())],
+        dci_prefixes: vec![
+            (nur_dci::Registry::Crvs, "/dci/crvs".into()),
+            (nur_dci::Registry::Sr, "/dci/sr".into()),
+        ],
         dci_backoff: nur_dci::Backoff::default(),
     })
 }

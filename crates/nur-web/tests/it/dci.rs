@@ -15,12 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const SENDER: &str = "naf-mis";
+pub(super) const SENDER: &str = "naf-mis";
 const SYNC: &str = "/dci/crvs/registry/sync/search";
 
 static SEQ: AtomicUsize = AtomicUsize::new(0);
 
-fn message_id() -> String {
+pub(super) fn message_id() -> String {
     format!(
         "m-{}-{}",
         std::process::id(),
@@ -28,7 +28,7 @@ fn message_id() -> String {
     )
 }
 
-fn envelope(action: &str, sender_uri: Option<&str>, message: Value) -> Value {
+pub(super) fn envelope(action: &str, sender_uri: Option<&str>, message: Value) -> Value {
     let n = ["search_request", "subscribe_request", "subscription_codes"]
         .iter()
         .find_map(|k| message[k].as_array().map(Vec::len))
@@ -47,7 +47,7 @@ fn item(reference: &str, query_type: &str, query: Value) -> Value {
              "query_type": query_type, "query": query, "pagination": {"page_size": 5, "page_number": 1}}})
 }
 
-fn search(items: Vec<Value>) -> Value {
+pub(super) fn search(items: Vec<Value>) -> Value {
     envelope(
         "search",
         None,
@@ -59,12 +59,12 @@ fn uin(nn: &str) -> Value {
     item("r-uin", "idtype-value", json!({"type": "UIN", "value": nn}))
 }
 
-fn post(app: &App, tok: &str, path: &str, body: &Value) -> (u16, Value) {
+pub(super) fn post(app: &App, tok: &str, path: &str, body: &Value) -> (u16, Value) {
     call(app, tok, "POST", path, &body.to_string())
 }
 
 /// The records of the first item of a sync answer.
-fn records(v: &Value) -> Vec<Value> {
+pub(super) fn records(v: &Value) -> Vec<Value> {
     v["message"]["search_response"][0]["data"]["reg_records"]
         .as_array()
         .cloned()
@@ -81,7 +81,7 @@ fn fast() -> nur_dci::Backoff {
     }
 }
 
-fn dci_app(b: Backend) -> App {
+pub(super) fn dci_app(b: Backend) -> App {
     let app = spawn_app_with(
         b,
         Tweaks {
@@ -417,14 +417,14 @@ pub(super) fn dci_crvs_search_under_grants_and_bad_input(b: Backend) {
 }
 
 /// A receiver of callbacks and notifications on port 0 that fails its first `fail` requests.
-struct Receiver {
-    base: String,
-    got: Arc<Mutex<Vec<(String, Value)>>>,
+pub(super) struct Receiver {
+    pub(super) base: String,
+    pub(super) got: Arc<Mutex<Vec<(String, Value)>>>,
     tries: Arc<AtomicUsize>,
 }
 
 impl Receiver {
-    fn start(fail: usize) -> Receiver {
+    pub(super) fn start(fail: usize) -> Receiver {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}/callbacks", l.local_addr().unwrap());
         let got = Arc::new(Mutex::new(Vec::new()));
@@ -483,7 +483,7 @@ impl Receiver {
     }
 
     /// Waits for the first received body at `path`.
-    fn wait(&self, path: &str) -> Value {
+    pub(super) fn wait(&self, path: &str) -> Value {
         let until = Instant::now() + Duration::from_secs(30);
         while Instant::now() < until {
             if let Some((_, v)) = self
@@ -503,11 +503,12 @@ impl Receiver {
         );
     }
 
-    /// Waits until the app has nothing left to notify or deliver, then counts what arrived
+    /// Waits until the app has nothing left to answer, notify or deliver, then counts what arrived
     /// at `path`.
-    fn settled_count(&self, app: &App, path: &str) -> usize {
+    pub(super) fn settled_count(&self, app: &App, path: &str) -> usize {
         let until = Instant::now() + Duration::from_secs(30);
-        while !(app.uses.dci_events(1).unwrap().is_empty()
+        while !(app.uses.dci_unanswered(1).unwrap().is_empty()
+            && app.uses.dci_events(1).unwrap().is_empty()
             && app.uses.dci_outbox_due(1).unwrap().is_empty())
         {
             assert!(Instant::now() < until, "the worker never settled");
@@ -516,7 +517,7 @@ impl Receiver {
         self.count(path)
     }
 
-    fn count(&self, path: &str) -> usize {
+    pub(super) fn count(&self, path: &str) -> usize {
         self.got
             .lock()
             .unwrap()

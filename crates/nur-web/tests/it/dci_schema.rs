@@ -54,6 +54,10 @@ impl Schemas {
                 "crvs/latest-2025-12/crvs_api_v1.0.0.yaml",
             ),
             (
+                "file:///sr.json",
+                "social-registry/latest-2025-12/social_api_v1.0.0.yaml",
+            ),
+            (
                 "file:///locations.json",
                 "common/locations_core_api_v1.0.0.yaml",
             ),

@@ -15,6 +15,7 @@ mod browser;
 mod citizen;
 mod dci;
 mod dci_schema;
+mod dci_sr;
 mod ingest;
 mod openapi;
 mod pay_portal;
@@ -26,6 +27,7 @@ use citizen::citizens_sign_in_and_apply_for_their_own_household;
 use dci::{
     dci_async_callbacks_and_death_notifications, dci_crvs_search_under_grants_and_bad_input,
 };
+use dci_sr::dci_sr_groups_members_and_events;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
 use pay_portal::{portal_appeals_and_citizen_benefits, portal_payment_cycles};
@@ -452,6 +454,7 @@ fn middleware_ids_compression_limits_and_route_metrics(b: Backend) {
 }
 
 both!(
+    dci_sr_groups_members_and_events,
     dci_crvs_search_under_grants_and_bad_input,
     dci_async_callbacks_and_death_notifications,
     middleware_ids_compression_limits_and_route_metrics,
