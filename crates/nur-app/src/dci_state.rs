@@ -52,7 +52,7 @@ impl App {
             return Err(AppError::invalid(
                 "invalid_scheme",
                 format!(
-                    "the signature scheme is one of {}",
+                    "the signature scheme {scheme:?} is not one of {}",
                     SIGNATURE_SCHEMES.join(", ")
                 ),
             ));

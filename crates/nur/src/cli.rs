@@ -115,6 +115,11 @@ pub enum Command {
         #[command(subcommand)]
         cmd: crate::access::ClientCmd,
     },
+    /// DCI senders: which API client speaks DCI under which sender id and signature scheme.
+    Dci {
+        #[command(subcommand)]
+        cmd: crate::dci::DciCmd,
+    },
     /// Create, disable, enable and list portal accounts (the first Super Admin of a new
     /// deployment is made here).
     Account {

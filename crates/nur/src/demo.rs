@@ -116,7 +116,7 @@ fn accounts(app: &App, dir: &Path) -> Result<String> {
     Ok(lines)
 }
 
-fn write_private(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

@@ -8,7 +8,9 @@ mod bench;
 mod bench_ingest;
 mod cli;
 mod config;
+mod dci;
 mod demo;
+mod demo_dci;
 mod demo_pay;
 mod demo_sp;
 mod progress;
@@ -204,6 +206,7 @@ fn main() -> Result<()> {
         } => access::list_grants(&app(&cfg, &catalog)?, consumer, custodian, json)?,
         Command::Procedure { cmd } => access::procedure(&app(&cfg, &catalog)?, cmd)?,
         Command::Client { cmd } => access::client(&app(&cfg, &catalog)?, cmd)?,
+        Command::Dci { cmd } => dci::run(&app(&cfg, &catalog)?, cmd)?,
         Command::Account { cmd } => access::account(&app(&cfg, &catalog)?, cmd)?,
         Command::Entity {
             entity,
@@ -325,6 +328,7 @@ fn main() -> Result<()> {
                 &data_dir,
                 listen,
             )?;
+            demo_dci::dci(&app, &store, &data_dir, listen)?;
             drop(app);
             let mut cfg = cfg;
             if cfg.delivery.outbox.is_none() {

@@ -241,3 +241,74 @@ fn grants_procedures_clients_and_audit_from_the_command_line() {
     // 3 grants, 1 procedure, client create/rotate/revoke, 1 revoke, 1 setting.
     assert!(run(&["audit", "verify", "--db", &db]).contains("intact: 9 events"));
 }
+
+#[test]
+fn dci_senders_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", tmp.path().join("nur.db").display());
+    run(&["init", "--db", &db]);
+    let created: serde_json::Value = serde_json::from_str(&run(&[
+        "client", "create", "--db", &db, "--entity", "NAF", "--name", "NAF MIS",
+    ]))
+    .unwrap();
+    let id = created["client_id"].as_str().unwrap();
+    let sender = |extra: &[&str]| {
+        let mut a = vec![
+            "dci",
+            "sender-register",
+            "--db",
+            &db,
+            "--client",
+            id,
+            "--sender-id",
+            "naf-mis",
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let args = sender(&[]);
+    let out: serde_json::Value =
+        serde_json::from_str(&run(&args.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    assert_eq!(out["scheme"], "none");
+    assert_eq!(out["client_id"], id);
+
+    // A key on file: read from its file, checked; a bad one or a bad scheme is said so.
+    let key = tmp.path().join("partner.jwk");
+    std::fs::write(
+        &key,
+        r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+    )
+    .unwrap();
+    let args = sender(&["--scheme", "jws", "--key", key.to_str().unwrap()]);
+    let out: serde_json::Value =
+        serde_json::from_str(&run(&args.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    assert_eq!(
+        (&out["scheme"], &out["public_key"]),
+        (&"jws".into(), &true.into())
+    );
+    std::fs::write(&key, "{not a key").unwrap();
+    let args = sender(&["--scheme", "jws", "--key", key.to_str().unwrap()]);
+    let e = fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.to_lowercase().contains("key"), "{e}");
+    let args = sender(&["--scheme", "rot13"]);
+    let e = fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("rot13"), "{e}");
+    let e = fails(&[
+        "dci",
+        "sender-register",
+        "--db",
+        &db,
+        "--client",
+        "nobody",
+        "--sender-id",
+        "x",
+    ]);
+    assert!(e.contains("nobody"), "{e}");
+
+    let list: serde_json::Value =
+        serde_json::from_str(&run(&["dci", "senders", "--db", &db])).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["sender_id"], "naf-mis");
+    assert_eq!(list[0]["scheme"], "jws");
+}
