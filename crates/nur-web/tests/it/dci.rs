@@ -707,3 +707,119 @@ pub(super) fn dci_async_callbacks_and_death_notifications(b: Backend) {
     );
     assert_eq!(rx.settled_count(&app, "/registry/notify"), 1);
 }
+
+/// Publishes to a JetStream stream (created for the test) and waits for each ack.
+fn publish(stream: &str, subject: &str, messages: &[String]) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = async_nats::connect("nats://127.0.0.1:4222").await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        js.get_or_create_stream(async_nats::jetstream::stream::Config {
+            name: stream.to_owned(),
+            subjects: vec![format!("{}.>", subject.split('.').next().unwrap())],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        for m in messages {
+            js.publish(subject.to_owned(), m.clone().into())
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+    });
+}
+
+fn delete_stream(stream: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = async_nats::connect("nats://127.0.0.1:4222").await.unwrap();
+        let _ = async_nats::jetstream::new(client)
+            .delete_stream(stream)
+            .await;
+    });
+}
+
+/// A death published twice on NATS JetStream (a republishing connector) is applied once and
+/// notified once; the source's runner and the server's worker are separate, as in production.
+pub(super) fn dci_death_over_nats_notifies_once(b: Backend) {
+    let app = dci_app(b);
+    let c = Catalog::jordan();
+    grant(&app.store, &c, table("CSPD_Death_Info"));
+    grant(&app.store, &c, column("CSPD_Death_Info", "National_Number"));
+    grant(&app.store, &c, column("CSPD_Death_Info", "Death_Date"));
+    let tok = token(&app);
+    let mut schemas = Schemas::new();
+    let rx = Receiver::start(0);
+    let sub = envelope(
+        "subscribe",
+        Some(&rx.base),
+        json!({"transaction_id": "t-sub", "subscribe_request": [{"reference_id": "s-death", "timestamp": "2026-12-02T10:00:00Z",
+            "subscribe_criteria": {"version": "1.0.0", "reg_type": "ns:org:RegistryType:Civil", "reg_event_type": "death"}}]}),
+    );
+    let (st, v) = post(&app, &tok, "/dci/crvs/registry/subscribe", &sub);
+    assert_eq!(st, 200, "{v}");
+    rx.wait("/registry/on-subscribe");
+
+    let stream = format!(
+        "NURDCI{}{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    );
+    let subject = stream.to_lowercase();
+    let def = SourceDef {
+        name: "cspd-nats".into(),
+        kind: Kind::Nats,
+        entity: "CSPD".into(),
+        config: SourceConfig {
+            url: Some("nats://127.0.0.1:4222".into()),
+            stream: Some(stream.clone()),
+            subjects: vec![format!("{subject}.>")],
+            durable: Some(format!("{stream}_c")),
+            batch: Some(10),
+            ..SourceConfig::default()
+        },
+    }
+    .add(&app.store, &c, Default::default())
+    .unwrap();
+    let death = death(&app.person, 30, "D-NATS-1").to_string();
+    publish(
+        &stream,
+        &format!("{subject}.CSPD_Death_Info"),
+        &[death.clone(), death],
+    );
+    let stop = nur_ingest::cdc::Control::default();
+    let runner = {
+        let (store, stop) = (app.store.clone(), stop.clone());
+        let catalog = Catalog::jordan();
+        std::thread::spawn(move || nur_ingest::cdc::run_source(&store, &catalog, def, &stop))
+    };
+    let until = Instant::now() + Duration::from_secs(30);
+    while app.store.source("cspd-nats").unwrap().events_total < 2 {
+        assert!(
+            Instant::now() < until,
+            "the source never consumed both messages"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let s = app.store.source("cspd-nats").unwrap();
+    assert_eq!((s.applied_total, s.duplicates_total), (1, 1));
+    let note = rx.wait("/registry/notify");
+    schemas.check("crvs", "/registry/notify", Part::Request, &note);
+    assert_eq!(
+        note["message"]["notify_event"][0]["data"]["reg_records"]["identifier"][0]
+            ["identifier_value"],
+        app.person.as_str()
+    );
+    assert_eq!(rx.settled_count(&app, "/registry/notify"), 1);
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    delete_stream(&stream);
+}
