@@ -423,9 +423,24 @@ impl App {
         let answers = parse_answers(&draft.answers);
         self.citizen_answers(caller, &answers, Stage::Submit)?;
         let grants = self.grants_now(&self.sp.entity)?;
-        let submission = self.prepare_submission(caller, None, id, revision, &answers, &grants)?;
+        let mut submission =
+            self.prepare_submission(caller, None, id, revision, &answers, &grants)?;
+        self.add_partner_checks(caller, &mut submission);
         let row = self.store.sp_submit(&submission)?.map_err(conflict)?;
         self.view(row, Some(submission.verification))
+    }
+
+    /// What the verifying partner registries say about each member, in the verification's
+    /// snapshot (one application at a time: a bulk import does not ask partners).
+    fn add_partner_checks(&self, caller: &Caller, s: &mut Submission) {
+        let checks = self.partner_checks(caller, &s.members);
+        if checks.as_object().is_some_and(|o| o.is_empty()) {
+            return;
+        }
+        if let Ok(Json::Object(mut snap)) = serde_json::from_str::<Json>(&s.verification.snapshot) {
+            snap.insert("partners".into(), checks);
+            s.verification.snapshot = Json::Object(snap).to_string();
+        }
     }
 
     /// Checks and verifies answers into a submission ready to write (`new` for an

@@ -25,6 +25,7 @@ mod gateway;
 mod grants;
 mod guards;
 mod intake;
+mod partners;
 mod payments;
 mod persons;
 mod procedures;
@@ -57,6 +58,7 @@ pub use guards::GuardLimits;
 pub use intake::{
     ApplicationView, HouseholdView, SocialRegistry, MAX_ANSWERS_BYTES, VERIFICATION_PURPOSE,
 };
+pub use partners::{MessageSigner, PartnerAnswer, PartnerDef, PartnerFailure, PartnerTransport};
 pub use payments::{FileFormat, PaymentFile, Reconciled, Rejection};
 pub use persons::AccessReport;
 pub use procedures::SaveProcedure;
@@ -104,6 +106,8 @@ pub struct App {
     /// The columns the social registry reads, by table (`SocialRegistry::needed_columns`,
     /// decided once: every submission and facts batch cuts its registry read to them).
     sp_reads: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    /// How DCI partner registries are reached (set where NUR serves).
+    partner_transport: std::sync::OnceLock<Arc<dyn partners::PartnerTransport>>,
 }
 
 impl App {
@@ -136,6 +140,7 @@ impl App {
             guards: guards::Guards::new(options.guards),
             sp,
             sp_reads,
+            partner_transport: std::sync::OnceLock::new(),
         })
     }
 

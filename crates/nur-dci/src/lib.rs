@@ -8,6 +8,7 @@
 //! sends what the outbox holds. No SQL and no HTTP routing here: the store keeps the
 //! messages, `nur-web` mounts the routes.
 
+pub mod client;
 pub mod criteria;
 pub mod crvs;
 pub mod envelope;

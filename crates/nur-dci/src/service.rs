@@ -128,6 +128,7 @@ pub struct Dci {
 impl Dci {
     pub fn new(app: Arc<App>, sender_id: &str) -> Result<Dci, String> {
         let crvs = CrvsDef::jordan(app.catalog())?;
+        app.use_partner_transport(Arc::new(crate::client::HttpPartners::new()));
         Ok(Dci {
             app,
             crvs,

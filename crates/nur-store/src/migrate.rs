@@ -82,9 +82,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/common/0011_dci.sql"),
         postgres: include_str!("migrations/common/0011_dci.sql"),
     },
+    Migration {
+        version: 12,
+        name: "dci partners",
+        sqlite: include_str!("migrations/common/0012_dci_partners.sql"),
+        postgres: include_str!("migrations/common/0012_dci_partners.sql"),
+    },
 ];
 
-pub const LATEST: i64 = 11;
+pub const LATEST: i64 = 12;
 
 /// The table recording applied versions; created before anything else.
 pub const VERSION_TABLE: &str =

@@ -14,6 +14,7 @@ use std::sync::Arc;
 mod browser;
 mod citizen;
 mod dci;
+mod dci_client;
 mod dci_schema;
 mod dci_sr;
 mod ingest;
@@ -28,6 +29,7 @@ use dci::{
     dci_async_callbacks_and_death_notifications, dci_crvs_search_under_grants_and_bad_input,
     dci_death_over_nats_notifies_once,
 };
+use dci_client::dci_nur_asks_a_partner_registry;
 use dci_sr::dci_sr_groups_members_and_events;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
@@ -455,6 +457,7 @@ fn middleware_ids_compression_limits_and_route_metrics(b: Backend) {
 }
 
 both!(
+    dci_nur_asks_a_partner_registry,
     dci_sr_groups_members_and_events,
     dci_death_over_nats_notifies_once,
     dci_crvs_search_under_grants_and_bad_input,
