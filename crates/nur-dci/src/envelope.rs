@@ -243,8 +243,14 @@ impl AnswerHeader<'_> {
             // Only the header's own reasons go in its code; the others are said in words.
             if HEADER_REASONS.contains(&r.code) {
                 h["status_reason_code"] = r.code.into();
+                h["status_reason_message"] = r.message.clone().into();
+            } else if r.message.starts_with(r.code) {
+                h["status_reason_message"] = r.message.clone().into();
+            } else {
+                // The official header takes only its own reasons: another code (a bad
+                // signature, a wrong sender) leads the message instead.
+                h["status_reason_message"] = format!("{}: {}", r.code, r.message).into();
             }
-            h["status_reason_message"] = r.message.clone().into();
         }
         if let Some(rcv) = self.receiver_id {
             h["receiver_id"] = rcv.into();

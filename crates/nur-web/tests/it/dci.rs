@@ -823,3 +823,130 @@ pub(super) fn dci_death_over_nats_notifies_once(b: Backend) {
     runner.join().unwrap().unwrap();
     delete_stream(&stream);
 }
+
+/// A sync rejection's code: the header's, or the code leading its message (the official
+/// header takes only its own reasons).
+fn reason(v: &Value) -> String {
+    let h = &v["header"];
+    h["status_reason_code"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| {
+            h["status_reason_message"]
+                .as_str()
+                .and_then(|m| m.split(':').next())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
+/// A token NUR signed that expired ten minutes ago (the claims of a real one, re-dated).
+fn expired_token(app: &App, tok: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let parts: Vec<&str> = tok.split('.').collect();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let now = nur_store::now_ms() / 1000;
+    claims["iat"] = (now - 900).into();
+    claims["exp"] = (now - 600).into();
+    if claims.get("nbf").is_some() {
+        claims["nbf"] = (now - 900).into();
+    }
+    let input = format!(
+        "{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let (_, sig) = app.uses.sign_message(input.as_bytes()).unwrap();
+    format!("{input}.{sig}")
+}
+
+/// Signed messages from a partner whose key is on file (the partner here is another NUR, so
+/// its private key signs for real): draft-cavage and compact JWS verified, a tampered or
+/// unsigned message refused with the signature's code; an expired token refused at the door.
+pub(super) fn dci_signatures_and_expired_tokens(b: Backend) {
+    let app = dci_app(b);
+    let partner = spawn_app_with(b, Tweaks::default());
+    let op = nur_app::Caller::operator("tests");
+    let jwk = serde_json::to_string(&partner.uses.jwks().unwrap().keys[0]).unwrap();
+    let tok = token(&app);
+    let mut schemas = Schemas::new();
+
+    let (st, v) = post(
+        &app,
+        &expired_token(&app, &tok),
+        SYNC,
+        &search(vec![uin(&app.person)]),
+    );
+    assert_eq!(st, 401, "{v}");
+    schemas.check("crvs", "/registry/sync/search", Part::HttpError, &v);
+    assert_eq!(v["errors"][0]["code"], "err.request.unauthorized", "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{v}"
+    );
+
+    let signer = |bytes: &[u8]| partner.uses.sign_message(bytes).map_err(|e| e.to_string());
+    for scheme in ["cavage-ed25519", "jws"] {
+        app.uses
+            .register_dci_sender(&op, &app.client_id, SENDER, scheme, Some(&jwk))
+            .unwrap();
+        let mut body = search(vec![uin(&app.person)]);
+        body["signature"] =
+            nur_dci::sign::sign(scheme, SENDER, &body["header"], &body["message"], &signer)
+                .unwrap()
+                .into();
+        let (st, v) = post(&app, &tok, SYNC, &body);
+        assert_eq!(
+            (st, &v["header"]["status"]),
+            (200, &json!("succ")),
+            "{scheme}: {v}"
+        );
+
+        // The same signature over another message (another person asked for) is refused.
+        let mut tampered = body.clone();
+        tampered["header"]["message_id"] = message_id().into();
+        let (st, v) = post(&app, &tok, SYNC, &tampered);
+        schemas.check("crvs", "/registry/sync/search", Part::Answer, &v);
+        assert_eq!(st, 400, "{scheme}: {v}");
+        assert_eq!(reason(&v), "err.signature.invalid", "{scheme}: {v}");
+        // Signed by a key that is not the one on file.
+        let mut other = search(vec![uin(&app.person)]);
+        let own = |bytes: &[u8]| app.uses.sign_message(bytes).map_err(|e| e.to_string());
+        other["signature"] =
+            nur_dci::sign::sign(scheme, SENDER, &other["header"], &other["message"], &own)
+                .unwrap()
+                .into();
+        let (st, v) = post(&app, &tok, SYNC, &other);
+        assert_eq!(
+            (st, reason(&v).as_str()),
+            (400, "err.signature.invalid"),
+            "{scheme}: {v}"
+        );
+        // Not signed at all, while a key is on file.
+        let (st, v) = post(&app, &tok, SYNC, &search(vec![uin(&app.person)]));
+        assert_eq!(
+            (st, reason(&v).as_str()),
+            (400, "err.signature.missing"),
+            "{scheme}: {v}"
+        );
+        // Async: the refusal is an ERR ack with the code.
+        let mut unsigned = search(vec![uin(&app.person)]);
+        unsigned["header"]["sender_uri"] = "http://127.0.0.1:9/cb".into();
+        let (st, v) = post(&app, &tok, "/dci/crvs/registry/search", &unsigned);
+        schemas.check("crvs", "/registry/search", Part::Ack, &v);
+        assert_eq!(
+            (st, &v["message"]["ack_status"]),
+            (400, &json!("ERR")),
+            "{v}"
+        );
+        assert_eq!(
+            v["message"]["error"]["code"], "err.signature.missing",
+            "{v}"
+        );
+    }
+}
