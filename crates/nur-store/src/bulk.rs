@@ -156,8 +156,14 @@ pub(crate) fn batch_keys(tx: &mut dyn Tx, table: &Table, batch: i64) -> Result<V
 
 /// Records a chunk's rejected rows and moves the batch's resume point. Each backend calls it
 /// in the transaction that wrote the chunk's rows, so they commit together.
-pub(crate) fn chunk_written(tx: &mut dyn Tx, batch: &Batch, chunk: &Chunk) -> Result<()> {
+pub(crate) fn chunk_written(
+    tx: &mut dyn Tx,
+    table: &nur_core::Table,
+    batch: &Batch,
+    chunk: &Chunk,
+) -> Result<()> {
     insert_rejected(tx, batch, &chunk.rejected)?;
+    crate::dci::fan_out_rows(tx, table, batch, &chunk.rows)?;
     tx.exec(
         "UPDATE nur_load_batch SET rows_loaded = rows_loaded + $1, rows_quarantined = rows_quarantined + $2, resume_offset = $3, resume_line = $4 WHERE id = $5",
         &[

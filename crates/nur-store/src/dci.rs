@@ -246,6 +246,50 @@ pub(crate) fn fan_out(tx: &mut dyn Tx, source: &str, fresh: &[&Change]) -> Resul
     Ok(())
 }
 
+/// Fans the rows of a bulk chunk (a file drop, a reload) out to the live subscriptions of
+/// their table, in the chunk's transaction; event ids name the batch and the row's key, so a
+/// resumed chunk is heard of once.
+pub(crate) fn fan_out_rows(
+    tx: &mut dyn Tx,
+    table: &nur_core::Table,
+    batch: &crate::Batch,
+    rows: &[crate::Row],
+) -> Result<()> {
+    let live = tx
+        .row(
+            "SELECT count(*) FROM dci_subscription WHERE table_name = $1 AND ended_at IS NULL",
+            &[table.name.as_str().into()],
+        )?
+        .map(|r| r[0].int())
+        .unwrap_or(0);
+    if rows.is_empty() || live == 0 {
+        return Ok(());
+    }
+    let person_at = table
+        .columns
+        .iter()
+        .position(|c| c.ty == ColumnType::NationalNumber);
+    let now = now_ms();
+    let name = table.name.as_str();
+    for r in rows {
+        let person = person_at.and_then(|i| match &r.values[i] {
+            Value::Text(nn) => Some(nn.as_str()),
+            _ => None,
+        });
+        let id = format!(
+            "{}\u{1f}batch{}\u{1f}{name}\u{1f}{}",
+            batch.source, batch.id, r.source_key
+        );
+        tx.exec(
+            "INSERT INTO dci_event (id, subscription, table_name, op, row_key, person, source, created_at) \
+             SELECT $1 || code, code, $2, 'upsert', $3, $4, $5, $6 FROM dci_subscription \
+             WHERE table_name = $2 AND ended_at IS NULL ON CONFLICT (id) DO NOTHING",
+            &[id.as_str().into(), name.into(), r.source_key.as_str().into(), person.into(), batch.source.as_str().into(), now.into()],
+        )?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Registers (or replaces) a sender, with its audit event.
     pub fn dci_put_sender(&self, s: &SenderRow, event: NewEvent) -> Result<()> {

@@ -214,7 +214,7 @@ impl PgStore {
                 tx.batch_execute(&ddl::upsert_from_stage(table, &stage))?;
             }
         }
-        bulk::chunk_written(&mut tx, batch, chunk)?;
+        bulk::chunk_written(&mut tx, table, batch, chunk)?;
         tx.commit()?;
         Ok(())
     }

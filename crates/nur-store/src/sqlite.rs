@@ -183,7 +183,7 @@ impl SqliteStore {
                 st.execute(rusqlite::params_from_iter(bound.iter()))?;
             }
         }
-        bulk::chunk_written(&mut tx, batch, chunk)?;
+        bulk::chunk_written(&mut tx, table, batch, chunk)?;
         tx.commit()?;
         Ok(())
     }

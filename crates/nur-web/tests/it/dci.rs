@@ -748,8 +748,9 @@ fn delete_stream(stream: &str) {
 }
 
 /// A death published twice on NATS JetStream (a republishing connector) is applied once and
-/// notified once; the source's runner and the server's worker are separate, as in production.
-pub(super) fn dci_death_over_nats_notifies_once(b: Backend) {
+/// notified once, and one dropped as a file is notified once; the source's runner and the
+/// server's worker are separate, as in production.
+pub(super) fn dci_death_over_nats_and_file_drop_notifies_once(b: Backend) {
     let app = dci_app(b);
     let c = Catalog::jordan();
     grant(&app.store, &c, table("CSPD_Death_Info"));
@@ -822,6 +823,50 @@ pub(super) fn dci_death_over_nats_notifies_once(b: Backend) {
     stop.stop();
     runner.join().unwrap().unwrap();
     delete_stream(&stream);
+
+    // A file drop of deaths (the bulk loader's path) notifies too, once per row even when
+    // the same file is dropped again.
+    let drop_dir = app._data.path().join("cspd-drop");
+    std::fs::create_dir_all(&drop_dir).unwrap();
+    let files = SourceDef {
+        name: "cspd-files".into(),
+        kind: Kind::Files,
+        entity: "CSPD".into(),
+        config: SourceConfig {
+            dir: Some(drop_dir.display().to_string()),
+            every_ms: Some(100),
+            ..SourceConfig::default()
+        },
+    }
+    .add(&app.store, &c, Default::default())
+    .unwrap();
+    let csv = format!(
+        "Certificate_Number,National_Number,Death_Date,Death_Place,Registration_Date\nD-FILE-1,{},2026-11-29,Irbid,2026-11-30\n",
+        app.person
+    );
+    let stop = nur_ingest::cdc::Control::default();
+    let runner = {
+        let (store, stop) = (app.store.clone(), stop.clone());
+        let catalog = Catalog::jordan();
+        std::thread::spawn(move || nur_ingest::cdc::run_source(&store, &catalog, files, &stop))
+    };
+    for round in 0..2 {
+        let part = drop_dir.join("CSPD_Death_Info.csv.part");
+        std::fs::write(&part, &csv).unwrap();
+        std::fs::rename(&part, drop_dir.join("CSPD_Death_Info.csv")).unwrap();
+        let until = Instant::now() + Duration::from_secs(30);
+        while drop_dir.join("CSPD_Death_Info.csv").exists() {
+            assert!(Instant::now() < until, "the drop was never taken ({round})");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            rx.settled_count(&app, "/registry/notify"),
+            2,
+            "round {round}"
+        );
+    }
+    stop.stop();
+    runner.join().unwrap().unwrap();
 }
 
 /// A sync rejection's code: the header's, or the code leading its message (the official

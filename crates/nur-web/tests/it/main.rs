@@ -27,7 +27,7 @@ mod sp_pay_api;
 use citizen::citizens_sign_in_and_apply_for_their_own_household;
 use dci::{
     dci_async_callbacks_and_death_notifications, dci_crvs_search_under_grants_and_bad_input,
-    dci_death_over_nats_notifies_once, dci_signatures_and_expired_tokens,
+    dci_death_over_nats_and_file_drop_notifies_once, dci_signatures_and_expired_tokens,
 };
 use dci_client::dci_nur_asks_a_partner_registry;
 use dci_sr::dci_sr_groups_members_and_events;
@@ -460,7 +460,7 @@ both!(
     dci_nur_asks_a_partner_registry,
     dci_signatures_and_expired_tokens,
     dci_sr_groups_members_and_events,
-    dci_death_over_nats_notifies_once,
+    dci_death_over_nats_and_file_drop_notifies_once,
     dci_crvs_search_under_grants_and_bad_input,
     dci_async_callbacks_and_death_notifications,
     middleware_ids_compression_limits_and_route_metrics,
