@@ -152,7 +152,7 @@ def rest(base, out):
     lsn0 = time.time_ns() // 1000
     for i, nn in enumerate(dead):
         ev = [{"op": "c", "before": None, "ts_ms": int(time.time() * 1000),
-               "after": {"Certificate_Number": f"D-B-{lsn0}-{i}", "National_Number": nn, "Death_Date": "2026-12-01",
+               "after": {"Certificate_Number": f"DB{lsn0 % 10**9}{i:03d}", "National_Number": nn, "Death_Date": "2026-12-01",
                          "Death_Place": "Amman", "Registration_Date": "2026-12-02"},
                "source": {"table": "CSPD_Death_Info", "lsn": lsn0 + i, "ts_ms": int(time.time() * 1000)}}]
         t0 = time.perf_counter()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # DCI over HTTP on the 1M-person SQLite store (audit on): CRVS sync search by UIN with wrk
-# (16 connections, 2 threads, random national numbers, a fresh message id per request); one
+# (1, 4 and 16 connections, random national numbers, a fresh message id per request); one
 # request of 100 UIN items; Social Registry searches (a household, an expression over every
 # group); a death applied by ingestion (HTTP transport) → its notification delivered to a
 # local subscriber. Usage: bench/dci_search.sh [PERSONS] (default 1000000). The store of the
@@ -42,7 +42,9 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null &&
 base=http://127.0.0.1:$port
 token=$(python3 bench/dci_bench.py token "$base" "$out/naf-client.json")
 
-echo "CRVS sync search by UIN, wrk -t2 -c16 -d$duration:"
-NNS=$out/dci-nns.txt TOKEN=$token SENDER=bench-mis \
-  wrk -t2 -c16 -d"$duration" -s bench/wrk/dci_uin.lua "$base/dci/crvs/registry/sync/search" | tail -1
+for c in 1 4 16; do
+  echo "CRVS sync search by UIN, wrk -t$(( c < 2 ? 1 : 2 )) -c$c -d$duration:"
+  NNS=$out/dci-nns.txt TOKEN=$token SENDER=bench-mis \
+    wrk -t$(( c < 2 ? 1 : 2 )) -c$c -d"$duration" -s bench/wrk/dci_uin.lua "$base/dci/crvs/registry/sync/search" | tail -1
+done
 python3 bench/dci_bench.py rest "$base" "$out"
