@@ -139,12 +139,18 @@ def rest(base, out):
     cb = f"http://127.0.0.1:{srv.server_address[1]}/naf"
     st, v = post(base + "/dci/crvs/registry/subscribe", envelope("subscribe", {"transaction_id": "s", "subscribe_request": [
         {"reference_id": "s1", "timestamp": "2026-12-03T10:00:00Z",
-         "subscribe_criteria": {"reg_type": "ns:org:RegistryType:Civil", "reg_event_type": "death"}}]}, cb), tok)
+         # The run in the criteria: a subscription of an earlier run is another one.
+         "subscribe_criteria": {"reg_type": "ns:org:RegistryType:Civil", "reg_event_type": "death",
+                                "frequency": f"bench-{time.time_ns()}"}}]}, cb), tok)
     assert st == 200, v
     until = time.time() + 30
     while not any(p.endswith("/registry/on-subscribe") for _, p, _ in Receiver.got):
         assert time.time() < until, "no on-subscribe"
         time.sleep(0.05)
+    on = [b for _, p, b in Receiver.got if p.endswith("/registry/on-subscribe")][0]
+    answer = on["message"]["subscribe_response"][0]
+    assert answer["status"] == "succ", on
+    code = answer["subscriptions"][0]["code"]
     cspd = token(base, f"{out}/cspd-client.json")
     n = int(__import__("os").environ.get("DEATHS", "100"))
     dead = random.sample(nns, n)
@@ -170,6 +176,9 @@ def rest(base, out):
             time.sleep(0.005)
         time.sleep(random.uniform(0.0, 0.2))
     lat.sort()
+    st, v = post(base + "/dci/crvs/registry/unsubscribe",
+                 envelope("unsubscribe", {"transaction_id": "u", "subscription_codes": [code]}, cb), tok)
+    assert st == 200, v
     notes = sum(1 for _, p, _ in Receiver.got if p.endswith("/registry/notify"))
     report("death posted (HTTP ingest) -> notification received", lat, f"; {notes} notifications for {n} deaths")
 
