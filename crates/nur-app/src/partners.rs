@@ -9,6 +9,7 @@
 use crate::caller::Caller;
 use crate::dci_state::SIGNATURE_SCHEMES;
 use crate::error::{AppError, Result};
+use crate::sources::IngestOutcome;
 use crate::App;
 use nur_store::{now_ms, PartnerRow};
 use serde_json::{json, Map, Value as Json};
@@ -44,6 +45,16 @@ pub trait PartnerTransport: Send + Sync {
         id_value: &str,
         signer: &MessageSigner<'_>,
     ) -> std::result::Result<Vec<Json>, PartnerFailure>;
+
+    /// An async subscription to `event`, answered (on-subscribe) and notified at
+    /// `sender_uri`; the partner's acknowledgement.
+    fn subscribe(
+        &self,
+        partner: &PartnerRow,
+        event: &str,
+        sender_uri: &str,
+        signer: &MessageSigner<'_>,
+    ) -> std::result::Result<(), PartnerFailure>;
 }
 
 /// What a partner said about one person.
@@ -73,6 +84,8 @@ pub struct PartnerDef {
     pub client_secret: String,
     pub sender_id: String,
     pub scheme: String,
+    /// The partner's public key (a JWK), needed to apply its notifications.
+    pub public_key: Option<String>,
     pub id_type: String,
     pub reg_type: String,
     pub ttl_secs: i64,
@@ -139,6 +152,14 @@ impl App {
                 ),
             ));
         }
+        if let Some(k) = &d.public_key {
+            serde_json::from_str::<jsonwebtoken::jwk::Jwk>(k).map_err(|e| {
+                invalid(
+                    "invalid_public_key",
+                    format!("the public key is not a JWK: {e}"),
+                )
+            })?;
+        }
         if d.id_type.is_empty() || d.id_type.len() > 32 {
             return Err(invalid(
                 "invalid_partner",
@@ -160,6 +181,7 @@ impl App {
             client_secret: d.client_secret,
             sender_id: d.sender_id,
             scheme: d.scheme,
+            public_key: d.public_key,
             id_type: d.id_type,
             reg_type: d.reg_type,
             ttl_secs: d.ttl_secs,
@@ -302,6 +324,119 @@ impl App {
             out.insert(p.name.clone(), Json::Object(per));
         }
         Json::Object(out)
+    }
+}
+
+impl App {
+    /// Subscribes NUR to a partner's `event`: the partner answers and notifies at
+    /// `callback_base` + `/dci/partners/{name}`, and `source` (an HTTP change source of
+    /// the entity whose table the events fill) applies what it notifies. A partner without
+    /// its key on file is refused: nothing unverified is applied.
+    pub fn subscribe_to_partner(
+        &self,
+        caller: &Caller,
+        name: &str,
+        event: &str,
+        source: &str,
+        callback_base: &str,
+    ) -> Result<()> {
+        self.must_be_platform(caller)?;
+        let p = self
+            .store
+            .dci_partner(name)?
+            .ok_or_else(|| AppError::not_found("no_partner", format!("no partner {name}")))?;
+        if p.public_key.is_none() || p.scheme == "none" {
+            return Err(invalid(
+                "public_key_required",
+                format!("{name}'s notifications can be applied only with its key on file and a signature scheme"),
+            ));
+        }
+        let def = self.source_def(source)?;
+        if def.kind != nur_ingest::cdc::Kind::Http {
+            return Err(invalid(
+                "not_an_http_source",
+                format!("source {source} is a {} source", def.kind.as_str()),
+            ));
+        }
+        if !url_ok(callback_base) {
+            return Err(invalid(
+                "invalid_partner_url",
+                format!("the callback base {callback_base:?} is not an http:// or https:// URL"),
+            ));
+        }
+        let t = self.partner_transport.get().ok_or_else(|| {
+            AppError::upstream(
+                "partner_unreachable",
+                "partners are not reachable from this process",
+            )
+        })?;
+        let uri = format!(
+            "{}/dci/partners/{name}",
+            callback_base.trim_end_matches('/')
+        );
+        let signer = |b: &[u8]| self.sign_message(b).map_err(|e| e.to_string());
+        t.subscribe(&p, event, &uri, &signer).map_err(|f| {
+            AppError::upstream(
+                "partner_refused",
+                format!(
+                    "{name} did not take the subscription ({}): {}",
+                    f.kind, f.message
+                ),
+            )
+        })?;
+        let row = nur_store::PartnerSubscriptionRow {
+            partner: name.into(),
+            event: event.into(),
+            source: source.into(),
+            code: None,
+            status: "requested".into(),
+            created_at_ms: now_ms(),
+        };
+        let mut ev = caller.event("dci.partner.subscribe", format!("{name} {event}"));
+        ev.outcome = format!("ok; applied by source {source}");
+        self.store.dci_put_partner_subscription(&row, ev)?;
+        Ok(())
+    }
+
+    /// A partner by name (the callback door's read: what it sends is verified with its key).
+    pub fn partner(&self, name: &str) -> Result<Option<PartnerRow>> {
+        Ok(self.store.dci_partner(name)?)
+    }
+
+    /// NUR's subscriptions at a partner.
+    pub fn partner_subscriptions(
+        &self,
+        name: &str,
+    ) -> Result<Vec<nur_store::PartnerSubscriptionRow>> {
+        Ok(self.store.dci_partner_subscriptions(name)?)
+    }
+
+    /// The partner answered a subscription (its code, or none: refused).
+    pub fn partner_subscribed(&self, name: &str, event: &str, code: Option<&str>) -> Result<bool> {
+        Ok(self.store.dci_partner_subscribed(name, event, code)?)
+    }
+
+    /// Applies a verified notification of partner `name` through its subscription's change
+    /// source: `events` are change events (Debezium-shaped) built from the notified records.
+    pub fn apply_partner_events(
+        &self,
+        name: &str,
+        event: &str,
+        events: &[Json],
+    ) -> Result<IngestOutcome> {
+        let sub = self
+            .store
+            .dci_partner_subscriptions(name)?
+            .into_iter()
+            .find(|s| s.event.eq_ignore_ascii_case(event))
+            .ok_or_else(|| {
+                AppError::not_found(
+                    "no_subscription",
+                    format!("NUR has no subscription to {event} at {name}"),
+                )
+            })?;
+        let caller = Caller::operator(format!("dci partner {name}"));
+        self.apply_events(&caller, &sub.source, events)
     }
 }
 

@@ -54,7 +54,7 @@ impl App {
         Ok(warning)
     }
 
-    fn source_def(&self, name: &str) -> Result<SourceDef> {
+    pub(crate) fn source_def(&self, name: &str) -> Result<SourceDef> {
         let row = self.store.source(name)?;
         SourceDef::from_row(&row).map_err(AppError::internal)
     }
@@ -146,6 +146,18 @@ impl App {
                 format!("the body must be a JSON array of events: {e}"),
             )
         })?;
+        self.apply_events(caller, source, &items)
+    }
+
+    /// Applies change events through an HTTP source's mapping (its caller checked), with
+    /// the audit event of the batch.
+    pub(crate) fn apply_events(
+        &self,
+        caller: &Caller,
+        source: &str,
+        items: &[J],
+    ) -> Result<IngestOutcome> {
+        let def = self.source_def(source)?;
         if items.is_empty() || items.len() > MAX_EVENTS {
             return Err(AppError::invalid(
                 "batch_size",
@@ -154,8 +166,8 @@ impl App {
         }
         let mut received = Vec::with_capacity(items.len());
         let mut last: Option<(usize, String)> = None;
-        for (i, item) in items.into_iter().enumerate() {
-            let r = Received::from_value(&item, item.to_string());
+        for (i, item) in items.iter().enumerate() {
+            let r = Received::from_value(item, item.to_string());
             if let Ok(e) = &r.event {
                 if let Some(p) = &e.position {
                     if let Some((j, prev)) = &last {

@@ -171,6 +171,57 @@ impl PartnerTransport for HttpPartners {
         })??;
         read_answer(&p.name, status, &answer, &reference)
     }
+
+    fn subscribe(
+        &self,
+        p: &PartnerRow,
+        event: &str,
+        sender_uri: &str,
+        signer: &MessageSigner<'_>,
+    ) -> Result<(), PartnerFailure> {
+        let header = json!({"version": "1.0.0", "message_id": new_id(), "message_ts": now_ts(),
+            "action": "subscribe", "sender_id": p.sender_id, "receiver_id": p.name, "total_count": 1,
+            "sender_uri": sender_uri});
+        let message = json!({"transaction_id": new_id(), "subscribe_request": [{
+            "reference_id": new_id(), "timestamp": now_ts(),
+            "subscribe_criteria": {"version": "1.0.0", "reg_type": p.reg_type, "reg_event_type": event}}]});
+        let signature = if p.scheme == "none" {
+            String::new()
+        } else {
+            sign::sign(&p.scheme, &p.sender_id, &header, &message, signer)
+                .map_err(|e| fail("unavailable", format!("could not sign: {e}")))?
+        };
+        let body =
+            json!({"signature": signature, "header": header, "message": message}).to_string();
+        let url = format!("{}/registry/subscribe", p.base_url);
+        let (status, answer) = Self::block_on(async {
+            let token = self.token(p).await?;
+            Self::post(p, &url, "application/json", Some(&token), body).await
+        })??;
+        let v: Json = serde_json::from_slice(&answer).map_err(|_| {
+            fail(
+                "invalid",
+                format!("{} answered HTTP {status} with no JSON", p.name),
+            )
+        })?;
+        match v.pointer("/message/ack_status").and_then(Json::as_str) {
+            Some("ACK") if status == 200 => Ok(()),
+            Some(a) => Err(fail(
+                "refused",
+                format!(
+                    "{} answered {a}: {}",
+                    p.name,
+                    v.pointer("/message/error/message")
+                        .and_then(Json::as_str)
+                        .unwrap_or("")
+                ),
+            )),
+            None => Err(fail(
+                "invalid",
+                format!("{}'s answer is not a DCI acknowledgement", p.name),
+            )),
+        }
+    }
 }
 
 /// The records of a sync search answer, strictly: an HTTP error is `refused`, a body that

@@ -370,6 +370,68 @@ impl CrvsDef {
         out
     }
 
+    /// A notified `CRVSPerson` as a row of `table` (a partner's event applied as a change):
+    /// every attribute mapped to one of its columns, codes turned back into stored codes,
+    /// identifiers into their columns, the person column from the UIN. `None` without a UIN.
+    pub fn row_of(
+        &self,
+        catalog: &Catalog,
+        table: &str,
+        record: &Json,
+    ) -> Option<Map<String, Json>> {
+        let t = catalog.table(table)?;
+        let mut flat = Map::new();
+        for id in record
+            .get("identifier")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let (Some(k), Some(v)) = (id["identifier_type"].as_str(), id.get("identifier_value"))
+            {
+                flat.insert(k.to_uppercase(), v.clone());
+            }
+        }
+        if let Some(o) = record.as_object() {
+            for (k, v) in o {
+                let v = match v {
+                    Json::Object(p) => match p.get("name") {
+                        Some(n) => n.clone(),
+                        None => continue,
+                    },
+                    Json::Array(_) => continue,
+                    other => other.clone(),
+                };
+                flat.entry(k.clone()).or_insert(v);
+            }
+        }
+        let uin = flat.get("UIN")?.clone();
+        let mut row = Map::new();
+        row.insert(t.person_column.to_string(), uin);
+        for (attr, d) in &self.attributes {
+            let (tt, c) = split(&d.column);
+            if tt != table {
+                continue;
+            }
+            if let Some(v) = flat.get(attr.as_str()) {
+                let v = match v.as_str().and_then(|s| d.codes.get(s)) {
+                    Some(code) => Json::String(code.clone()),
+                    None => v.clone(),
+                };
+                row.entry(c.to_owned()).or_insert(v);
+            }
+        }
+        for (id_type, tc) in &self.identifiers {
+            let (tt, c) = split(tc);
+            if tt == table {
+                if let Some(v) = flat.get(id_type.as_str()) {
+                    row.entry(c.to_owned()).or_insert(v.clone());
+                }
+            }
+        }
+        Some(row)
+    }
+
     /// A person as a DCI `CRVSPerson`.
     pub fn record(&self, catalog: &Catalog, p: &FoundPerson) -> Json {
         let f = self.flat(catalog, p);

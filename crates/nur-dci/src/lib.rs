@@ -12,6 +12,7 @@ pub mod client;
 pub mod criteria;
 pub mod crvs;
 pub mod envelope;
+pub mod partner_in;
 pub mod service;
 pub mod sign;
 pub mod sr;

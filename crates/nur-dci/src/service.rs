@@ -404,6 +404,11 @@ impl Dci {
         let mut seen = std::collections::BTreeSet::new();
         let mut statuses = Vec::new();
         let mut out = Vec::new();
+        let mut by_uin = if m.registry == Registry::Crvs.as_str() {
+            self.uin_batch(caller, &items)
+        } else {
+            None
+        };
         for (i, item) in items.iter().enumerate() {
             let reference_id = reference_of(m, item, i);
             let answer = if !seen.insert(reference_id.clone()) {
@@ -411,6 +416,8 @@ impl Dci {
                     "rjct.reference_id.duplicate",
                     format!("reference_id {reference_id} appears twice in this message"),
                 ))
+            } else if let Some(answer) = by_uin.as_mut().and_then(|b| b.remove(&i)) {
+                Ok(answer)
             } else {
                 self.search_item(&m.registry, caller, item)
             };
@@ -455,6 +462,88 @@ impl Dci {
                 "status_reason_message": r.message,
             }],
         })
+    }
+
+    /// Many items each asking for one person by national number are read together: one
+    /// query, one page across the tables, one audit event; each item gets its person's
+    /// answer. `None` (each item on its own) for fewer than two such items or when the
+    /// joint query is refused (a malformed number among them is then refused alone).
+    fn uin_batch(
+        &self,
+        caller: &Caller,
+        items: &[Json],
+    ) -> Option<std::collections::BTreeMap<usize, (Json, Json)>> {
+        let mut asked: Vec<(usize, String, criteria::Criteria)> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let Ok(c) =
+                criteria::search_criteria(item.get("search_criteria").unwrap_or(&Json::Null))
+            else {
+                continue;
+            };
+            if let Query::Id { id_type, value } = &c.query {
+                if matches!(id_type.as_str(), "UIN" | "NIN") && c.page_number == 1 {
+                    asked.push((i, value.clone(), c.clone()));
+                }
+            }
+        }
+        if asked.len() < 2 {
+            return None;
+        }
+        let values: Vec<Json> = asked
+            .iter()
+            .map(|(_, v, _)| Json::from(v.clone()))
+            .collect();
+        let joint = criteria::Criteria {
+            query: Query::Where(Cond::Test {
+                attribute: "UIN".into(),
+                cmp: criteria::Cmp::In,
+                value: Json::Array(values),
+            }),
+            sort: Vec::new(),
+            page_size: asked.len(),
+            page_number: 1,
+            response_entity: None,
+            reg_record_type: None,
+        };
+        let catalog = self.app.catalog();
+        let spec = self.crvs.spec(catalog, &joint, MAX_MATCHES).ok()?;
+        let tables = self.crvs.table_refs();
+        let page = self
+            .app
+            .search_persons(
+                caller,
+                PersonSearch {
+                    spec,
+                    args: Args::default(),
+                    offset: 0,
+                    page_size: asked.len(),
+                    tables: &tables,
+                    origin: "dci.crvs search",
+                },
+            )
+            .ok()?;
+        let found: std::collections::BTreeMap<&str, Json> = page
+            .persons
+            .iter()
+            .map(|p| (p.national_number.as_str(), self.crvs.record(catalog, p)))
+            .collect();
+        Some(
+            asked
+                .into_iter()
+                .map(|(i, nn, c)| {
+                    let records: Vec<Json> = found.get(nn.as_str()).cloned().into_iter().collect();
+                    let total = records.len();
+                    (
+                        i,
+                        (
+                            json!({"version": "1.0.0", "reg_type": self.crvs.reg_type,
+                                   "reg_record_type": self.crvs.reg_record_type, "reg_records": records}),
+                            json!({"page_size": c.page_size, "page_number": 1, "total_count": total}),
+                        ),
+                    )
+                })
+                .collect(),
+        )
     }
 
     fn search_item(

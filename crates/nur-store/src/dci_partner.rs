@@ -21,6 +21,8 @@ pub struct PartnerRow {
     /// NUR's `sender_id` with this partner.
     pub sender_id: String,
     pub scheme: String,
+    /// The partner's public key (a JWK): its notifications are applied only when they verify.
+    pub public_key: Option<String>,
     /// The identifier type NUR's national number is at the partner (`UIN`, `NIN`, …).
     pub id_type: String,
     pub reg_type: String,
@@ -33,7 +35,7 @@ pub struct PartnerRow {
 }
 
 const PARTNER: &str = "SELECT name, registry, base_url, token_url, client_id, client_secret, sender_id, \
-     scheme, id_type, reg_type, ttl_secs, timeout_ms, verify, created_by, created_at FROM dci_partner";
+     scheme, id_type, reg_type, ttl_secs, timeout_ms, verify, created_by, created_at, public_key FROM dci_partner";
 
 fn partner(r: &[Cell]) -> PartnerRow {
     PartnerRow {
@@ -52,6 +54,7 @@ fn partner(r: &[Cell]) -> PartnerRow {
         verify: r[12].int() != 0,
         created_by: r[13].text(),
         created_at_ms: r[14].int(),
+        public_key: r[15].opt_text(),
     }
 }
 
@@ -61,11 +64,12 @@ fn insert(tx: &mut dyn Tx, p: &PartnerRow) -> Result<()> {
         &[(&p.name).into()],
     )?;
     tx.exec(
-        "INSERT INTO dci_partner (name, registry, base_url, token_url, client_id, client_secret, sender_id, scheme, id_type, reg_type, ttl_secs, timeout_ms, verify, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        "INSERT INTO dci_partner (name, registry, base_url, token_url, client_id, client_secret, sender_id, scheme, id_type, reg_type, ttl_secs, timeout_ms, verify, created_by, created_at, public_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         &[(&p.name).into(), (&p.registry).into(), (&p.base_url).into(), (&p.token_url).into(), (&p.client_id).into(),
           (&p.client_secret).into(), (&p.sender_id).into(), (&p.scheme).into(), (&p.id_type).into(), (&p.reg_type).into(),
-          p.ttl_secs.into(), p.timeout_ms.into(), i64::from(p.verify).into(), (&p.created_by).into(), p.created_at_ms.into()],
+          p.ttl_secs.into(), p.timeout_ms.into(), i64::from(p.verify).into(), (&p.created_by).into(), p.created_at_ms.into(),
+          p.public_key.as_deref().into()],
     )?;
     // What was kept from the partner as it was configured before is not trusted after.
     tx.exec(
@@ -151,6 +155,78 @@ impl Store {
             )?;
             append(tx, event)?;
             Ok(())
+        })
+    }
+}
+
+/// NUR's subscription to a partner's events.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PartnerSubscriptionRow {
+    pub partner: String,
+    pub event: String,
+    /// The HTTP change source whose mapping applies the notified records.
+    pub source: String,
+    /// The partner's subscription code, once it answered.
+    pub code: Option<String>,
+    /// `requested`, `subscribed` or `refused`.
+    pub status: String,
+    pub created_at_ms: i64,
+}
+
+impl Store {
+    /// Records a subscription asked for (replacing an earlier one of the same event).
+    pub fn dci_put_partner_subscription(
+        &self,
+        s: &PartnerSubscriptionRow,
+        event: NewEvent,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "DELETE FROM dci_partner_subscription WHERE partner = $1 AND event = $2",
+                &[(&s.partner).into(), (&s.event).into()],
+            )?;
+            tx.exec(
+                "INSERT INTO dci_partner_subscription (partner, event, source, code, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[(&s.partner).into(), (&s.event).into(), (&s.source).into(), s.code.as_deref().into(), (&s.status).into(), s.created_at_ms.into()],
+            )?;
+            append(tx, event)?;
+            Ok(())
+        })
+    }
+
+    /// The partner's answer to a subscription: its code, or its refusal.
+    pub fn dci_partner_subscribed(
+        &self,
+        partner: &str,
+        event: &str,
+        code: Option<&str>,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            let status = if code.is_some() { "subscribed" } else { "refused" };
+            Ok(tx.exec(
+                "UPDATE dci_partner_subscription SET code = $3, status = $4 WHERE partner = $1 AND lower(event) = lower($2)",
+                &[partner.into(), event.into(), code.into(), status.into()],
+            )? > 0)
+        })
+    }
+
+    pub fn dci_partner_subscriptions(&self, partner: &str) -> Result<Vec<PartnerSubscriptionRow>> {
+        self.read(|tx| {
+            Ok(tx
+                .rows(
+                    "SELECT partner, event, source, code, status, created_at FROM dci_partner_subscription WHERE partner = $1 ORDER BY event",
+                    &[partner.into()],
+                )?
+                .iter()
+                .map(|r| PartnerSubscriptionRow {
+                    partner: r[0].text(),
+                    event: r[1].text(),
+                    source: r[2].text(),
+                    code: r[3].opt_text(),
+                    status: r[4].text(),
+                    created_at_ms: r[5].int(),
+                })
+                .collect())
         })
     }
 }

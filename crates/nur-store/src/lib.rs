@@ -41,7 +41,7 @@ pub use bulk::{Batch, BatchStatus, Chunk, NewBatch, Rejected, Row};
 pub use cdc::{Applied, Change, ChangeBatch, ChangeOp, DeadLetter, DeadLetterRow, SourceRow};
 pub use citizen::{citizen_session_name, CitizenSignin};
 pub use dci::{EventRow, MessageRow, OutboxRow, SenderRow, SubscriptionRow};
-pub use dci_partner::PartnerRow;
+pub use dci_partner::{PartnerRow, PartnerSubscriptionRow};
 pub use error::StoreError;
 pub use group::GroupStats;
 pub use keys::SigningKeyRow;

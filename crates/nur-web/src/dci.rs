@@ -33,7 +33,29 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             ),
         );
     }
-    r
+    r.route(
+        "/dci/partners/{name}/registry/{*path}",
+        post(partner_callback),
+    )
+}
+
+/// `POST /dci/partners/{name}/registry/{path}`: what a partner registry NUR subscribed to
+/// sends back (verified with its key by `nur_dci`, never with a token of NUR's).
+async fn partner_callback(
+    State(s): State<AppState>,
+    Path((name, path)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let dci = s.dci.clone();
+    let path = format!("registry/{path}");
+    let reply = tokio::task::spawn_blocking(move || dci.partner_callback(&name, &path, &body))
+        .await
+        .unwrap_or_else(|_| nur_dci::Reply {
+            status: 500,
+            body: nur_dci::envelope::http_error("err.service.unavailable", "the request failed"),
+        });
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(reply.body)).into_response()
 }
 
 /// `POST {prefix}/registry/{path}` of `registry`.

@@ -50,6 +50,10 @@ pub enum DciCmd {
         sender_id: String,
         #[arg(long, default_value = "jws")]
         scheme: String,
+        /// A file holding the partner's public key as a JWK: its notifications are applied
+        /// only when they verify with it.
+        #[arg(long)]
+        key: Option<std::path::PathBuf>,
         /// The identifier type a national number is sent as.
         #[arg(long, default_value = "UIN")]
         id_type: String,
@@ -63,6 +67,22 @@ pub enum DciCmd {
         /// Intake verification asks it about every member.
         #[arg(long)]
         verify: bool,
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Subscribe NUR to a partner's events, applied by an HTTP change source.
+    PartnerSubscribe {
+        #[arg(long)]
+        partner: String,
+        /// The event (death, live_birth, marriage, divorce).
+        #[arg(long)]
+        event: String,
+        /// The HTTP change source (of the table's custodian) that applies what is notified.
+        #[arg(long)]
+        source: String,
+        /// Where the partner reaches NUR (its answers go to BASE/dci/partners/NAME/…).
+        #[arg(long)]
+        callback_base: String,
         #[arg(long)]
         actor: Option<String>,
     },
@@ -126,6 +146,7 @@ pub fn run(app: &App, cmd: DciCmd) -> Result<()> {
             client_secret_file,
             sender_id,
             scheme,
+            key,
             id_type,
             reg_type,
             ttl_secs,
@@ -133,6 +154,15 @@ pub fn run(app: &App, cmd: DciCmd) -> Result<()> {
             verify,
             actor,
         } => {
+            let public_key = match key {
+                Some(p) => Some(
+                    std::fs::read_to_string(&p)
+                        .with_context(|| format!("reading the key {}", p.display()))?
+                        .trim()
+                        .to_owned(),
+                ),
+                None => None,
+            };
             let client_secret = std::fs::read_to_string(&client_secret_file)
                 .with_context(|| format!("reading {}", client_secret_file.display()))?
                 .trim()
@@ -148,6 +178,7 @@ pub fn run(app: &App, cmd: DciCmd) -> Result<()> {
                     client_secret,
                     sender_id,
                     scheme,
+                    public_key,
                     id_type,
                     reg_type,
                     ttl_secs,
@@ -156,6 +187,17 @@ pub fn run(app: &App, cmd: DciCmd) -> Result<()> {
                 },
             )?;
             println!("{}", serde_json::to_string(&p)?);
+        }
+        DciCmd::PartnerSubscribe {
+            partner,
+            event,
+            source,
+            callback_base,
+            actor,
+        } => {
+            app.use_partner_transport(std::sync::Arc::new(nur_dci::client::HttpPartners::new()));
+            app.subscribe_to_partner(&operator(actor), &partner, &event, &source, &callback_base)?;
+            println!("subscribed to {event} at {partner}; applied by {source}");
         }
         DciCmd::PartnerRemove { name, actor } => {
             app.remove_dci_partner(&operator(actor), &name)?;

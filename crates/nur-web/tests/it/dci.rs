@@ -209,6 +209,73 @@ pub(super) fn dci_crvs_search_under_grants_and_bad_input(b: Backend) {
     );
     assert_eq!(v["header"]["completed_count"], 2);
 
+    // Many persons by national number in one message (read together): each item answered
+    // with its own person, the same person twice alike; with a malformed number among them,
+    // that item alone is refused and the others answered the same.
+    let persons: Vec<String> = app
+        .store
+        .sp_households_after(&c, "", 3)
+        .unwrap()
+        .into_iter()
+        .flat_map(|(_, nns)| nns)
+        .take(6)
+        .collect();
+    let mut asked: Vec<Value> = persons
+        .iter()
+        .enumerate()
+        .map(|(i, nn)| {
+            item(
+                &format!("r-{i}"),
+                "idtype-value",
+                json!({"type": "UIN", "value": nn}),
+            )
+        })
+        .collect();
+    asked.push(item(
+        "r-again",
+        "idtype-value",
+        json!({"type": "UIN", "value": persons[0]}),
+    ));
+    let answered = |v: &Value| -> Vec<(String, String, Option<String>)> {
+        v["message"]["search_response"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["reference_id"].as_str().unwrap().to_owned(),
+                    r["status"].as_str().unwrap().to_owned(),
+                    r["data"]["reg_records"][0]["identifier"][0]["identifier_value"]
+                        .as_str()
+                        .map(str::to_owned),
+                )
+            })
+            .collect()
+    };
+    let (_, v) = post(&app, &tok, SYNC, &search(asked.clone()));
+    schemas.check("crvs", "/registry/sync/search", Part::Answer, &v);
+    let together = answered(&v);
+    for (i, nn) in persons.iter().enumerate() {
+        assert_eq!(
+            together[i],
+            (format!("r-{i}"), "succ".into(), Some(nn.clone())),
+            "{v}"
+        );
+    }
+    assert_eq!(
+        together[persons.len()].2.as_deref(),
+        Some(persons[0].as_str())
+    );
+    asked.push(item(
+        "r-bad",
+        "idtype-value",
+        json!({"type": "UIN", "value": "123"}),
+    ));
+    let (_, v) = post(&app, &tok, SYNC, &search(asked));
+    let alone = answered(&v);
+    assert_eq!(&alone[..together.len()], &together[..]);
+    assert_eq!(alone.last().unwrap().1, "rjct", "{v}");
+
     // Bad criteria: each item refused with its reason, never a 500.
     for (q_type, q, code) in [
         (
@@ -527,7 +594,7 @@ impl Receiver {
     }
 }
 
-fn death(person: &str, lsn: u64, cert: &str) -> Value {
+pub(super) fn death(person: &str, lsn: u64, cert: &str) -> Value {
     json!({"op": "c", "before": null, "ts_ms": 1_764_000_000_000i64,
            "after": {"Certificate_Number": cert, "National_Number": person, "Death_Date": "2026-11-30",
                      "Death_Place": "Amman", "Registration_Date": "2026-12-01"},

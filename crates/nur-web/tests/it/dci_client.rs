@@ -27,6 +27,7 @@ fn def(
         client_secret: partner.secret.clone(),
         sender_id: SENDER.into(),
         scheme: "jws".into(),
+        public_key: None,
         id_type: "UIN".into(),
         reg_type: "ns:org:RegistryType:Civil".into(),
         ttl_secs: ttl,
@@ -278,4 +279,130 @@ pub(super) fn dci_nur_asks_a_partner_registry(b: Backend) {
             "{snap}"
         );
     }
+}
+
+/// NUR subscribed to a partner's deaths applies what the partner notifies through a change
+/// source of its own, verified with the partner's key; a forged notification is refused.
+pub(super) fn dci_partner_events_apply_as_a_change_source(b: Backend) {
+    use super::{call, column, grant, table};
+    use nur_ingest::cdc::{Kind, SourceConfig, SourceDef};
+    let partner = dci_app(b);
+    let nur = spawn_app_with(b, Tweaks::default());
+    let op = Caller::operator("tests");
+    let c = nur_core::Catalog::jordan();
+    let key_of = |app: &App| serde_json::to_string(&app.uses.jwks().unwrap().keys[0]).unwrap();
+    partner
+        .uses
+        .register_dci_sender(&op, &partner.client_id, SENDER, "jws", Some(&key_of(&nur)))
+        .unwrap();
+    for col in [
+        "Certificate_Number",
+        "National_Number",
+        "Death_Date",
+        "Death_Place",
+    ] {
+        grant(&partner.store, &c, column("CSPD_Death_Info", col));
+    }
+    grant(&partner.store, &c, table("CSPD_Death_Info"));
+    let base = format!("http://{}/dci/crvs", partner.addr);
+    let token = format!("http://{}/oauth2/client/token", partner.addr);
+    let mut d = def("p-events", base, token, &partner, 60, false);
+    // Without the partner's key, nothing it would send could be applied: refused.
+    nur.uses.put_dci_partner(&op, d.clone()).unwrap();
+    SourceDef {
+        name: "cspd-partner".into(),
+        kind: Kind::Http,
+        entity: "CSPD".into(),
+        config: SourceConfig::default(),
+    }
+    .add(&nur.store, &c, Default::default())
+    .unwrap();
+    let callback = format!("http://{}", nur.addr);
+    let e = nur
+        .uses
+        .subscribe_to_partner(&op, "p-events", "death", "cspd-partner", &callback)
+        .unwrap_err();
+    assert_eq!(e.code, "public_key_required", "{e:?}");
+    d.public_key = Some(key_of(&partner));
+    nur.uses.put_dci_partner(&op, d).unwrap();
+    nur.uses
+        .subscribe_to_partner(&op, "p-events", "death", "cspd-partner", &callback)
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while nur.uses.partner_subscriptions("p-events").unwrap()[0].status != "subscribed" {
+        assert!(
+            Instant::now() < until,
+            "the partner never answered the subscription"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // A death applied at the partner by its ingestion reaches NUR's civil tables.
+    SourceDef {
+        name: "cspd-http".into(),
+        kind: Kind::Http,
+        entity: "CSPD".into(),
+        config: SourceConfig::default(),
+    }
+    .add(&partner.store, &c, Default::default())
+    .unwrap();
+    let cspd = super::ingest::client_token(&partner, "CSPD");
+    let person = partner.person.clone();
+    let before = nur
+        .store
+        .registry_rows(&[c.table("CSPD_Death_Info").unwrap()], &[person.as_str()])
+        .unwrap();
+    assert!(!before[&person].contains_key("CSPD_Death_Info"));
+    let events = serde_json::json!([super::dci::death(&person, 50, "D-PARTNER-1")]).to_string();
+    let (st, v) = call(
+        &partner,
+        &cspd,
+        "POST",
+        "/api/v1/ingest/cspd-http/events",
+        &events,
+    );
+    assert_eq!(st, 200, "{v}");
+    let until = Instant::now() + Duration::from_secs(30);
+    let row = loop {
+        let rows = nur
+            .store
+            .registry_rows(&[c.table("CSPD_Death_Info").unwrap()], &[person.as_str()])
+            .unwrap();
+        if let Some(r) = rows[&person].get("CSPD_Death_Info") {
+            break r[0].clone();
+        }
+        assert!(
+            Instant::now() < until,
+            "the partner's death never reached NUR"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(row["Death_Date"], "2026-11-30", "{row:?}");
+    assert_eq!(row["Certificate_Number"], "D-PARTNER-1", "{row:?}");
+    let s = nur.store.source("cspd-partner").unwrap();
+    assert_eq!(s.applied_total, 1);
+
+    // A notification not signed by the partner's key is refused and applies nothing.
+    let forged = serde_json::json!({"signature": "", "header": {"version": "1.0.0", "message_id": "f-1",
+        "message_ts": "2026-12-03T10:00:00Z", "action": "notify", "sender_id": "nur", "total_count": 1},
+        "message": {"transaction_id": "t", "notify_event": [{"reference_id": "x", "timestamp": "2026-12-03T10:00:00Z",
+          "data": {"reg_event_type": "death", "reg_records": {"identifier": [{"identifier_type": "UIN", "identifier_value": person}],
+                   "death_date": "1999-01-01"}}}]}});
+    let (st, v) = call(
+        &nur,
+        "",
+        "POST",
+        "/dci/partners/p-events/registry/notify",
+        &forged.to_string(),
+    );
+    assert_eq!(st, 401, "{v}");
+    let (st, _) = call(
+        &nur,
+        "",
+        "POST",
+        "/dci/partners/nobody/registry/notify",
+        &forged.to_string(),
+    );
+    assert_eq!(st, 404);
+    assert_eq!(nur.store.source("cspd-partner").unwrap().applied_total, 1);
 }

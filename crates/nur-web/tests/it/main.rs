@@ -29,7 +29,7 @@ use dci::{
     dci_async_callbacks_and_death_notifications, dci_crvs_search_under_grants_and_bad_input,
     dci_death_over_nats_and_file_drop_notifies_once, dci_signatures_and_expired_tokens,
 };
-use dci_client::dci_nur_asks_a_partner_registry;
+use dci_client::{dci_nur_asks_a_partner_registry, dci_partner_events_apply_as_a_change_source};
 use dci_sr::dci_sr_groups_members_and_events;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
@@ -458,6 +458,7 @@ fn middleware_ids_compression_limits_and_route_metrics(b: Backend) {
 
 both!(
     dci_nur_asks_a_partner_registry,
+    dci_partner_events_apply_as_a_change_source,
     dci_signatures_and_expired_tokens,
     dci_sr_groups_members_and_events,
     dci_death_over_nats_and_file_drop_notifies_once,
