@@ -122,7 +122,7 @@ def rest(base, out):
 
     def scan():
         body = envelope("search", {"transaction_id": "t", "search_request": [
-            item("r", "expression", {"$and": [{"poverty_score": {"$lt": 4.6}}, {"group_size": {"$gte": 6}}]},
+            item("r", "expression", {"$and": [{"poverty_score": {"$lt": 4.6}}, {"group_size": {"$gte": 9}}]},
                  "Group", 10, [{"attribute_name": "poverty_score", "sort_order": "asc"}])]})
         st, v = post(sr, body, tok)
         r = v["message"]["search_response"][0]
@@ -130,7 +130,7 @@ def rest(base, out):
         scan.status = r["status"], r.get("status_reason_code")
     scan.total = None
     xs = timed(scan, 5)
-    report("SR expression over every group (poverty_score < 4.6 and group_size >= 6, first 10)", xs,
+    report("SR expression over every group (poverty_score < 4.6 and group_size >= 9, first 10)", xs,
            f"; {scan.total} groups matched, {scan.status}")
 
     # Death applied by ingestion -> notification at a local subscriber.
