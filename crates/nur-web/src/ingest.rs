@@ -63,6 +63,11 @@ pub(crate) async fn events(
     let (Path(source), body) = (path?, body?);
     blocking(move || {
         let o = s.app.ingest_events(&caller, &source, &body)?;
+        if o.applied.applied > 0 {
+            // A change may have queued DCI events: their notifications need not wait for
+            // the worker's next poll.
+            s.dci.wake.notify_one();
+        }
         Ok(Json(IngestResult {
             received: o.received,
             applied: o.applied.applied,
