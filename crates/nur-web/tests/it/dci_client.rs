@@ -1,5 +1,5 @@
 //! NUR as a DCI client, against a second NUR on port 0 acting as the partner registry (its
-//! CRVS API, NUR's signature verified with the key on file there), and against partners
+//! CRVS and Social Registry APIs, NUR's signature verified with the key on file there), and against partners
 //! that are down, never answer, answer 500 or answer JSON that is no DCI response. Every
 //! outcome is an answer of its own; none stops an intake submission.
 
@@ -154,6 +154,34 @@ pub(super) fn dci_nur_asks_a_partner_registry(b: Backend) {
         .filter(|e| e.action == "dci.partner.search")
         .count();
     assert_eq!(asked, 2, "{:?}", report.entries);
+
+    // The partner's Social Registry too: the household of a person, as a Group.
+    super::sp::family_answers(&partner);
+    super::sp::scored(&partner);
+    let mut sr = def(
+        "p-sr",
+        format!("http://{}/dci/sr", partner.addr),
+        token.clone(),
+        &partner,
+        0,
+        false,
+    );
+    sr.registry = "sr".into();
+    sr.reg_type = "ns:org:RegistryType:Social".into();
+    nur.uses.put_dci_partner(&op, sr).unwrap();
+    let a = nur.uses.ask_partner(&op, "p-sr", &partner.person).unwrap();
+    let PartnerAnswer::Found { records, .. } = &a else {
+        panic!("{a:?}")
+    };
+    assert_eq!(records[0]["@type"], "Group", "{records:?}");
+    assert!(
+        records[0]["member_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["member_identifier"][0]["identifier_value"] == partner.person.as_str()),
+        "{records:?}"
+    );
 
     // A partner that refuses NUR's signature (another key on file) is a refusal.
     let other =
