@@ -90,6 +90,12 @@ impl App {
         Ok(self.store.dci_senders()?)
     }
 
+    /// Whether a sender sent a message id before (a sync message is recorded with its
+    /// answer, after this check).
+    pub fn dci_received(&self, sender_id: &str, message_id: &str) -> Result<bool> {
+        Ok(self.store.dci_received(sender_id, message_id)?)
+    }
+
     /// One sender by its DCI sender id (the worker's read, for what it sends).
     pub fn dci_sender(&self, sender_id: &str) -> Result<Option<SenderRow>> {
         Ok(self.store.dci_sender(sender_id)?)

@@ -374,16 +374,7 @@ impl App {
             "{}/dci/partners/{name}",
             callback_base.trim_end_matches('/')
         );
-        let signer = |b: &[u8]| self.sign_message(b).map_err(|e| e.to_string());
-        t.subscribe(&p, event, &uri, &signer).map_err(|f| {
-            AppError::upstream(
-                "partner_refused",
-                format!(
-                    "{name} did not take the subscription ({}): {}",
-                    f.kind, f.message
-                ),
-            )
-        })?;
+        // Recorded before it is sent: the partner may answer before the request returns.
         let row = nur_store::PartnerSubscriptionRow {
             partner: name.into(),
             event: event.into(),
@@ -395,6 +386,17 @@ impl App {
         let mut ev = caller.event("dci.partner.subscribe", format!("{name} {event}"));
         ev.outcome = format!("ok; applied by source {source}");
         self.store.dci_put_partner_subscription(&row, ev)?;
+        let signer = |b: &[u8]| self.sign_message(b).map_err(|e| e.to_string());
+        if let Err(f) = t.subscribe(&p, event, &uri, &signer) {
+            self.store.dci_partner_subscribed(name, event, None)?;
+            return Err(AppError::upstream(
+                "partner_refused",
+                format!(
+                    "{name} did not take the subscription ({}): {}",
+                    f.kind, f.message
+                ),
+            ));
+        }
         Ok(())
     }
 

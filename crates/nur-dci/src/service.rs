@@ -239,40 +239,51 @@ impl Dci {
             created_at_ms: now_ms(),
             completed_at_ms: None,
         };
+        let duplicate = |row: &MessageRow| {
+            refuse(Refusal::new(
+                "rjct.message_id.duplicate",
+                format!(
+                    "rjct.message_id.duplicate: message {} was received from {} before",
+                    row.message_id, row.sender_id
+                ),
+            ))
+        };
+        let unrecorded = |e: nur_app::AppError| {
+            tracing::error!(error = %e, "could not record a DCI message");
+            Reply {
+                status: 500,
+                body: http_error(
+                    "err.service.unavailable",
+                    "the message could not be recorded",
+                ),
+            }
+        };
+        if endpoint.sync() {
+            // Answered first and recorded with its answer in one write (a repeated id is
+            // refused before the search; one racing it, when the write finds it taken).
+            match self.app.dci_received(&row.sender_id, &row.message_id) {
+                Ok(true) => return duplicate(&row),
+                Ok(false) => {}
+                Err(e) => return unrecorded(e),
+            }
+            let (status, answer) = self.answer(&row, &env, &caller, &sender);
+            let mut row = row;
+            row.status = status;
+            row.response = Some(answer.to_string());
+            row.completed_at_ms = Some(now_ms());
+            return match self.app.dci_receive(&row) {
+                Ok(true) => Reply {
+                    status: 200,
+                    body: answer,
+                },
+                Ok(false) => duplicate(&row),
+                Err(e) => unrecorded(e),
+            };
+        }
         match self.app.dci_receive(&row) {
             Ok(true) => {}
-            Ok(false) => {
-                return refuse(Refusal::new(
-                    "rjct.message_id.duplicate",
-                    format!(
-                        "rjct.message_id.duplicate: message {} was received from {} before",
-                        row.message_id, row.sender_id
-                    ),
-                ))
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "could not record a DCI message");
-                return Reply {
-                    status: 500,
-                    body: http_error(
-                        "err.service.unavailable",
-                        "the message could not be recorded",
-                    ),
-                };
-            }
-        }
-        if endpoint.sync() {
-            let (status, answer) = self.answer(&row, &env, &caller, &sender);
-            if let Err(e) = self
-                .app
-                .dci_answer(&row, &status, &answer.to_string(), None)
-            {
-                tracing::error!(error = %e, "could not record a DCI answer");
-            }
-            return Reply {
-                status: 200,
-                body: answer,
-            };
+            Ok(false) => return duplicate(&row),
+            Err(e) => return unrecorded(e),
         }
         self.wake.notify_one();
         Reply {

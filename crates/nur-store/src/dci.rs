@@ -337,7 +337,20 @@ impl Store {
         })
     }
 
-    /// Records a message received; false when this sender sent this message id before.
+    /// Whether this sender sent this message id before.
+    pub fn dci_received(&self, sender_id: &str, message_id: &str) -> Result<bool> {
+        self.read(|tx| {
+            Ok(tx
+                .row(
+                    "SELECT 1 FROM dci_message WHERE sender_id = $1 AND message_id = $2",
+                    &[sender_id.into(), message_id.into()],
+                )?
+                .is_some())
+        })
+    }
+
+    /// Records a message received (an async one to answer, or a sync one with its answer);
+    /// false when this sender sent this message id before.
     pub fn dci_receive(&self, m: &MessageRow) -> Result<bool> {
         self.write(|tx| {
             let n = tx.exec(
