@@ -142,21 +142,12 @@ impl PartnerTransport for HttpPartners {
         signer: &MessageSigner<'_>,
     ) -> Result<Vec<Json>, PartnerFailure> {
         let reference = new_id();
-        let header = json!({"version": "1.0.0", "message_id": new_id(), "message_ts": now_ts(),
-            "action": "search", "sender_id": p.sender_id, "receiver_id": p.name, "total_count": 1});
         let message = json!({"transaction_id": new_id(), "search_request": [{
             "reference_id": reference, "timestamp": now_ts(),
             "search_criteria": {"version": "1.0.0", "reg_type": p.reg_type, "query_type": "idtype-value",
                 "query": {"type": p.id_type, "value": id_value},
                 "pagination": {"page_size": 100, "page_number": 1}}}]});
-        let signature = if p.scheme == "none" {
-            String::new()
-        } else {
-            sign::sign(&p.scheme, &p.sender_id, &header, &message, signer)
-                .map_err(|e| fail("unavailable", format!("could not sign: {e}")))?
-        };
-        let body =
-            json!({"signature": signature, "header": header, "message": message}).to_string();
+        let body = signed_envelope(p, "search", None, message, signer)?;
         let url = format!("{}/registry/sync/search", p.base_url);
         let (status, answer) = Self::block_on(async {
             let token = self.token(p).await?;
@@ -179,20 +170,10 @@ impl PartnerTransport for HttpPartners {
         sender_uri: &str,
         signer: &MessageSigner<'_>,
     ) -> Result<(), PartnerFailure> {
-        let header = json!({"version": "1.0.0", "message_id": new_id(), "message_ts": now_ts(),
-            "action": "subscribe", "sender_id": p.sender_id, "receiver_id": p.name, "total_count": 1,
-            "sender_uri": sender_uri});
         let message = json!({"transaction_id": new_id(), "subscribe_request": [{
             "reference_id": new_id(), "timestamp": now_ts(),
             "subscribe_criteria": {"version": "1.0.0", "reg_type": p.reg_type, "reg_event_type": event}}]});
-        let signature = if p.scheme == "none" {
-            String::new()
-        } else {
-            sign::sign(&p.scheme, &p.sender_id, &header, &message, signer)
-                .map_err(|e| fail("unavailable", format!("could not sign: {e}")))?
-        };
-        let body =
-            json!({"signature": signature, "header": header, "message": message}).to_string();
+        let body = signed_envelope(p, "subscribe", Some(sender_uri), message, signer)?;
         let url = format!("{}/registry/subscribe", p.base_url);
         let (status, answer) = Self::block_on(async {
             let token = self.token(p).await?;
@@ -222,6 +203,28 @@ impl PartnerTransport for HttpPartners {
             )),
         }
     }
+}
+
+/// A one-item message to partner `p`, signed in its scheme, as the body to send.
+fn signed_envelope(
+    p: &PartnerRow,
+    action: &str,
+    sender_uri: Option<&str>,
+    message: Json,
+    signer: &MessageSigner<'_>,
+) -> Result<String, PartnerFailure> {
+    let mut header = json!({"version": "1.0.0", "message_id": new_id(), "message_ts": now_ts(),
+        "action": action, "sender_id": p.sender_id, "receiver_id": p.name, "total_count": 1});
+    if let Some(u) = sender_uri {
+        header["sender_uri"] = u.into();
+    }
+    let signature = if p.scheme == "none" {
+        String::new()
+    } else {
+        sign::sign(&p.scheme, &p.sender_id, &header, &message, signer)
+            .map_err(|e| fail("unavailable", format!("could not sign: {e}")))?
+    };
+    Ok(json!({"signature": signature, "header": header, "message": message}).to_string())
 }
 
 /// The records of a sync search answer, strictly: an HTTP error is `refused`, a body that

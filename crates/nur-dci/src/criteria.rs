@@ -187,6 +187,21 @@ pub struct Criteria {
     pub reg_record_type: Option<String>,
 }
 
+impl Criteria {
+    /// The first page of `page_size` of what `query` finds, unsorted (a search NUR makes
+    /// itself: a notification's person, a batch of identifiers, a household's members).
+    pub fn first(query: Query, page_size: usize) -> Criteria {
+        Criteria {
+            query,
+            sort: Vec::new(),
+            page_size,
+            page_number: 1,
+            response_entity: None,
+            reg_record_type: None,
+        }
+    }
+}
+
 /// The largest page asked for.
 pub const MAX_PAGE_SIZE: usize = 1000;
 

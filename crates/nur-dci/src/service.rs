@@ -504,34 +504,17 @@ impl Dci {
             .iter()
             .map(|(_, v, _)| Json::from(v.clone()))
             .collect();
-        let joint = criteria::Criteria {
-            query: Query::Where(Cond::Test {
+        let joint = criteria::Criteria::first(
+            Query::Where(Cond::Test {
                 attribute: "UIN".into(),
                 cmp: criteria::Cmp::In,
                 value: Json::Array(values),
             }),
-            sort: Vec::new(),
-            page_size: asked.len(),
-            page_number: 1,
-            response_entity: None,
-            reg_record_type: None,
-        };
+            asked.len(),
+        );
         let catalog = self.app.catalog();
-        let spec = self.crvs.spec(catalog, &joint, MAX_MATCHES).ok()?;
-        let tables = self.crvs.table_refs();
         let page = self
-            .app
-            .search_persons(
-                caller,
-                PersonSearch {
-                    spec,
-                    args: Args::default(),
-                    offset: 0,
-                    page_size: asked.len(),
-                    tables: &tables,
-                    origin: "dci.crvs search",
-                },
-            )
+            .crvs_page(caller, &joint, MAX_MATCHES, "dci.crvs search")
             .ok()?;
         let found: std::collections::BTreeMap<&str, Json> = page
             .persons
@@ -547,8 +530,7 @@ impl Dci {
                     (
                         i,
                         (
-                            json!({"version": "1.0.0", "reg_type": self.crvs.reg_type,
-                                   "reg_record_type": self.crvs.reg_record_type, "reg_records": records}),
+                            search_data(&self.crvs.reg_type, &self.crvs.reg_record_type, records),
                             json!({"page_size": c.page_size, "page_number": 1, "total_count": total}),
                         ),
                     )
@@ -575,22 +557,7 @@ impl Dci {
             let found = sr.search(&c)?;
             (sr::REG_TYPE, found.record_type, found.records, found.total)
         } else {
-            let spec = self.crvs.spec(catalog, &c, MAX_MATCHES)?;
-            let tables = self.crvs.table_refs();
-            let page = self
-                .app
-                .search_persons(
-                    caller,
-                    PersonSearch {
-                        spec,
-                        args: Args::default(),
-                        offset: (c.page_number - 1) * c.page_size,
-                        page_size: c.page_size,
-                        tables: &tables,
-                        origin: "dci.crvs search",
-                    },
-                )
-                .map_err(|e| Refusal::new("rjct.search_criteria.invalid", e.message))?;
+            let page = self.crvs_page(caller, &c, MAX_MATCHES, "dci.crvs search")?;
             if page.truncated {
                 return Err(Refusal::new(
                     "rjct.search.too_many_records_found",
@@ -610,14 +577,35 @@ impl Dci {
             )
         };
         Ok((
-            json!({
-                "version": "1.0.0",
-                "reg_type": reg_type,
-                "reg_record_type": record_type,
-                "reg_records": records,
-            }),
+            search_data(reg_type, record_type, records),
             json!({"page_size": c.page_size, "page_number": c.page_number, "total_count": total}),
         ))
+    }
+
+    /// The page a civil criteria asks for, read across the CRVS tables under the caller's
+    /// grants (one audited search; at most `limit` persons counted).
+    fn crvs_page(
+        &self,
+        caller: &Caller,
+        c: &criteria::Criteria,
+        limit: u32,
+        origin: &str,
+    ) -> Result<nur_app::PersonPage, Refusal> {
+        let spec = self.crvs.spec(self.app.catalog(), c, limit)?;
+        let tables = self.crvs.table_refs();
+        self.app
+            .search_persons(
+                caller,
+                PersonSearch {
+                    spec,
+                    args: Args::default(),
+                    offset: (c.page_number - 1) * c.page_size,
+                    page_size: c.page_size,
+                    tables: &tables,
+                    origin,
+                },
+            )
+            .map_err(|e| Refusal::new("rjct.search_criteria.invalid", e.message))
     }
 
     fn subscribe(&self, m: &MessageRow, env: &Envelope, caller: &Caller) -> (Vec<String>, Json) {
@@ -1001,34 +989,19 @@ impl Dci {
         origin: &str,
         filter: Option<&Cond>,
     ) -> Option<Json> {
-        let c = criteria::Criteria {
-            query: Query::Id {
+        let c = criteria::Criteria::first(
+            Query::Id {
                 id_type: "UIN".into(),
                 value: person.into(),
             },
-            sort: Vec::new(),
-            page_size: 1,
-            page_number: 1,
-            response_entity: None,
-            reg_record_type: None,
-        };
+            1,
+        );
         let catalog = self.app.catalog();
-        let spec = self.crvs.spec(catalog, &c, 1).ok()?;
-        let tables = self.crvs.table_refs();
         let page = self
-            .app
-            .search_persons(
-                caller,
-                PersonSearch {
-                    spec,
-                    args: Args::default(),
-                    offset: 0,
-                    page_size: 1,
-                    tables: &tables,
-                    origin,
-                },
+            .crvs_page(caller, &c, 1, origin)
+            .map_err(
+                |e| tracing::warn!(origin, error = %e.message, "a notification could not be read"),
             )
-            .map_err(|e| tracing::warn!(origin, error = %e, "a notification could not be read"))
             .ok()?;
         let p = page.persons.first()?;
         if filter.is_some_and(|f| !f.holds(&self.crvs.flat(catalog, p))) {
@@ -1036,6 +1009,11 @@ impl Dci {
         }
         Some(self.crvs.record(catalog, p))
     }
+}
+
+/// A search item's `data`.
+fn search_data(reg_type: &str, record_type: &str, records: Vec<Json>) -> Json {
+    json!({"version": "1.0.0", "reg_type": reg_type, "reg_record_type": record_type, "reg_records": records})
 }
 
 /// The reasons a subscribe item may carry.

@@ -164,38 +164,7 @@ impl Sr<'_> {
 
     /// Splits a condition into its group part and its members' part (see the module).
     fn split(&self, cond: &Cond) -> Result<(Option<Cond>, Option<Cond>), Refusal> {
-        let facts = self.fact_names();
-        let is_group = |a: &str| is_group_attribute(a, &facts);
-        let attrs = cond.attributes();
-        if attrs.iter().all(|a| is_group(a)) {
-            return Ok((Some(cond.clone()), None));
-        }
-        if attrs.iter().all(|a| !is_group(a)) {
-            return Ok((None, Some(cond.clone())));
-        }
-        let Cond::And(parts) = cond else {
-            return Err(invalid(
-                "a condition joining group and member attributes by 'or' is not supported; join them by 'and'",
-            ));
-        };
-        let (mut g, mut m) = (Vec::new(), Vec::new());
-        for p in parts {
-            match self.split(p)? {
-                (Some(x), None) => g.push(x),
-                (None, Some(x)) => m.push(x),
-                (Some(x), Some(y)) => {
-                    g.push(x);
-                    m.push(y);
-                }
-                (None, None) => {}
-            }
-        }
-        let one = |mut v: Vec<Cond>| match v.len() {
-            0 => None,
-            1 => v.pop(),
-            _ => Some(Cond::And(v)),
-        };
-        Ok((one(g), one(m)))
+        split(cond, &self.fact_names())
     }
 
     fn fact_names(&self) -> BTreeSet<String> {
@@ -299,14 +268,7 @@ impl Sr<'_> {
         limit: usize,
         tables: &[&str],
     ) -> Result<Vec<FoundPerson>, Refusal> {
-        let c = Criteria {
-            query,
-            sort: Vec::new(),
-            page_size: limit,
-            page_number: 1,
-            response_entity: None,
-            reg_record_type: None,
-        };
+        let c = Criteria::first(query, limit);
         let spec = self.crvs.spec(self.app.catalog(), &c, limit as u32)?;
         let page = self
             .app
@@ -414,30 +376,22 @@ impl Sr<'_> {
         m
     }
 
-    fn group_page(&self, mut groups: Vec<SrGroup>, c: &Criteria) -> Result<Found, Refusal> {
+    fn group_page(&self, groups: Vec<SrGroup>, c: &Criteria) -> Result<Found, Refusal> {
         let total = groups.len();
         let sort: Vec<(String, bool)> = c.sort.iter().map(|(a, d)| (dci_name(a), *d)).collect();
         let flats: Vec<Map<String, Json>> = groups.iter().map(group_flat).collect();
         let mut order: Vec<usize> = (0..groups.len()).collect();
         sort_by(&mut order, &flats, &sort, "HOUSEHOLD_ID");
-        let page: Vec<usize> = order
-            .into_iter()
-            .skip((c.page_number - 1) * c.page_size)
-            .take(c.page_size)
-            .collect();
+        let page = page_of(order, c);
         let ids: Vec<&str> = page.iter().map(|&i| groups[i].household.as_str()).collect();
-        let mut members = if ids.is_empty() {
-            BTreeMap::new()
-        } else {
-            self.member_records(&ids, None)?
-        };
-        let mut records = Vec::with_capacity(page.len());
-        for &i in &page {
-            let g = std::mem::take(&mut groups[i].household);
-            let list = members.remove(&g).unwrap_or_default();
-            groups[i].household = g;
-            records.push(self.group(&groups[i], list));
-        }
+        let mut members = self.member_records(&ids, None)?;
+        let records = page
+            .iter()
+            .map(|&i| {
+                let list = members.remove(&groups[i].household).unwrap_or_default();
+                self.group(&groups[i], list)
+            })
+            .collect();
         Ok(Found {
             records,
             total,
@@ -473,29 +427,22 @@ impl Sr<'_> {
             .collect();
         let mut order: Vec<usize> = (0..hits.len()).collect();
         sort_by(&mut order, &by, &c.sort, "UIN");
-        let page: Vec<&Hit> = order
-            .into_iter()
-            .skip((c.page_number - 1) * c.page_size)
-            .take(c.page_size)
-            .map(|i| &hits[i])
-            .collect();
+        let page: Vec<&Hit> = page_of(order, c).into_iter().map(|i| &hits[i]).collect();
         let households: BTreeSet<&str> = page.iter().map(|h| h.household.as_str()).collect();
         let only: BTreeSet<&str> = page.iter().map(|h| h.national_number.as_str()).collect();
         let list: Vec<&str> = households.into_iter().collect();
-        let mut read = if list.is_empty() {
-            BTreeMap::new()
-        } else {
-            self.member_records(&list, Some(&only))?
-        };
         let mut by_nn: BTreeMap<String, Json> = BTreeMap::new();
-        for (_, ms) in std::mem::take(&mut read) {
-            for m in ms {
-                if let Some(nn) = m
-                    .pointer("/member_identifier/0/identifier_value")
-                    .and_then(Json::as_str)
-                {
-                    by_nn.insert(nn.to_owned(), m.clone());
-                }
+        for m in self
+            .member_records(&list, Some(&only))?
+            .into_values()
+            .flatten()
+        {
+            if let Some(nn) = m
+                .pointer("/member_identifier/0/identifier_value")
+                .and_then(Json::as_str)
+                .map(str::to_owned)
+            {
+                by_nn.insert(nn, m);
             }
         }
         let records = page
@@ -635,6 +582,42 @@ impl Sr<'_> {
     }
 }
 
+/// Splits a condition into its group part and its members' part (see the module); `facts`
+/// are the household facts' names (group attributes too).
+fn split(cond: &Cond, facts: &BTreeSet<String>) -> Result<(Option<Cond>, Option<Cond>), Refusal> {
+    let is_group = |a: &str| is_group_attribute(a, facts);
+    let attrs = cond.attributes();
+    if attrs.iter().all(|a| is_group(a)) {
+        return Ok((Some(cond.clone()), None));
+    }
+    if attrs.iter().all(|a| !is_group(a)) {
+        return Ok((None, Some(cond.clone())));
+    }
+    let Cond::And(parts) = cond else {
+        return Err(invalid(
+            "a condition joining group and member attributes by 'or' is not supported; join them by 'and'",
+        ));
+    };
+    let (mut g, mut m) = (Vec::new(), Vec::new());
+    for p in parts {
+        match split(p, facts)? {
+            (Some(x), None) => g.push(x),
+            (None, Some(x)) => m.push(x),
+            (Some(x), Some(y)) => {
+                g.push(x);
+                m.push(y);
+            }
+            (None, None) => {}
+        }
+    }
+    let one = |mut v: Vec<Cond>| match v.len() {
+        0 => None,
+        1 => v.pop(),
+        _ => Some(Cond::And(v)),
+    };
+    Ok((one(g), one(m)))
+}
+
 /// Facts shown with every group besides its score and size.
 const ADDITIONAL: [&str; 7] = [
     "disabled",
@@ -645,6 +628,15 @@ const ADDITIONAL: [&str; 7] = [
     "head_age",
     "urban",
 ];
+
+/// The indexes of the page asked for, of records already in order.
+fn page_of(order: Vec<usize>, c: &Criteria) -> Vec<usize> {
+    order
+        .into_iter()
+        .skip((c.page_number - 1) * c.page_size)
+        .take(c.page_size)
+        .collect()
+}
 
 fn ts(ms: i64) -> Option<String> {
     jiff::Timestamp::from_millisecond(ms)

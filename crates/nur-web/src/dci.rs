@@ -48,7 +48,12 @@ async fn partner_callback(
 ) -> Response {
     let dci = s.dci.clone();
     let path = format!("registry/{path}");
-    let reply = tokio::task::spawn_blocking(move || dci.partner_callback(&name, &path, &body))
+    answered(move || dci.partner_callback(&name, &path, &body)).await
+}
+
+/// Runs a DCI answer off the async runtime (store calls block) and sends it.
+async fn answered(f: impl FnOnce() -> nur_dci::Reply + Send + 'static) -> Response {
+    let reply = tokio::task::spawn_blocking(f)
         .await
         .unwrap_or_else(|_| nur_dci::Reply {
             status: 500,
@@ -80,14 +85,7 @@ pub async fn registry(
         .await
         .map_err(|e| e.message().to_owned());
     let dci = s.dci.clone();
-    let reply = tokio::task::spawn_blocking(move || dci.handle(registry, endpoint, caller, &body))
-        .await
-        .unwrap_or_else(|_| nur_dci::Reply {
-            status: 500,
-            body: nur_dci::envelope::http_error("err.service.unavailable", "the request failed"),
-        });
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(reply.body)).into_response()
+    answered(move || dci.handle(registry, endpoint, caller, &body)).await
 }
 
 /// `GET /.well-known/locations.json`: the country's geography.

@@ -5,7 +5,9 @@
 
 use super::dci_schema::{samples, Part, Schemas};
 use super::ingest::client_token;
-use super::{call, column, grant, id, request, revoke, spawn_app_with, table, token, App, Tweaks};
+use super::{
+    call, column, eventually, grant, id, request, revoke, spawn_app_with, table, token, App, Tweaks,
+};
 use nur_core::Catalog;
 use nur_ingest::cdc::{Kind, SourceConfig, SourceDef};
 use nur_store::testing::Backend;
@@ -13,7 +15,7 @@ use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub(super) const SENDER: &str = "naf-mis";
 const SYNC: &str = "/dci/crvs/registry/sync/search";
@@ -551,36 +553,36 @@ impl Receiver {
 
     /// Waits for the first received body at `path`.
     pub(super) fn wait(&self, path: &str) -> Value {
-        let until = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < until {
-            if let Some((_, v)) = self
-                .got
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|(p, _)| p.ends_with(path))
-            {
-                return v.clone();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "nothing arrived at {path}; got {:?}",
-            self.got.lock().unwrap()
-        );
+        eventually(
+            || {
+                format!(
+                    "nothing arrived at {path}; got {:?}",
+                    self.got.lock().unwrap()
+                )
+            },
+            || {
+                self.got
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .find(|(p, _)| p.ends_with(path))
+                    .map(|(_, v)| v.clone())
+            },
+        )
     }
 
     /// Waits until the app has nothing left to answer, notify or deliver, then counts what arrived
     /// at `path`.
     pub(super) fn settled_count(&self, app: &App, path: &str) -> usize {
-        let until = Instant::now() + Duration::from_secs(30);
-        while !(app.uses.dci_unanswered(1).unwrap().is_empty()
-            && app.uses.dci_events(1).unwrap().is_empty()
-            && app.uses.dci_outbox_due(1).unwrap().is_empty())
-        {
-            assert!(Instant::now() < until, "the worker never settled");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        eventually(
+            || "the worker never settled".into(),
+            || {
+                (app.uses.dci_unanswered(1).unwrap().is_empty()
+                    && app.uses.dci_events(1).unwrap().is_empty()
+                    && app.uses.dci_outbox_due(1).unwrap().is_empty())
+                .then_some(())
+            },
+        );
         self.count(path)
     }
 
@@ -673,20 +675,17 @@ pub(super) fn dci_async_callbacks_and_death_notifications(b: Backend) {
     );
     assert_eq!(reply.body["message"]["ack_status"], "ACK");
     drop(other);
-    let until = Instant::now() + Duration::from_secs(30);
-    while !rx
-        .got
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|(_, v)| v["message"]["transaction_id"] == "t-restart")
-    {
-        assert!(
-            Instant::now() < until,
-            "the stored message was never answered"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    eventually(
+        || "the stored message was never answered".into(),
+        || {
+            rx.got
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(_, v)| v["message"]["transaction_id"] == "t-restart")
+                .then_some(())
+        },
+    );
 
     // Subscribe to deaths; a death applied by ingestion notifies once.
     let sub = envelope(
@@ -869,14 +868,10 @@ pub(super) fn dci_death_over_nats_and_file_drop_notifies_once(b: Backend) {
         let catalog = Catalog::jordan();
         std::thread::spawn(move || nur_ingest::cdc::run_source(&store, &catalog, def, &stop))
     };
-    let until = Instant::now() + Duration::from_secs(30);
-    while app.store.source("cspd-nats").unwrap().events_total < 2 {
-        assert!(
-            Instant::now() < until,
-            "the source never consumed both messages"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(
+        || "the source never consumed both messages".into(),
+        || (app.store.source("cspd-nats").unwrap().events_total >= 2).then_some(()),
+    );
     let s = app.store.source("cspd-nats").unwrap();
     assert_eq!((s.applied_total, s.duplicates_total), (1, 1));
     let note = rx.wait("/registry/notify");
@@ -921,11 +916,10 @@ pub(super) fn dci_death_over_nats_and_file_drop_notifies_once(b: Backend) {
         let part = drop_dir.join("CSPD_Death_Info.csv.part");
         std::fs::write(&part, &csv).unwrap();
         std::fs::rename(&part, drop_dir.join("CSPD_Death_Info.csv")).unwrap();
-        let until = Instant::now() + Duration::from_secs(30);
-        while drop_dir.join("CSPD_Death_Info.csv").exists() {
-            assert!(Instant::now() < until, "the drop was never taken ({round})");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        eventually(
+            || format!("the drop was never taken ({round})"),
+            || (!drop_dir.join("CSPD_Death_Info.csv").exists()).then_some(()),
+        );
         assert_eq!(
             rx.settled_count(&app, "/registry/notify"),
             2,

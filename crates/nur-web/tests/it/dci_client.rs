@@ -356,14 +356,13 @@ pub(super) fn dci_partner_events_apply_as_a_change_source(b: Backend) {
     nur.uses
         .subscribe_to_partner(&op, "p-events", "death", "cspd-partner", &callback)
         .unwrap();
-    let until = Instant::now() + Duration::from_secs(30);
-    while nur.uses.partner_subscriptions("p-events").unwrap()[0].status != "subscribed" {
-        assert!(
-            Instant::now() < until,
-            "the partner never answered the subscription"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    super::eventually(
+        || "the partner never answered the subscription".into(),
+        || {
+            (nur.uses.partner_subscriptions("p-events").unwrap()[0].status == "subscribed")
+                .then_some(())
+        },
+    );
 
     // A death applied at the partner by its ingestion reaches NUR's civil tables.
     SourceDef {
@@ -390,21 +389,16 @@ pub(super) fn dci_partner_events_apply_as_a_change_source(b: Backend) {
         &events,
     );
     assert_eq!(st, 200, "{v}");
-    let until = Instant::now() + Duration::from_secs(30);
-    let row = loop {
-        let rows = nur
-            .store
-            .registry_rows(&[c.table("CSPD_Death_Info").unwrap()], &[person.as_str()])
-            .unwrap();
-        if let Some(r) = rows[&person].get("CSPD_Death_Info") {
-            break r[0].clone();
-        }
-        assert!(
-            Instant::now() < until,
-            "the partner's death never reached NUR"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let row = super::eventually(
+        || "the partner's death never reached NUR".into(),
+        || {
+            let rows = nur
+                .store
+                .registry_rows(&[c.table("CSPD_Death_Info").unwrap()], &[person.as_str()])
+                .unwrap();
+            rows[&person].get("CSPD_Death_Info").map(|r| r[0].clone())
+        },
+    );
     assert_eq!(row["Death_Date"], "2026-11-30", "{row:?}");
     assert_eq!(row["Certificate_Number"], "D-PARTNER-1", "{row:?}");
     let s = nur.store.source("cspd-partner").unwrap();

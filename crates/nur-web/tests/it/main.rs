@@ -10,6 +10,19 @@ use nur_store::{ClientChange, EntitySettings, NewProcedure, Store, Upstream, War
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Waits (up to 30 s) until `f` gives a value, polling; `what` says what never came.
+fn eventually<T>(what: impl Fn() -> String, mut f: impl FnMut() -> Option<T>) -> T {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < until, "{}", what());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
 
 mod browser;
 mod citizen;
