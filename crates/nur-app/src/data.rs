@@ -41,6 +41,11 @@ pub struct Output {
     pub plan: Plan,
     pub rows: Vec<Vec<Value>>,
     pub procedure: Option<ProcedureRef>,
+    /// Who the answer is about, as its audit event recorded them (an export of it records
+    /// them again).
+    pub persons: Vec<String>,
+    /// The audit event's target (`query.run` or `procedure.call`): what an export names.
+    pub target: String,
 }
 
 /// The SQL a spec compiles to for review (values are placeholders).
@@ -48,6 +53,8 @@ pub struct Output {
 pub struct QuerySql {
     pub dialect: &'static str,
     pub sql: String,
+    /// The same query in the catalog's names, clause by clause, for a person to review.
+    pub review: query::ReviewSql,
     pub parameters: Vec<query::Parameter>,
 }
 
@@ -89,6 +96,7 @@ impl App {
         Ok(QuerySql {
             dialect: self.store.backend(),
             sql: self.store.query_sql(&plan),
+            review: query::review(&plan),
             parameters: plan.parameters,
         })
     }
@@ -201,12 +209,30 @@ impl App {
         if !plan.dropped.is_empty() {
             ev.outcome = format!("ok; dropped {}", plan.dropped.join(", "));
         }
+        let persons = ev.persons.clone();
         self.store.audit(ev)?;
         Ok(Output {
             plan,
             rows,
             procedure,
+            persons,
+            target: target.to_owned(),
         })
+    }
+
+    /// Records that a result already shown to `caller` left NUR as a file (`format`: csv,
+    /// xlsx): one audit event naming the same columns and persons as the run that made it.
+    pub fn record_export(&self, caller: &Caller, out: &Output, format: &str) -> Result<()> {
+        let mut ev = caller.event("data.export", format!("{} as {format}", out.target));
+        ev.columns = out
+            .plan
+            .output
+            .iter()
+            .map(|o| o.qualified.clone())
+            .collect();
+        ev.persons = out.persons.clone();
+        self.store.audit(ev)?;
+        Ok(())
     }
 
     /// The saved procedures of the caller's entity (none for an actor of no entity).

@@ -4,9 +4,9 @@ document.addEventListener("click", function (e) {
   var b = e.target.closest("button[data-check],button[data-uncheck]");
   if (b) {
     e.preventDefault();
-    var name = b.getAttribute("data-check") || b.getAttribute("data-uncheck");
+    var group = b.getAttribute("data-check") || b.getAttribute("data-uncheck");
     var on = b.hasAttribute("data-check");
-    b.form.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (c) { c.checked = on; });
+    b.form.querySelectorAll('[data-group="' + group + '"] input[type=checkbox]').forEach(function (c) { c.checked = on; });
     return;
   }
   var c = e.target.closest("button[data-copy]");

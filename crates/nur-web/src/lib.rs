@@ -56,6 +56,8 @@ pub struct AppState {
     pub dci_prefixes: Vec<(nur_dci::Registry, String)>,
     /// How the DCI outbox retries its deliveries.
     pub dci_backoff: nur_dci::Backoff,
+    /// Query results kept for paging and export in the portal.
+    pub kept: Arc<portal::KeptResults>,
 }
 
 /// Builds the use cases and the web state over one store: one-time codes go to the outbox
@@ -83,6 +85,7 @@ pub fn app_state(
             (nur_dci::Registry::Sr, "/dci/sr".into()),
         ],
         dci_backoff: nur_dci::Backoff::default(),
+        kept: Arc::default(),
     })
 }
 

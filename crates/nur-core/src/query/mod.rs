@@ -10,10 +10,12 @@
 
 mod bind;
 mod plan;
+mod review;
 mod spec;
 
 pub use bind::Args;
 pub use plan::{plan, Filter, Limits, Operand, OutputColumn, Plan, PlanTable, RevokePolicy};
+pub use review::{review, ReviewSql};
 pub use spec::{
     Condition, Direction, JoinKind, Op, OrderBy, Parameter, QuerySpec, SpecTable, Test,
     SPEC_VERSION,

@@ -123,7 +123,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub(super) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Op::Eq => "=",
             Op::Ne => "<>",

@@ -499,3 +499,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_review_sql_names_real_tables_and_keeps_clauses_apart() {
+    let mut s = the_issue_example();
+    s.conditions = Some(spec_condition(json!({"and": [
+        {"column": "CSPD_Personal_Info.National_Number", "op": "=", "param": "national_number"},
+        {"or": [
+            {"column": "DVLD_Car_Info.Vehicle_Type", "op": "=", "value": "Truck's"},
+            {"column": "DVLD_Car_Info.Vehicle_Type", "op": "is_null"}
+        ]}
+    ]})));
+    s.order_by = vec![OrderBy {
+        column: "CSPD_Personal_Info.Family_Name".into(),
+        direction: Direction::Desc,
+    }];
+    let r = review(&plan_for(&s).unwrap());
+    assert_eq!(
+        r.select,
+        "SELECT CSPD_Personal_Info.National_Number,\n       CSPD_Personal_Info.First_Name,\n       CSPD_Personal_Info.Family_Name,\n       DVLD_Car_Info.Vehicle_Type"
+    );
+    assert_eq!(
+        r.from,
+        "FROM CSPD_Personal_Info\nLEFT OUTER JOIN DVLD_Car_Info ON DVLD_Car_Info.National_Number = CSPD_Personal_Info.National_Number"
+    );
+    assert_eq!(
+        r.where_clause,
+        "WHERE CSPD_Personal_Info.National_Number = :national_number\n  AND (DVLD_Car_Info.Vehicle_Type = 'Truck''s'\n    OR DVLD_Car_Info.Vehicle_Type IS NULL)"
+    );
+    assert_eq!(r.order_by, "ORDER BY CSPD_Personal_Info.Family_Name DESC");
+    assert!(r.text().ends_with("\nLIMIT 100"));
+    assert!(!r.text().contains("\"t0\""), "no aliases");
+}
+
+fn spec_condition(v: Json) -> Condition {
+    serde_json::from_value(v).unwrap()
+}

@@ -270,7 +270,7 @@ impl Store {
         self.read(|tx| {
             Ok(tx
                 .rows(
-                    "SELECT a.at_ms, a.entity, a.purpose, a.action FROM nur_audit_person p JOIN nur_audit a ON a.seq = p.seq LEFT JOIN nur_entity_setting s ON s.entity = a.entity WHERE p.national_number = $1 AND a.action IN ('query.run', 'procedure.call', 'operation.call', 'person.lookup', 'person.search', 'dci.partner.search', 'sp.verify', 'sp.facts') AND (a.outcome = 'ok' OR a.outcome LIKE 'ok;%') AND (CAST($2 AS TEXT) IS NULL OR a.entity = $2) AND (CAST($3 AS BIGINT) = 0 OR coalesce(s.access_withheld, 0) = 0) ORDER BY a.seq DESC LIMIT $4 OFFSET $5",
+                    "SELECT a.at_ms, a.entity, a.purpose, a.action FROM nur_audit_person p JOIN nur_audit a ON a.seq = p.seq LEFT JOIN nur_entity_setting s ON s.entity = a.entity WHERE p.national_number = $1 AND a.action IN ('query.run', 'procedure.call', 'operation.call', 'person.lookup', 'person.search', 'dci.partner.search', 'sp.verify', 'sp.facts', 'data.export') AND (a.outcome = 'ok' OR a.outcome LIKE 'ok;%') AND (CAST($2 AS TEXT) IS NULL OR a.entity = $2) AND (CAST($3 AS BIGINT) = 0 OR coalesce(s.access_withheld, 0) = 0) ORDER BY a.seq DESC LIMIT $4 OFFSET $5",
                     &[national_number.into(), entity.into(), citizen.into(), (limit as i64).into(), (offset as i64).into()],
                 )?
                 .iter()

@@ -9,6 +9,7 @@
 
 mod appeals;
 mod assets;
+mod builder;
 mod charts;
 mod citizen;
 mod citizen_sp;
@@ -18,6 +19,7 @@ pub mod delivery;
 mod home;
 pub mod i18n;
 mod intake;
+mod kept;
 mod layout;
 mod login;
 mod pay_accounts;
@@ -29,6 +31,7 @@ mod session;
 mod settings;
 mod targeting;
 mod upload;
+mod versions;
 mod words;
 
 use crate::error::ApiError;
@@ -47,6 +50,7 @@ use std::net::{IpAddr, SocketAddr};
 
 pub use delivery::{Delivery, Outbox, Smtp, SmtpTls};
 pub use i18n::UnknownTimeZone;
+pub use kept::KeptResults;
 pub use session::{PortalConfig, DEFAULT_TIME_ZONE};
 
 /// What a route needs from its visitor.
@@ -116,6 +120,8 @@ routes!(
     POST "/security/{matrix}" Admin,
     GET "/queries" Admin,
     POST "/queries" Admin,
+    // A kept result as a file: `csv` or `xlsx`.
+    GET "/results/{id}/{format}" SignedIn,
     GET "/sp" SignedIn,
     GET "/sp/new" SignedIn,
     POST "/sp/applications" SignedIn,
@@ -204,6 +210,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/security/{matrix}") => post(security::update),
         ("GET", "/queries") => get(queries::page),
         ("POST", "/queries") => post(queries::submit),
+        ("GET", "/results/{id}/{format}") => get(kept::export),
         ("GET", "/sp") => get(intake::list),
         ("GET", "/sp/new") => get(intake::new),
         ("POST", "/sp/applications") => post(intake::save_new),

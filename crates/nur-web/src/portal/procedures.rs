@@ -1,8 +1,8 @@
 //! The entity's saved procedures, for everyone of the entity: each with a form for its
 //! parameters and Run. A run is the same call as `POST /api/v1/procedures/{entity}/{name}`
-//! (grants checked again, audited).
+//! (grants checked again, audited); its result is kept, so paging it runs nothing again.
 
-use super::{layout, queries, Visit};
+use super::{kept, layout, Visit};
 use crate::data;
 use crate::error::ApiError;
 use crate::{blocking, AppState};
@@ -12,6 +12,10 @@ use axum::Extension;
 use maud::html;
 use nur_app::{Args, Output};
 use nur_core::query::QuerySpec;
+use std::sync::Arc;
+
+/// A run's kept result (its id, the rows, the page shown), or why there is none.
+type Ran = (String, Result<(String, Arc<Output>, usize), ApiError>);
 
 pub async fn page(
     State(s): State<AppState>,
@@ -25,6 +29,15 @@ pub async fn run(
     Extension(v): Extension<Visit>,
 ) -> Result<Html<String>, ApiError> {
     let name = v.field("name").unwrap_or("").to_owned();
+    if let Some(page) = v.field("action").and_then(|a| a.strip_prefix("page:")) {
+        let id = v.field("result").unwrap_or("").to_owned();
+        let kept = s
+            .kept
+            .get(&v.session.id_hash, &id)
+            .map(|out| (id, out, page.parse().unwrap_or(1)))
+            .ok_or_else(|| ApiError::not_found("result_gone", v.lang.t("result-gone")));
+        return render(s, v, Some((name, kept))).await;
+    }
     let args: Vec<(String, String)> = v
         .form
         .iter()
@@ -39,15 +52,15 @@ pub async fn run(
         name.clone(),
         Args::Text(args),
     )
-    .await;
+    .await
+    .map(|out| {
+        let (id, out) = s.kept.keep(&v.session.id_hash, out);
+        (id, out, 1)
+    });
     render(s, v, Some((name, out))).await
 }
 
-async fn render(
-    s: AppState,
-    v: Visit,
-    ran: Option<(String, Result<Output, ApiError>)>,
-) -> Result<Html<String>, ApiError> {
+async fn render(s: AppState, v: Visit, ran: Option<Ran>) -> Result<Html<String>, ApiError> {
     let lang = v.lang;
     let (st, caller) = (s.clone(), v.caller());
     let procs = blocking(move || Ok(st.app.procedures_of(&caller)?)).await?;
@@ -59,7 +72,7 @@ async fn render(
             section.procedure {
                 h2 { bdi { (p.name) } " " small { "v" (lang.number(p.version)) } }
                 p { (p.description) }
-                form.card method="post" action="/procedures" {
+                form.card id=(format!("run-{}", p.name)) method="post" action="/procedures" {
                     input type="hidden" name="csrf" value=(v.session.csrf);
                     input type="hidden" name="name" value=(p.name);
                     @for param in &params {
@@ -71,7 +84,7 @@ async fn render(
                 @if let Some((name, out)) = &ran {
                     @if *name == p.name {
                         @match out {
-                            Ok(o) => (queries::grid(lang, 1, o, None)),
+                            Ok((id, o, page)) => (kept::grid(lang, &s.catalog, id, o, *page, &format!("run-{}", p.name))),
                             Err(e) => p.flash.error role="alert" { (e.message()) },
                         }
                     }

@@ -1,161 +1,31 @@
-//! Entity Queries (the query builder): the entity's granted tables; a table's granted columns
-//! with Check / UnCheck All; conditions ("Add New Parameter"); Rows Limit; Generate SQL Query;
-//! Run (a results grid with paging); Save Query / Update Query as a procedure; the list of
-//! saved procedures with their API URL and an example call.
+//! Entity Queries (the query builder), after the seed's screen: the entity's granted tables;
+//! several in one query, joined on the national number (LEFT OUTER JOIN from the first by
+//! default, inner selectable); each table's granted columns with Check / UnCheck All
+//! (unticked at first); conditions on any selected column ("Add New Parameter"), a value or a
+//! parameter of the saved API; sample values to try a query with parameters; order and Rows
+//! Limit; the SQL in the catalog's names, Select and Where clauses apart; a Messages panel; a
+//! results grid paged over one kept run; Save Query / Update Query (asking before a new
+//! version) and the procedure's version history.
 //!
-//! The form becomes a query spec, and the spec goes through the same use case as `POST
-//! /api/v1/queries/run` (`App::run_query`: plan, grant check, run, audit). A condition with a
-//! value is a fixed test; one left empty becomes a parameter of the saved procedure's API.
+//! The form becomes a query spec ([`Builder`]), and the spec goes through the same use case
+//! as `POST /api/v1/queries/run` (`App::run_query`: plan, grant check, run, audit). A saved
+//! procedure opens as exactly its spec.
 
+use super::builder::{op_key, Builder, CondRow, OPS};
 use super::i18n::Lang;
-use super::{layout, Visit};
+use super::{kept, layout, versions, Visit};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use maud::{html, Markup};
-use nur_app::{Args, Output, SaveProcedure};
-use nur_core::query::{QuerySpec, RevokePolicy};
-use nur_core::Table;
+use nur_app::{Args, Output, QuerySql, SaveProcedure};
+use nur_core::query::{Direction, JoinKind, Op, QuerySpec, RevokePolicy};
+use nur_store::ProcedureRow;
 use serde::Deserialize;
-use serde_json::{json, Value as Json};
-
-const GRID_PAGE: usize = 25;
-const OPS: &[&str] = &[
-    "=",
-    "<>",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "starts_with",
-    "like",
-    "is_null",
-    "is_not_null",
-];
-
-/// The builder's state, as the form carries it.
-#[derive(Debug, Clone, Default)]
-struct Builder {
-    table: String,
-    columns: Vec<String>,
-    conditions: Vec<(String, String, String)>,
-    limit: u32,
-    name: String,
-    description: String,
-    page: usize,
-}
-
-impl Builder {
-    fn from_visit(v: &Visit) -> Builder {
-        let cols: Vec<&str> = v.fields("cond_col").collect();
-        let ops: Vec<&str> = v.fields("cond_op").collect();
-        let vals: Vec<&str> = v.fields("cond_val").collect();
-        Builder {
-            table: v.field("table").unwrap_or("").to_owned(),
-            columns: v.fields("col").map(str::to_owned).collect(),
-            conditions: cols
-                .iter()
-                .zip(ops.iter())
-                .zip(vals.iter())
-                .filter(|((c, _), _)| !c.is_empty())
-                .map(|((c, o), v)| (c.to_string(), o.to_string(), v.trim().to_string()))
-                .collect(),
-            limit: v
-                .field("limit")
-                .and_then(|l| l.trim().parse().ok())
-                .unwrap_or(100),
-            name: v.field("name").unwrap_or("").trim().to_owned(),
-            description: v.field("description").unwrap_or("").trim().to_owned(),
-            page: v.field("page").and_then(|p| p.parse().ok()).unwrap_or(1),
-        }
-    }
-
-    /// The query spec; empty-valued conditions become parameters.
-    fn spec(&self, table: &Table) -> Result<QuerySpec, ApiError> {
-        let mut tests = Vec::new();
-        let mut params = Vec::new();
-        for (i, (c, op, val)) in self.conditions.iter().enumerate() {
-            let col = table.column(c).ok_or_else(|| {
-                ApiError::invalid("unknown_column", format!("no column {c} in {}", table.name))
-            })?;
-            let qualified = format!("{}.{c}", table.name);
-            if matches!(op.as_str(), "is_null" | "is_not_null") {
-                tests.push(json!({"column": qualified, "op": op}));
-            } else if val.is_empty() {
-                let name = format!(
-                    "{}{}",
-                    c.to_lowercase(),
-                    if i > 0 {
-                        format!("_{i}")
-                    } else {
-                        String::new()
-                    }
-                );
-                tests.push(json!({"column": qualified, "op": op, "param": name}));
-                params.push(json!({"name": name, "type": col.ty.name()}));
-            } else {
-                tests.push(json!({"column": qualified, "op": op, "value": val}));
-            }
-        }
-        let mut spec = json!({
-            "version": 1,
-            "tables": [{"table": self.table, "columns": self.columns}],
-            "limit": self.limit,
-        });
-        if !tests.is_empty() {
-            spec["conditions"] = json!({"and": tests});
-        }
-        if !params.is_empty() {
-            spec["parameters"] = json!(params);
-        }
-        serde_json::from_value(spec).map_err(|e| ApiError::invalid("invalid_query", e.to_string()))
-    }
-
-    fn from_spec(spec: &QuerySpec, name: &str, description: &str) -> Builder {
-        let v = serde_json::to_value(spec).unwrap_or(Json::Null);
-        let t = &v["tables"][0];
-        let conditions = v["conditions"]["and"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|c| {
-                        let col = c["column"]
-                            .as_str()
-                            .unwrap_or("")
-                            .rsplit('.')
-                            .next()
-                            .unwrap_or("")
-                            .to_owned();
-                        let val = match &c["value"] {
-                            Json::Null => String::new(),
-                            Json::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        (col, c["op"].as_str().unwrap_or("=").to_owned(), val)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Builder {
-            table: t["table"].as_str().unwrap_or("").to_owned(),
-            columns: t["columns"]
-                .as_array()
-                .map(|c| {
-                    c.iter()
-                        .filter_map(|x| x.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            conditions,
-            limit: v["limit"].as_u64().unwrap_or(100) as u32,
-            name: name.to_owned(),
-            description: description.to_owned(),
-            page: 1,
-        }
-    }
-}
+use std::sync::Arc;
+use std::time::Instant;
 
 #[derive(Deserialize, Default)]
 pub struct Params {
@@ -165,32 +35,34 @@ pub struct Params {
     procedure: Option<String>,
 }
 
-/// Tables the entity may query: its own and those granted to it.
-fn granted_tables<'c>(s: &'c AppState, v: &Visit) -> Result<Vec<&'c Table>, ApiError> {
-    let queryable = s.app.queryable_tables(&v.caller())?;
-    Ok(s.catalog
-        .tables
-        .iter()
-        .filter(|t| queryable.iter().any(|q| q.table == t.name))
-        .collect())
-}
-
-fn granted_columns(s: &AppState, v: &Visit, t: &Table) -> Result<Vec<String>, ApiError> {
-    Ok(s.app
-        .queryable_tables(&v.caller())?
-        .into_iter()
-        .find(|q| q.table == t.name)
-        .map(|q| q.columns.iter().map(|c| c.to_string()).collect())
-        .unwrap_or_default())
+/// A message of the Messages panel.
+enum Note {
+    Ok(String),
+    Error(String),
 }
 
 /// What happened on submit, shown under the form.
-enum Outcome {
-    None,
-    Sql(String),
-    Rows(Box<Output>),
-    Saved(String, i64),
-    Error(String),
+#[derive(Default)]
+struct Outcome {
+    notes: Vec<Note>,
+    sql: Option<QuerySql>,
+    rows: Option<(String, Arc<Output>, usize)>,
+    /// Saving would make a new version of this procedure: ask first.
+    confirm: Option<ProcedureRow>,
+    saved: Option<i64>,
+}
+
+impl Outcome {
+    fn error(message: impl Into<String>) -> Outcome {
+        Outcome {
+            notes: vec![Note::Error(message.into())],
+            ..Outcome::default()
+        }
+    }
+}
+
+fn entity_of(v: &Visit) -> String {
+    v.account().entity.clone().unwrap_or_default()
 }
 
 pub async fn page(
@@ -198,29 +70,27 @@ pub async fn page(
     Extension(v): Extension<Visit>,
     Query(p): Query<Params>,
 ) -> Result<Html<String>, ApiError> {
-    let st = s.clone();
-    let vv = v.clone();
     blocking(move || {
-        let mut b = Builder {
-            limit: 100,
-            page: 1,
-            ..Builder::default()
-        };
+        let mut b = Builder::default();
+        let mut outcome = Outcome::default();
         if let Some(name) = &p.procedure {
-            let entity = vv.account().entity.clone().unwrap_or_default();
-            if let Some(row) = st.app.procedure(&vv.caller(), &entity, name)? {
-                let spec = QuerySpec::from_json(&row.spec).map_err(ApiError::from)?;
-                b = Builder::from_spec(&spec, &row.name, &row.description);
+            match s.app.procedure(&v.caller(), &entity_of(&v), name)? {
+                Some(row) => {
+                    let spec = QuerySpec::from_json(&row.spec).map_err(ApiError::from)?;
+                    b = Builder::from_spec(
+                        &spec,
+                        &row.name,
+                        &row.description,
+                        row.on_revoke,
+                        row.version,
+                    );
+                }
+                None => outcome = Outcome::error(v.lang.tf("procedure-missing", &[("name", name)])),
             }
         } else if let Some(t) = &p.table {
-            b.table = t.clone();
+            b.add_table(t);
         }
-        if b.columns.is_empty() && !b.table.is_empty() {
-            if let Some(t) = st.catalog.table(&b.table) {
-                b.columns = granted_columns(&st, &vv, t)?;
-            }
-        }
-        render(&st, &vv, &b, Outcome::None)
+        render(&s, &v, &b, outcome)
     })
     .await
 }
@@ -230,79 +100,247 @@ pub async fn submit(
     Extension(v): Extension<Visit>,
 ) -> Result<Response, ApiError> {
     blocking(move || {
-        let mut b = Builder::from_visit(&v);
-        let mut action = v.field("action").unwrap_or("").to_owned();
-        // Grid paging buttons run the query again at another page: "run:N".
-        if let Some(n) = action.strip_prefix("run:").and_then(|n| n.parse().ok()) {
-            b.page = n;
-            action = "run".into();
-        }
-        let table = s.catalog.table(&b.table);
-        let outcome = match (action.as_str(), table) {
-            (_, None) => Outcome::Error(v.lang.t("query-choose-table")),
-            ("check_all", Some(t)) => {
-                b.columns = granted_columns(&s, &v, t)?;
-                Outcome::None
+        let mut b = Builder::from_form(&v.form);
+        let action = v.field("action").unwrap_or("").to_owned();
+        let (verb, arg) = action.split_once(':').unwrap_or((action.as_str(), ""));
+        let outcome = match verb {
+            "add_table" => {
+                b.add_table(arg);
+                Outcome::default()
             }
-            ("uncheck_all", Some(_)) => {
-                b.columns.clear();
-                Outcome::None
+            "remove_table" => {
+                b.remove_table(arg);
+                Outcome::default()
             }
-            ("add_condition", Some(t)) => {
-                let first = granted_columns(&s, &v, t)?
+            "check_all" => {
+                let prefix = format!("{arg}.");
+                b.columns.retain(|c| !c.starts_with(&prefix));
+                b.columns.extend(
+                    granted_columns(&s, &v, arg)?
+                        .into_iter()
+                        .map(|c| format!("{arg}.{c}")),
+                );
+                Outcome::default()
+            }
+            "uncheck_all" => {
+                let prefix = format!("{arg}.");
+                b.columns.retain(|c| !c.starts_with(&prefix));
+                Outcome::default()
+            }
+            "add_condition" => {
+                let first = b.tables.first().map(|(t, _)| t.clone()).unwrap_or_default();
+                let column = granted_columns(&s, &v, &first)?
                     .into_iter()
                     .next()
+                    .map(|c| format!("{first}.{c}"))
                     .unwrap_or_default();
-                b.conditions.push((first, "=".into(), String::new()));
-                Outcome::None
+                b.conditions.push(CondRow {
+                    column,
+                    op: Op::Eq,
+                    value: String::new(),
+                    params: String::new(),
+                });
+                Outcome::default()
             }
-            ("sql", Some(t)) => match b
-                .spec(t)
-                .and_then(|spec| Ok(s.app.query_sql(&v.caller(), &spec)?))
-            {
-                Ok(q) => Outcome::Sql(q.sql),
-                Err(e) => Outcome::Error(e.message().to_owned()),
-            },
-            ("run", Some(t)) => match b.spec(t) {
-                Err(e) => Outcome::Error(e.message().to_owned()),
-                Ok(spec) if !spec.parameters.is_empty() => {
-                    Outcome::Error(v.lang.t("query-run-needs-values"))
+            "remove_condition" => {
+                if let Ok(i) = arg.parse::<usize>() {
+                    if i < b.conditions.len() {
+                        b.conditions.remove(i);
+                    }
                 }
-                Ok(spec) => match s.app.run_query(
-                    &v.caller(),
-                    &spec,
-                    Args::Text(Vec::new()),
-                    "portal query builder",
-                ) {
-                    Ok(out) => Outcome::Rows(Box::new(out)),
-                    Err(e) => Outcome::Error(e.message),
-                },
-            },
-            ("save", Some(t)) => match save(&s, &v, &b, t) {
-                Ok(version) => Outcome::Saved(b.name.clone(), version),
-                Err(e) => Outcome::Error(e.message().to_owned()),
-            },
-            _ => Outcome::None,
+                Outcome::default()
+            }
+            "add_order" => {
+                if let Some(c) = b.columns.first().cloned() {
+                    b.order.push((c, Direction::Asc));
+                }
+                Outcome::default()
+            }
+            "remove_order" => {
+                if let Ok(i) = arg.parse::<usize>() {
+                    if i < b.order.len() {
+                        b.order.remove(i);
+                    }
+                }
+                Outcome::default()
+            }
+            "sql" => generate(&s, &v, &b),
+            "run" => run(&s, &v, &b),
+            "page" => page_of(&s, &v, arg),
+            "save" => save(&s, &v, &mut b),
+            _ => Outcome::default(),
         };
         Ok(render(&s, &v, &b, outcome)?.into_response())
     })
     .await
 }
 
-fn save(s: &AppState, v: &Visit, b: &Builder, t: &Table) -> Result<i64, ApiError> {
-    let spec = serde_json::to_string(&b.spec(t)?).map_err(|e| ApiError::internal(e.to_string()))?;
-    let entity = v.account().entity.clone().unwrap_or_default();
-    let row = s.app.save_procedure(
+fn spec_of(s: &AppState, b: &Builder) -> Result<QuerySpec, String> {
+    if b.tables.is_empty() {
+        return Err("query-choose-table".into());
+    }
+    b.spec(&s.catalog)
+}
+
+fn generate(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
+    let lang = v.lang;
+    match spec_of(s, b) {
+        Err(e) => Outcome::error(message(lang, &e)),
+        Ok(spec) => match s.app.query_sql(&v.caller(), &spec) {
+            Ok(q) => Outcome {
+                notes: vec![Note::Ok(lang.t("query-sql-generated"))],
+                sql: Some(q),
+                ..Outcome::default()
+            },
+            Err(e) => Outcome::error(e.message),
+        },
+    }
+}
+
+fn run(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
+    let lang = v.lang;
+    let spec = match spec_of(s, b) {
+        Ok(spec) => spec,
+        Err(e) => return Outcome::error(message(lang, &e)),
+    };
+    let samples = b.samples();
+    let missing: Vec<&str> = spec
+        .parameters
+        .iter()
+        .filter(|p| !samples.iter().any(|(n, _)| *n == p.name))
+        .map(|p| p.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Outcome::error(lang.tf(
+            "query-run-needs-samples",
+            &[("params", &missing.join(", "))],
+        ));
+    }
+    let sql = s.app.query_sql(&v.caller(), &spec).ok();
+    let started = Instant::now();
+    match s.app.run_query(
+        &v.caller(),
+        &spec,
+        Args::Text(samples),
+        "portal query builder",
+    ) {
+        Ok(out) => {
+            let ms = started.elapsed().as_millis() as i64;
+            let mut notes = vec![
+                Note::Ok(lang.t("query-executed")),
+                Note::Ok(lang.ta(
+                    "query-rows-in",
+                    &[("count", out.rows.len().into()), ("ms", ms.into())],
+                )),
+            ];
+            if out.plan.capped {
+                notes.push(Note::Ok(
+                    lang.ta("query-capped", &[("limit", (out.plan.limit as i64).into())]),
+                ));
+            }
+            let (id, out) = s.kept.keep(&v.session.id_hash, out);
+            Outcome {
+                notes,
+                sql,
+                rows: Some((id, out, 1)),
+                ..Outcome::default()
+            }
+        }
+        Err(e) => Outcome::error(e.message),
+    }
+}
+
+/// Another page of the kept run: nothing runs, nothing is audited again.
+fn page_of(s: &AppState, v: &Visit, page: &str) -> Outcome {
+    let id = v.field("result").unwrap_or("");
+    match s.kept.get(&v.session.id_hash, id) {
+        Some(out) => Outcome {
+            rows: Some((id.to_owned(), out, page.parse().unwrap_or(1))),
+            ..Outcome::default()
+        },
+        None => Outcome::error(v.lang.t("result-gone")),
+    }
+}
+
+fn save(s: &AppState, v: &Visit, b: &mut Builder) -> Outcome {
+    let lang = v.lang;
+    let spec = match spec_of(s, b) {
+        Ok(spec) => spec,
+        Err(e) => return Outcome::error(message(lang, &e)),
+    };
+    let entity = entity_of(v);
+    let current = match s.app.procedure(&v.caller(), &entity, &b.name) {
+        Ok(c) => c,
+        Err(e) => return Outcome::error(e.message),
+    };
+    let text = serde_json::to_string(&spec).expect("a spec is JSON");
+    if let Some(cur) = current {
+        let same = QuerySpec::from_json(&cur.spec).is_ok_and(|c| c == spec)
+            && cur.description == b.description
+            && cur.on_revoke == b.on_revoke;
+        if same {
+            b.opened = Some(cur.version);
+            return Outcome {
+                notes: vec![Note::Ok(lang.ta(
+                    "procedure-unchanged",
+                    &[
+                        ("name", b.name.as_str().into()),
+                        ("version", cur.version.into()),
+                    ],
+                ))],
+                ..Outcome::default()
+            };
+        }
+        let confirmed =
+            v.field("confirm") == Some(format!("{}@{}", cur.name, cur.version).as_str());
+        if !confirmed {
+            return Outcome {
+                confirm: Some(cur),
+                ..Outcome::default()
+            };
+        }
+    }
+    match s.app.save_procedure(
         &v.caller(),
         SaveProcedure {
             entity: &entity,
             name: &b.name,
             description: &b.description,
-            spec: &spec,
-            on_revoke: RevokePolicy::Refuse,
+            spec: &text,
+            on_revoke: b.on_revoke,
         },
-    )?;
-    Ok(row.version)
+    ) {
+        Ok(row) => {
+            b.opened = Some(row.version);
+            Outcome {
+                saved: Some(row.version),
+                ..Outcome::default()
+            }
+        }
+        Err(e) => Outcome::error(e.message),
+    }
+}
+
+/// A message key of this page, or a message as it came.
+fn message(lang: Lang, e: &str) -> String {
+    if e.starts_with("query-") {
+        lang.t(e)
+    } else {
+        e.to_owned()
+    }
+}
+
+fn granted_columns(s: &AppState, v: &Visit, table: &str) -> Result<Vec<String>, ApiError> {
+    Ok(s.app
+        .queryable_tables(&v.caller())?
+        .into_iter()
+        .find(|q| q.table.as_str() == table)
+        .map(|q| q.columns.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default())
+}
+
+fn label(lang: Lang, s: &AppState, qualified: &str) -> String {
+    kept::header(lang, &s.catalog, qualified).0
 }
 
 fn render(
@@ -312,88 +350,193 @@ fn render(
     outcome: Outcome,
 ) -> Result<Html<String>, ApiError> {
     let lang = v.lang;
-    let tables = granted_tables(s, v)?;
-    let table = s.catalog.table(&b.table);
-    let columns = match table {
-        Some(t) => granted_columns(s, v, t)?,
+    let queryable = s.app.queryable_tables(&v.caller())?;
+    let entity = entity_of(v);
+    let procedures = s.app.procedures_of(&v.caller())?;
+    let spec = b.spec(&s.catalog).ok();
+    let params = spec.as_ref().map(|sp| b.param_rows(sp)).unwrap_or_default();
+    let row_params = b.row_params();
+    // Every column a condition or the order may name: the selected tables' granted ones.
+    let choosable: Vec<String> = b
+        .table_names()
+        .flat_map(|t| {
+            queryable
+                .iter()
+                .find(|q| q.table.as_str() == t)
+                .into_iter()
+                .flat_map(move |q| q.columns.iter().map(move |c| format!("{t}.{c}")))
+        })
+        .collect();
+    let existing = procedures.iter().find(|p| p.name == b.name);
+    let history = match existing {
+        Some(p) => s.app.procedure_versions(&v.caller(), &entity, &p.name)?,
         None => Vec::new(),
     };
-    let entity = v.account().entity.clone().unwrap_or_default();
-    let procedures = s.app.procedures_of(&v.caller())?;
     let title = lang.t("queries-title");
     let body = html! {
+        @if queryable.is_empty() {
+            p.flash role="status" { (lang.t("query-no-tables")) }
+        }
         div.builder {
             nav.tables aria-label=(lang.t("query-tables")) {
                 h2 { (lang.t("query-tables")) }
                 ul {
-                    @for t in &tables {
-                        li { a href={"/queries?table=" (t.name)} aria-current=[(t.name.as_str() == b.table).then_some("true")] { bdi { (t.name) } } }
+                    @for q in &queryable {
+                        @let t = q.table.as_str();
+                        li {
+                            @if b.has_table(t) {
+                                span aria-current="true" { bdi { (t) } }
+                            } @else {
+                                button.link type="submit" form="builder" name="action" value={"add_table:" (t)} { bdi { (t) } }
+                            }
+                        }
                     }
                 }
             }
             div.work {
-            @if let Some(t) = table {
                 form #builder method="post" action="/queries" {
                     input type="hidden" name="csrf" value=(v.session.csrf);
-                    input type="hidden" name="table" value=(t.name);
-                    fieldset {
-                        legend { (lang.tf("query-columns-of", &[("table", t.name.as_str())])) }
-                        div.checkall {
-                            button type="submit" name="action" value="check_all" data-check="col" { (lang.t("check-all")) }
-                            button type="submit" name="action" value="uncheck_all" data-uncheck="col" { (lang.t("uncheck-all")) }
-                        }
-                        ul.columns {
-                            @for c in &columns {
-                                li {
-                                    input type="checkbox" name="col" value=(c) id=(format!("col-{c}")) checked[b.columns.contains(c)];
-                                    label for=(format!("col-{c}")) { bdi { (c) } " " small { (column_label(lang, t, c)) } }
+                    input type="hidden" name="opened" value=(b.opened.map(|o| o.to_string()).unwrap_or_default());
+                    @if let Some(tree) = &b.kept_tree { input type="hidden" name="cond_tree" value=(tree); }
+                    @if b.tables.is_empty() { p { (lang.t("query-choose-table")) } }
+                    @for (i, (t, join)) in b.tables.iter().enumerate() {
+                        @let granted = granted_columns(s, v, t)?;
+                        fieldset.table {
+                            legend {
+                                button.link type="submit" name="action" value={"remove_table:" (t)} aria-label=(lang.tf("query-remove-table", &[("table", t)])) { "[-]" }
+                                " " bdi { (t) }
+                            }
+                            input type="hidden" name="tbl" value=(t);
+                            @if i == 0 {
+                                input type="hidden" name="join" value="left";
+                            } @else {
+                                label for=(format!("join-{i}")) { (lang.tf("query-join", &[("table", t)])) }
+                                select id=(format!("join-{i}")) name="join" {
+                                    option value="left" selected[*join == JoinKind::Left] { (lang.t("join-left")) }
+                                    option value="inner" selected[*join == JoinKind::Inner] { (lang.t("join-inner")) }
+                                }
+                            }
+                            div.checkall {
+                                button type="submit" name="action" value={"check_all:" (t)} data-check=(format!("col-{t}")) { (lang.t("check-all")) }
+                                button type="submit" name="action" value={"uncheck_all:" (t)} data-uncheck=(format!("col-{t}")) { (lang.t("uncheck-all")) }
+                            }
+                            ul.columns data-group=(format!("col-{t}")) {
+                                @for c in &granted {
+                                    @let q = format!("{t}.{c}");
+                                    li {
+                                        input type="checkbox" name="col" value=(q) id=(format!("col-{q}")) checked[b.columns.contains(&q)];
+                                        label for=(format!("col-{q}")) { bdi { (c) } " " small { (label(lang, s, &q)) } }
+                                    }
                                 }
                             }
                         }
                     }
-                    fieldset {
+                    @if !b.tables.is_empty() {
+                    fieldset #conditions {
                         legend { (lang.t("query-conditions")) }
-                        @for (i, (c, op, val)) in b.conditions.iter().enumerate() {
+                        @if let Some(tree) = &b.kept_tree {
+                            p { (lang.t("query-kept-tree")) }
+                            pre { code { (tree) } }
+                        }
+                        @for (i, r) in b.conditions.iter().enumerate() {
                             div.condition {
                                 label for=(format!("cc-{i}")) { (lang.t("condition-column")) }
                                 select id=(format!("cc-{i}")) name="cond_col" {
-                                    @for col in &columns { option value=(col) selected[col == c] { (col) } }
+                                    @for col in &choosable { option value=(col) selected[*col == r.column] { (col) } }
                                 }
                                 label for=(format!("co-{i}")) { (lang.t("condition-op")) }
                                 select id=(format!("co-{i}")) name="cond_op" {
-                                    @for o in OPS { option value=(o) selected[*o == op] { (o) } }
+                                    @for o in OPS { option value=(o.name()) selected[*o == r.op] { (lang.t(&op_key(*o))) } }
                                 }
                                 label for=(format!("cv-{i}")) { (lang.t("condition-value")) }
-                                input id=(format!("cv-{i}")) name="cond_val" type="text" value=(val) placeholder=(lang.t("condition-value-hint"));
+                                input id=(format!("cv-{i}")) name="cond_val" type="text" value=(r.value) placeholder=(lang.t("condition-value-hint"));
+                                label for=(format!("cp-{i}")) { (lang.t("condition-param")) }
+                                input id=(format!("cp-{i}")) name="cond_param" type="text" value=(r.params) placeholder=(row_params.get(i).map(|p| p.join(", ")).unwrap_or_default());
+                                button.link type="submit" name="action" value={"remove_condition:" (i)} aria-label=(lang.t("condition-remove")) { "[-]" }
                             }
                         }
-                        button type="submit" name="action" value="add_condition" { (lang.t("add-parameter")) }
+                        button #add-condition type="submit" name="action" value="add_condition" { (lang.t("add-parameter")) }
                     }
-                    label for="limit" { (lang.t("rows-limit")) }
-                    input #limit name="limit" type="number" min="1" max=(s.app.limits().max_rows) value=(b.limit);
+                    @if !params.is_empty() {
+                        fieldset #parameters {
+                            legend { (lang.t("query-parameters")) }
+                            p { (lang.t("query-parameters-intro")) }
+                            @for (i, p) in params.iter().enumerate() {
+                                div.param {
+                                    input type="hidden" name="pname" value=(p.name);
+                                    input type="hidden" name="ptype" value=(p.ty.name());
+                                    input type="hidden" name="plist" value=(if p.list { "1" } else { "0" });
+                                    span.pname { code { ":" (p.name) } " " small { "(" (p.ty.name()) @if p.list { ", " (lang.t("param-list")) } ")" } }
+                                    label for=(format!("ps-{i}")) { (lang.tf("param-sample", &[("param", p.name.as_str())])) }
+                                    input id=(format!("ps-{i}")) name="psample" type="text" value=(p.sample);
+                                    label for=(format!("pd-{i}")) { (lang.tf("param-description", &[("param", p.name.as_str())])) }
+                                    input id=(format!("pd-{i}")) name="pdesc" type="text" value=(p.description);
+                                }
+                            }
+                        }
+                    }
+                    fieldset #order {
+                        legend { (lang.t("query-order")) }
+                        @for (i, (c, d)) in b.order.iter().enumerate() {
+                            div.condition {
+                                label for=(format!("oc-{i}")) { (lang.t("order-column")) }
+                                select id=(format!("oc-{i}")) name="order_col" {
+                                    @for col in &choosable { option value=(col) selected[col == c] { (col) } }
+                                }
+                                label for=(format!("od-{i}")) { (lang.t("order-direction")) }
+                                select id=(format!("od-{i}")) name="order_dir" {
+                                    option value="asc" selected[*d == Direction::Asc] { (lang.t("order-asc")) }
+                                    option value="desc" selected[*d == Direction::Desc] { (lang.t("order-desc")) }
+                                }
+                                button.link type="submit" name="action" value={"remove_order:" (i)} aria-label=(lang.t("order-remove")) { "[-]" }
+                            }
+                        }
+                        button type="submit" name="action" value="add_order" { (lang.t("order-add")) }
+                    }
+                    div.limits {
+                        label for="limit" { (lang.t("rows-limit")) }
+                        input #limit name="limit" type="number" min="1" max=(s.app.limits().max_rows) value=(b.limit.map(|l| l.to_string()).unwrap_or_default());
+                        label for="on_revoke" { (lang.t("on-revoke")) }
+                        select #on_revoke name="on_revoke" {
+                            option value="refuse" selected[b.on_revoke == RevokePolicy::Refuse] { (lang.t("on-revoke-refuse")) }
+                            option value="drop_columns" selected[b.on_revoke == RevokePolicy::DropColumns] { (lang.t("on-revoke-drop")) }
+                        }
+                    }
                     div.actions {
                         button #generate type="submit" name="action" value="sql" { (lang.t("generate-sql")) }
                         button #run type="submit" name="action" value="run" { (lang.t("run")) }
                     }
-                    fieldset {
-                        legend { (lang.t("save-query")) }
+                    fieldset #details {
+                        legend { (lang.t("query-details")) }
                         label for="name" { (lang.t("procedure-name")) }
                         input #name name="name" type="text" value=(b.name) pattern="[A-Za-z][A-Za-z0-9_]{0,62}";
                         label for="description" { (lang.t("procedure-description")) }
                         input #description name="description" type="text" value=(b.description);
+                        @if let Some(cur) = &outcome.confirm {
+                            div.confirm #confirm-save role="alert" {
+                                p { (lang.ta("procedure-confirm-version", &[
+                                    ("name", cur.name.as_str().into()),
+                                    ("version", cur.version.into()),
+                                    ("next", (cur.version + 1).into()),
+                                    ("by", cur.saved_by.as_str().into()),
+                                ])) }
+                                @if b.opened.is_some_and(|o| o != cur.version) {
+                                    p.flash.error { (lang.ta("procedure-changed-since", &[("version", b.opened.unwrap_or(0).into())])) }
+                                }
+                                input type="hidden" name="confirm" value={(cur.name) "@" (cur.version)};
+                                button #confirm type="submit" name="action" value="save" { (lang.ta("procedure-save-as", &[("version", (cur.version + 1).into())])) }
+                            }
+                        }
                         button #save type="submit" name="action" value="save" {
-                            (lang.t(if procedures.iter().any(|p| p.name == b.name) { "update-query" } else { "save-query" }))
+                            (lang.t(if existing.is_some() { "update-query" } else { "save-query" }))
                         }
                     }
-                    input type="hidden" name="page" value="1";
+                    }
                 }
                 (outcome_view(lang, s, &entity, b, &outcome))
-            } @else {
-                p { (lang.t("query-choose-table")) }
-                (outcome_view(lang, s, &entity, b, &outcome))
-            }
             }
         }
+        @if !history.is_empty() { (versions::history(lang, &s.portal.time_zone, &history)) }
         section.procedures {
             h2 { (lang.t("saved-procedures")) }
             @if procedures.is_empty() { p { (lang.t("no-procedures")) } }
@@ -412,8 +555,8 @@ fn render(
         }
     };
     let mut crumbs = vec![(title.clone(), Some("/queries".to_owned()))];
-    if !b.table.is_empty() {
-        crumbs.push((b.table.clone(), None));
+    if !b.name.is_empty() && existing.is_some() {
+        crumbs.push((b.name.clone(), None));
     }
     Ok(Html(
         layout::page(s, v, &title, "/queries", &crumbs, body).into_string(),
@@ -424,69 +567,39 @@ fn example(url: &str) -> String {
     format!("curl -H \"Authorization: Bearer $TOKEN\" -H 'X-NUR-Purpose: …' -H 'Content-Type: application/json' -d '{{}}' https://NUR_HOST{url}")
 }
 
-fn column_label(lang: Lang, t: &Table, c: &str) -> String {
-    t.column(c)
-        .map(|c| {
-            if lang == Lang::Ar {
-                c.label_ar.clone()
-            } else {
-                c.label_en.clone()
+fn outcome_view(lang: Lang, s: &AppState, entity: &str, b: &Builder, o: &Outcome) -> Markup {
+    html! {
+        @if let Some(q) = &o.sql {
+            section #sql {
+                h2 { (lang.t("select-clause")) }
+                pre { code { (q.review.select) "\n" (q.review.from) } }
+                h2 { (lang.t("where-clause")) }
+                pre { code { (q.review.where_clause) @if !q.review.order_by.is_empty() { "\n" (q.review.order_by) } "\nLIMIT " (q.review.limit) } }
+                details {
+                    summary { (lang.tf("sql-as-run", &[("dialect", q.dialect)])) }
+                    pre { code { (q.sql) } }
+                }
             }
-        })
-        .unwrap_or_default()
-}
-
-fn outcome_view(lang: Lang, _s: &AppState, entity: &str, b: &Builder, o: &Outcome) -> Markup {
-    html! {
-        @match o {
-            Outcome::None => {},
-            Outcome::Error(e) => p.flash.error role="alert" { (e) },
-            Outcome::Sql(sql) => section #sql { h2 { (lang.t("generated-sql")) } pre { code { (sql) } } },
-            Outcome::Saved(name, version) => p.flash.ok role="status" #saved {
-                (lang.ta("procedure-saved", &[("name", name.into()), ("version", (*version).into())]))
-                " " code { "/api/v1/procedures/" (entity) "/" (name) }
-            },
-            Outcome::Rows(out) => (grid(lang, b.page, out, Some("builder"))),
         }
-    }
-}
-
-/// A results grid; with `form`, paging buttons that run that form again at another page.
-pub(super) fn grid(lang: Lang, page: usize, out: &Output, form: Option<&str>) -> Markup {
-    let rows = &out.rows;
-    let pages = if form.is_some() {
-        rows.len().div_ceil(GRID_PAGE).max(1)
-    } else {
-        1
-    };
-    let page = page.clamp(1, pages);
-    let per_page = if form.is_some() {
-        GRID_PAGE
-    } else {
-        rows.len().max(1)
-    };
-    let shown = &rows[(page - 1) * per_page..(page * per_page).min(rows.len())];
-    let form = form.unwrap_or("");
-    html! {
-        section #results {
-            h2 { (lang.ta("results-count", &[("count", rows.len().into())])) }
-            div.grid {
-                table {
-                    thead { tr { @for c in &out.plan.output { th scope="col" { bdi { (c.name) } } } } }
-                    tbody {
-                        @for r in shown {
-                            tr { @for v in r { td { bdi { (v.to_string()) } } } }
-                        }
+        @if !o.notes.is_empty() || o.saved.is_some() {
+            section #messages {
+                h2 { (lang.t("messages")) }
+                @for n in &o.notes {
+                    @match n {
+                        Note::Ok(t) => p.flash.ok role="status" { (t) },
+                        Note::Error(t) => p.flash.error role="alert" { bdi { (t) } },
+                    }
+                }
+                @if let Some(version) = o.saved {
+                    p.flash.ok role="status" #saved {
+                        (lang.ta("procedure-saved", &[("name", b.name.as_str().into()), ("version", version.into())]))
+                        " " code { "/api/v1/procedures/" (entity) "/" (b.name) }
                     }
                 }
             }
-            @if pages > 1 {
-                nav.pager aria-label=(lang.t("paging")) {
-                    @if page > 1 { button type="submit" form=(form) name="action" value={"run:" (page - 1)} { (lang.t("page-prev")) } }
-                    span { (lang.number(page as i64)) " / " (lang.number(pages as i64)) }
-                    @if page < pages { button type="submit" form=(form) name="action" value={"run:" (page + 1)} { (lang.t("page-next")) } }
-                }
-            }
+        }
+        @if let Some((id, out, page)) = &o.rows {
+            (kept::grid(lang, &s.catalog, id, out, *page, "builder"))
         }
     }
 }

@@ -461,13 +461,16 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
 
     let mut naf = sign_in(&app, "NAFAdmin", PW);
     let page = naf.get("/queries?table=CSPD_Death_Info");
-    assert!(page.body.contains("col-Death_Place") && !page.body.contains("col-Death_Cause"));
+    assert!(
+        page.body.contains("col-CSPD_Death_Info.Death_Place")
+            && !page.body.contains("col-CSPD_Death_Info.Death_Cause")
+    );
     let form = |action: &str| -> Vec<(&'static str, String)> {
         vec![
-            ("table", "CSPD_Death_Info".into()),
-            ("col", "Certificate_Number".into()),
-            ("col", "Death_Date".into()),
-            ("col", "Death_Place".into()),
+            ("tbl", "CSPD_Death_Info".into()),
+            ("col", "CSPD_Death_Info.Certificate_Number".into()),
+            ("col", "CSPD_Death_Info.Death_Date".into()),
+            ("col", "CSPD_Death_Info.Death_Place".into()),
             ("limit", "50".into()),
             ("name", "deaths".into()),
             ("description", "وفيات".into()),
@@ -506,8 +509,8 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
     );
     // A query on a column not granted is refused with the reason, nothing runs.
     let f = [
-        ("table", "CSPD_Death_Info"),
-        ("col", "Death_Cause"),
+        ("tbl", "CSPD_Death_Info"),
+        ("col", "CSPD_Death_Info.Death_Cause"),
         ("action", "run"),
     ];
     let r = naf.post("/queries?table=CSPD_Death_Info", "/queries", &f);

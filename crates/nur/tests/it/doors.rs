@@ -253,10 +253,12 @@ fn the_command_line_and_the_portal_record_the_same_change_alike() {
         "/queries?table=DVLD_Car_Info",
         "/queries",
         &[
-            ("table", "DVLD_Car_Info"),
-            ("col", "Vehicle_Type"),
-            ("limit", "100"),
+            ("tbl", "DVLD_Car_Info"),
+            ("col", "DVLD_Car_Info.Vehicle_Type"),
+            ("limit", "50"),
             ("name", "cars"),
+            // Saving over the command line's version 1, confirmed as the page asks.
+            ("confirm", "cars@1"),
             ("action", "save"),
         ],
     );
