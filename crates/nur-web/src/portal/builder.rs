@@ -48,9 +48,10 @@ pub fn op_of(name: &str) -> Option<Op> {
     OPS.iter().copied().find(|o| o.name() == name)
 }
 
-/// One condition row: `column` is `Table.Column`; the operand is `params` (names, comma
-/// separated) when given, else `value` (comma separated for `in` and `between`); with
-/// neither, a parameter named after the column.
+/// One condition row: `column` is `Table.Column`; the operand is `value` when given (comma
+/// separated for `in` and `between`), else `params` (names, comma separated); with neither,
+/// a parameter named after the column (which the page then writes into the row, so the name
+/// stays as the query grows).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CondRow {
     pub column: String,
@@ -362,12 +363,12 @@ impl Builder {
                 if matches!(r.op, Op::IsNull | Op::IsNotNull) {
                     return Vec::new();
                 }
+                if !r.value.is_empty() {
+                    return Vec::new();
+                }
                 let given = split_list(&r.params);
                 if !given.is_empty() {
                     return given;
-                }
-                if !r.value.is_empty() {
-                    return Vec::new();
                 }
                 let names: Vec<String> = (0..if r.op == Op::Between { 2 } else { 1 })
                     .map(|i| {

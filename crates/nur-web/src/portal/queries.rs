@@ -451,7 +451,7 @@ fn render(
                                 label for=(format!("cv-{i}")) { (lang.t("condition-value")) }
                                 input id=(format!("cv-{i}")) name="cond_val" type="text" value=(r.value) placeholder=(lang.t("condition-value-hint"));
                                 label for=(format!("cp-{i}")) { (lang.t("condition-param")) }
-                                input id=(format!("cp-{i}")) name="cond_param" type="text" value=(r.params) placeholder=(row_params.get(i).map(|p| p.join(", ")).unwrap_or_default());
+                                input id=(format!("cp-{i}")) name="cond_param" type="text" value=(if r.value.is_empty() { row_params.get(i).map(|p| p.join(", ")).unwrap_or_default() } else { r.params.clone() });
                                 button.link type="submit" name="action" value={"remove_condition:" (i)} aria-label=(lang.t("condition-remove")) { "[-]" }
                             }
                         }

@@ -9,6 +9,9 @@ pub struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as sent (files that are not text).
+    #[allow(dead_code)]
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -81,6 +84,8 @@ impl Browser {
         s.write_all(body).unwrap();
         let mut buf = Vec::new();
         s.read_to_end(&mut buf).unwrap();
+        let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let bytes = buf[split + 4..].to_vec();
         let text = String::from_utf8_lossy(&buf).into_owned();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
         let mut lines = head.lines();
@@ -111,6 +116,7 @@ impl Browser {
             status,
             headers,
             body: body.to_owned(),
+            bytes,
         }
     }
 
@@ -171,4 +177,57 @@ pub fn csrf(html: &str) -> String {
         .and_then(|r| r.split('"').next())
         .unwrap_or("")
         .to_owned()
+}
+
+/// The fields a browser would send from the form `id` of `html` as it stands (text and hidden
+/// inputs, ticked checkboxes, each select's selected option; no buttons): maud writes
+/// attributes in a regular way, which is all this reads.
+#[allow(dead_code)]
+pub fn form_fields(html: &str, id: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("<form id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no form {id}"));
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let v = &tag[at..at + tag[at..].find('"')?];
+        Some(
+            v.replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&"),
+        )
+    };
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap();
+        let tag = &rest[..end];
+        if tag.starts_with("<input") {
+            let ty = attr(tag, "type").unwrap_or_default();
+            let checkbox = ty == "checkbox";
+            if let Some(name) = attr(tag, "name") {
+                if !checkbox || tag.contains(" checked") {
+                    out.push((name, attr(tag, "value").unwrap_or_default()));
+                }
+            }
+        } else if tag.starts_with("<select") {
+            let name = attr(tag, "name").unwrap_or_default();
+            let close = rest.find("</select>").unwrap();
+            let options = &rest[..close];
+            let chosen = options
+                .split("<option")
+                .skip(1)
+                .find(|o| o[..o.find('>').unwrap()].contains(" selected"))
+                .or_else(|| options.split("<option").nth(1))
+                .map(|o| attr(&o[..o.find('>').unwrap()], "value").unwrap_or_default())
+                .unwrap_or_default();
+            out.push((name, chosen));
+            rest = &rest[close..];
+            continue;
+        }
+        rest = &rest[end..];
+    }
+    out
 }

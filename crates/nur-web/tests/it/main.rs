@@ -25,6 +25,7 @@ fn eventually<T>(what: impl Fn() -> String, mut f: impl FnMut() -> Option<T>) ->
 }
 
 mod browser;
+mod builder;
 mod citizen;
 mod dci;
 mod dci_client;
@@ -37,6 +38,7 @@ mod portal;
 mod security;
 mod sp;
 mod sp_pay_api;
+use builder::{results_page_and_export_without_running_again, seed_query_builder_with_a_join};
 use citizen::citizens_sign_in_and_apply_for_their_own_household;
 use dci::{
     dci_async_callbacks_and_death_notifications, dci_crvs_search_under_grants_and_bad_input,
@@ -490,6 +492,8 @@ both!(
     portal_sign_in_and_lockout,
     portal_routes_check_role_and_csrf,
     portal_grants_and_query_builder,
+    seed_query_builder_with_a_join,
+    results_page_and_export_without_running_again,
     portal_settings_users_and_clients,
     code_failures_count_on_the_account,
     lookups_hide_the_household_without_its_grant,
