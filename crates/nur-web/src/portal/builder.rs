@@ -214,7 +214,12 @@ impl Builder {
                 (c, d)
             })
             .collect();
-        let limit = f.one("limit");
+        // A form without the field (no table chosen yet) keeps the default; an empty one
+        // asks for no limit of its own.
+        let limit = match f.all("limit").first() {
+            None => Builder::default().limit,
+            Some(l) => l.trim().parse().ok(),
+        };
         Builder {
             tables,
             columns: f.all("col"),
@@ -222,7 +227,7 @@ impl Builder {
             kept_tree: Some(f.one("cond_tree")).filter(|t| !t.trim().is_empty()),
             params,
             order,
-            limit: limit.trim().parse().ok(),
+            limit,
             on_revoke: RevokePolicy::parse(&f.one("on_revoke")).unwrap_or_default(),
             name: f.one("name").trim().to_owned(),
             description: f.one("description").trim().to_owned(),

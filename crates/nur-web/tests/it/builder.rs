@@ -57,10 +57,16 @@ pub(super) fn seed_query_builder_with_a_join(b: Backend) {
     f.push(("col".into(), "CSPD_Personal_Info.National_Number".into()));
     f.push(("col".into(), "CSPD_Personal_Info.First_Name".into()));
     let body = submit(&mut naf, &f, &[("action", "add_table:DVLD_Car_Info")]);
-    assert!(body.contains("name=\"tbl\" value=\"DVLD_Car_Info\""), "{body}");
+    assert!(
+        body.contains("name=\"tbl\" value=\"DVLD_Car_Info\""),
+        "{body}"
+    );
     let mut f = form_fields(&body, "builder");
     assert!(f.contains(&("col".into(), "CSPD_Personal_Info.First_Name".into())));
-    assert!(f.contains(&("join".into(), "left".into())), "left join by default");
+    assert!(
+        f.contains(&("join".into(), "left".into())),
+        "left join by default"
+    );
     // Actions 5–6: two vehicle columns; action 7: Add New Parameter (on the first column).
     f.push(("col".into(), "DVLD_Car_Info.Vehicle_Type".into()));
     f.push(("col".into(), "DVLD_Car_Info.Model_Year".into()));
@@ -81,7 +87,10 @@ pub(super) fn seed_query_builder_with_a_join(b: Backend) {
     );
     let review = body.split("Select Clause").nth(1).unwrap();
     let review = review.split("<details").next().unwrap();
-    assert!(!review.contains("t0"), "no aliases in the reviewed SQL: {review}");
+    assert!(
+        !review.contains("t0"),
+        "no aliases in the reviewed SQL: {review}"
+    );
     // Run needs a sample value; with one, the person's row.
     let f = form_fields(&body, "builder");
     let body = submit(&mut naf, &f, &[("action", "run")]);
@@ -97,12 +106,11 @@ pub(super) fn seed_query_builder_with_a_join(b: Backend) {
     );
     // Actions 8–9: a name, Save Query.
     let f = form_fields(&body, "builder");
-    let body = submit(
-        &mut naf,
-        &f,
-        &[("name", "person_cars"), ("action", "save")],
+    let body = submit(&mut naf, &f, &[("name", "person_cars"), ("action", "save")]);
+    assert!(
+        body.contains("id=\"saved\"") && body.contains("version 1"),
+        "{body}"
     );
-    assert!(body.contains("id=\"saved\"") && body.contains("version 1"), "{body}");
 
     // Reopened: the same query, field for field; saved unchanged, no new version.
     let page = naf.get("/queries?procedure=person_cars").body;
@@ -118,14 +126,24 @@ pub(super) fn seed_query_builder_with_a_join(b: Backend) {
 
     // Updated: a new limit asks before version 2; confirmed, the history says what changed.
     let body = submit(&mut naf, &reopened, &[("limit", "50"), ("action", "save")]);
-    assert!(body.contains("id=\"confirm-save\"") && body.contains("Save as version 2"), "{body}");
-    assert_eq!(audited(&app, "procedure.save"), 1, "nothing saved before the answer");
+    assert!(
+        body.contains("id=\"confirm-save\"") && body.contains("Save as version 2"),
+        "{body}"
+    );
+    assert_eq!(
+        audited(&app, "procedure.save"),
+        1,
+        "nothing saved before the answer"
+    );
     let f = form_fields(&body, "builder");
     assert!(f.contains(&("confirm".into(), "person_cars@1".into())));
     let body = submit(&mut naf, &f, &[("action", "save")]);
     assert!(body.contains("version 2"), "{body}");
     let page = naf.get("/queries?procedure=person_cars").body;
-    assert!(page.contains("id=\"versions\"") && page.contains("Rows limit 100 → 50"), "{page}");
+    assert!(
+        page.contains("id=\"versions\"") && page.contains("Rows limit 100 → 50"),
+        "{page}"
+    );
 
     // Its API: the same columns.
     let tok = token(&app);
@@ -145,7 +163,12 @@ pub(super) fn seed_query_builder_with_a_join(b: Backend) {
         .collect();
     assert_eq!(
         names,
-        ["National_Number", "First_Name", "Vehicle_Type", "Model_Year"]
+        [
+            "National_Number",
+            "First_Name",
+            "Vehicle_Type",
+            "Model_Year"
+        ]
     );
     assert_eq!(v["rows"][0]["National_Number"], app.person.as_str());
 }
@@ -173,7 +196,11 @@ pub(super) fn results_page_and_export_without_running_again(b: Backend) {
         let body = submit(&mut naf, &f, &[("result", &id), ("action", page)]);
         assert!(body.contains(&format!("{} / 4", &page[5..])), "{body}");
     }
-    assert_eq!(audited(&app, "query.run"), runs, "paging runs nothing again");
+    assert_eq!(
+        audited(&app, "query.run"),
+        runs,
+        "paging runs nothing again"
+    );
 
     // Another session does not see this result.
     let mut other = sign_in(&app, "NAFAdmin", PW);
@@ -185,7 +212,10 @@ pub(super) fn results_page_and_export_without_running_again(b: Backend) {
     let csv = naf.get(&format!("/results/{id}/csv"));
     assert_eq!(csv.status, 200);
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
-    assert!(csv.header("content-disposition").unwrap().contains("attachment"));
+    assert!(csv
+        .header("content-disposition")
+        .unwrap()
+        .contains("attachment"));
     assert!(csv.bytes.starts_with(b"\xEF\xBB\xBF"));
     let mut r = csv::Reader::from_reader(&csv.bytes[3..]);
     assert_eq!(
@@ -209,7 +239,10 @@ pub(super) fn results_page_and_export_without_running_again(b: Backend) {
     let strings = read("xl/sharedStrings.xml");
     assert!(strings.contains("National_Number") && strings.contains(&rows[0][0]));
     assert_eq!(sheet.matches("<row ").count(), 101, "{sheet}");
-    assert!(read("xl/styles.xml").contains("yyyy-mm-dd"), "dates are dates");
+    assert!(
+        read("xl/styles.xml").contains("yyyy-mm-dd"),
+        "dates are dates"
+    );
     assert_eq!(audited(&app, "data.export"), 2, "one audit event per file");
     assert_eq!(audited(&app, "query.run"), runs);
     assert_eq!(naf.get(&format!("/results/{id}/pdf")).status, 404);
