@@ -227,6 +227,14 @@ results-count = { PLURAL($count) ->
     }
 copy = نسخ
 
+error-title-forbidden = غير مسموح
+error-title-not-found = الصفحة غير موجودة
+error-title-too-large = كبير جدًا
+error-title-busy = النظام مشغول
+error-title-refused = لم يُنفّذ
+error-title-internal = حدث خطأ
+error-code = رمز الخطأ
+error-forbidden-page = دورك لا يفتح هذه الصفحة. تعرض القائمة الصفحات المتاحة لك.
 error-csrf = انتهت صلاحية هذا النموذج. ارجع وأعد تحميل الصفحة ثم حاول مجددًا.
 error-forbidden = غير مسموح لك بهذا الإجراء.
 error-signed-out = انتهت جلستك. سجّل الدخول مجددًا.

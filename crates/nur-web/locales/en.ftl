@@ -211,6 +211,14 @@ results-count = { PLURAL($count) ->
     }
 copy = Copy
 
+error-title-forbidden = Not allowed
+error-title-not-found = Page not found
+error-title-too-large = Too large
+error-title-busy = Busy
+error-title-refused = Not done
+error-title-internal = Something went wrong
+error-code = Error code
+error-forbidden-page = Your role does not open this page. The menu shows the pages you may use.
 error-csrf = This form has expired. Go back, reload the page and try again.
 error-forbidden = You are not allowed to do this.
 error-signed-out = Your session has ended. Sign in again.

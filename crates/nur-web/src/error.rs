@@ -217,6 +217,10 @@ impl From<PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let shown = crate::portal::errors::Shown {
+            code: self.code,
+            message: self.message.clone(),
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
@@ -239,6 +243,7 @@ impl IntoResponse for ApiError {
         }
         resp.extensions_mut()
             .insert(crate::metrics::ErrorCode(self.code));
+        resp.extensions_mut().insert(shown);
         resp
     }
 }

@@ -188,7 +188,7 @@ pub fn router(state: AppState) -> Router {
             get(data::access_log),
         )
         .merge(portal::router(state.clone()))
-        .fallback(not_found)
+        .fallback(portal::errors::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             portal::security_headers,
@@ -320,10 +320,6 @@ async fn healthz() -> &'static str {
 async fn readyz(State(s): State<AppState>) -> Result<&'static str, ApiError> {
     blocking(move || s.store.schema_version().map_err(ApiError::from)).await?;
     Ok("ready")
-}
-
-async fn not_found() -> ApiError {
-    ApiError::not_found("route_not_found", "no such route")
 }
 
 pub(crate) async fn blocking<T: Send + 'static>(

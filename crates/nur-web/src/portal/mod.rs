@@ -16,6 +16,7 @@ mod citizen_sp;
 mod cycle_files;
 mod cycles;
 pub mod delivery;
+pub(crate) mod errors;
 mod home;
 pub mod i18n;
 mod intake;
@@ -455,7 +456,28 @@ async fn guard(
         };
         if !allowed {
             let who = account.as_ref().map(|a| a.username.clone());
-            return refuse(who, StatusCode::FORBIDDEN, "error-forbidden", "role").await;
+            let (st, p) = (state.clone(), path.clone());
+            let _ = crate::blocking(move || {
+                st.app
+                    .door_refused(who.as_deref(), ip, "portal.refused", &p, "role");
+                Ok(())
+            })
+            .await;
+            let v = Visit {
+                session,
+                account,
+                lang,
+                ip,
+                form: Vec::new(),
+                files: Vec::new(),
+            };
+            return errors::page(
+                &state,
+                &v,
+                StatusCode::FORBIDDEN,
+                "",
+                &lang.t("error-forbidden-page"),
+            );
         }
     }
     let mut form = Vec::new();
@@ -505,6 +527,15 @@ async fn guard(
     } else {
         body
     };
+    // The visitor without the form, to frame an error page.
+    let framed = Visit {
+        session: session.clone(),
+        account: account.clone(),
+        lang,
+        ip,
+        form: Vec::new(),
+        files: Vec::new(),
+    };
     parts.extensions.insert(Visit {
         session,
         account,
@@ -513,7 +544,8 @@ async fn guard(
         form,
         files,
     });
-    let mut resp = next.run(Request::from_parts(parts, body)).await;
+    let resp = next.run(Request::from_parts(parts, body)).await;
+    let mut resp = errors::as_page(&state, &framed, resp);
     if let Some(t) = new_csrf {
         if let Ok(v) = HeaderValue::from_str(&session::csrf_cookie(&state, &t)) {
             resp.headers_mut().append(header::SET_COOKIE, v);
@@ -532,7 +564,11 @@ fn form_urlencoded(bytes: &[u8]) -> Vec<(String, String)> {
 pub fn page_error(lang: Lang, status: StatusCode, key: &str) -> Response {
     (
         status,
-        layout::bare(lang, &lang.t(key), layout::message(lang, key)),
+        layout::bare(
+            lang,
+            &lang.t(errors::title_key(status)),
+            layout::message(lang, key),
+        ),
     )
         .into_response()
 }
