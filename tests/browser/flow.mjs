@@ -288,6 +288,26 @@ try {
   check((await runs()) === before, "paging and exporting ran the query no more");
   await auditTab.close();
 
+  // 4d. Revoking a client asks first, on a page of its own; Cancel keeps it, Revoke ends it.
+  await page.goto(base + "/settings/clients");
+  await page.fill("#c-name", "temporary feed");
+  await page.click("form.card button[type=submit]");
+  await page.waitForLoadState();
+  const row = page.locator("main table tbody tr", { hasText: "temporary feed" });
+  await row.locator("button[value=revoke]").click();
+  await page.waitForSelector("#confirm-action");
+  await labelled(page);
+  check((await page.textContent("#confirm-action")).includes("cannot be undone"), "the page says what revoking does");
+  await shot(page, "confirm-revoke");
+  await page.click("#confirm-action a");
+  await page.waitForURL("**/settings/clients");
+  check((await row.textContent()).includes("active"), "Cancel keeps the client");
+  await row.locator("button[value=revoke]").click();
+  await page.waitForSelector("#confirm-action");
+  await page.click("#confirm");
+  await page.waitForLoadState();
+  check((await page.locator("main table tbody tr", { hasText: "temporary feed" }).textContent()).includes("revoked"), "confirmed, the client is revoked");
+
   // 5. Sign out.
   await signOut(page);
   await shot(page, "signed-out");

@@ -13,6 +13,7 @@ mod builder;
 mod charts;
 mod citizen;
 mod citizen_sp;
+mod confirm;
 mod cycle_files;
 mod cycles;
 pub mod delivery;

@@ -4,7 +4,7 @@
 //! clients; the Super Admin every entity's. Every change is audited.
 
 use super::i18n::Lang;
-use super::{layout, Visit};
+use super::{confirm, layout, Visit};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::extract::State;
@@ -186,6 +186,17 @@ pub async fn users_post(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
 ) -> Result<Response, ApiError> {
+    let action = v.field("action").unwrap_or("");
+    if matches!(action, "disable" | "reset_factor") && confirm::needed(&v) {
+        let username = v.field("username").unwrap_or("").trim();
+        let lang = v.lang;
+        let question = lang.tf(&format!("confirm-user-{action}"), &[("username", username)]);
+        let button = lang.t(&format!("user-{}", action.replace('_', "-")));
+        let fields = [("action", action), ("username", username)];
+        return Ok(
+            confirm::page(&s, &v, "/settings/users", &question, &fields, &button).into_response(),
+        );
+    }
     let st = s.clone();
     let vv = v.clone();
     let note = blocking(move || {
@@ -233,6 +244,7 @@ pub async fn users_post(
         let Some(change) = UserChange::parse(action) else {
             return Ok((false, lang.t("error-forbidden")));
         };
+
         Ok(match st.app.change_user(&caller, &username, change) {
             Ok(()) => (true, lang.tf("user-changed", &[("username", &username)])),
             Err(e) => (false, lang.t(refusal_key(&e))),
@@ -320,6 +332,17 @@ pub async fn clients_post(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
 ) -> Result<Response, ApiError> {
+    let action = v.field("action").unwrap_or("");
+    if matches!(action, "rotate" | "revoke") && confirm::needed(&v) {
+        let id = v.field("client_id").unwrap_or("");
+        let lang = v.lang;
+        let question = lang.tf(&format!("confirm-client-{action}"), &[("id", id)]);
+        let button = lang.t(&format!("client-{action}"));
+        let fields = [("action", action), ("client_id", id)];
+        return Ok(
+            confirm::page(&s, &v, "/settings/clients", &question, &fields, &button).into_response(),
+        );
+    }
     let st = s.clone();
     let vv = v.clone();
     let note = blocking(move || {

@@ -610,10 +610,28 @@ pub(super) fn portal_settings_users_and_clients(b: Backend) {
         r.body.contains("not allowed"),
         "an Entity Admin cannot make a Super Admin"
     );
+    // Disabling asks first (a page and a form, no script); Cancel leaves the user as is.
     let r = naf.post(
         "/settings/users",
         "/settings/users",
         &[("action", "disable"), ("username", "naf.clerk")],
+    );
+    assert!(
+        r.body.contains("id=\"confirm-action\"")
+            && r.body.contains("Disable naf.clerk?")
+            && r.body.contains("name=\"confirmed\" value=\"yes\""),
+        "{}",
+        r.body
+    );
+    assert!(!app.store.account("naf.clerk").unwrap().unwrap().disabled);
+    let r = naf.post(
+        "/settings/users",
+        "/settings/users",
+        &[
+            ("action", "disable"),
+            ("username", "naf.clerk"),
+            ("confirmed", "yes"),
+        ],
     );
     assert!(r.body.contains("Saved for naf.clerk"));
     let mut br = Browser::new(app.addr);
@@ -630,7 +648,11 @@ pub(super) fn portal_settings_users_and_clients(b: Backend) {
     let r = naf.post(
         "/settings/users",
         "/settings/users",
-        &[("action", "disable"), ("username", "CSPDAdmin")],
+        &[
+            ("action", "disable"),
+            ("username", "CSPDAdmin"),
+            ("confirmed", "yes"),
+        ],
     );
     assert!(
         r.body.contains("not allowed"),
@@ -664,17 +686,42 @@ pub(super) fn portal_settings_users_and_clients(b: Backend) {
     naf.post(
         "/settings/clients",
         "/settings/clients",
-        &[("action", "rotate"), ("client_id", &id)],
+        &[
+            ("action", "rotate"),
+            ("client_id", &id),
+            ("confirmed", "yes"),
+        ],
     );
     assert_eq!(
         super::token_for(&app, &id, &secret).0,
         401,
         "the old secret stops working"
     );
-    naf.post(
+    let r = naf.post(
         "/settings/clients",
         "/settings/clients",
         &[("action", "revoke"), ("client_id", &id)],
+    );
+    assert!(
+        r.body.contains(&format!("Revoke client {id}?")),
+        "{}",
+        r.body
+    );
+    assert!(app
+        .store
+        .client(&id)
+        .unwrap()
+        .unwrap()
+        .revoked_at_ms
+        .is_none());
+    naf.post(
+        "/settings/clients",
+        "/settings/clients",
+        &[
+            ("action", "revoke"),
+            ("client_id", &id),
+            ("confirmed", "yes"),
+        ],
     );
     assert!(app
         .store

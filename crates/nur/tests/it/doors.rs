@@ -183,7 +183,11 @@ fn the_command_line_and_the_portal_record_the_same_change_alike() {
         naf.post(
             "/settings/users",
             "/settings/users",
-            &[("action", form.as_str()), ("username", "naf.one")],
+            &[
+                ("action", form.as_str()),
+                ("username", "naf.one"),
+                ("confirmed", "yes"),
+            ],
         );
         same(&db, action, &cli, true);
     }
@@ -283,7 +287,11 @@ fn the_command_line_and_the_portal_record_the_same_change_alike() {
     naf.post(
         "/settings/clients",
         "/settings/clients",
-        &[("action", "rotate"), ("client_id", &id)],
+        &[
+            ("action", "rotate"),
+            ("client_id", &id),
+            ("confirmed", "yes"),
+        ],
     );
     same(&db, "client.rotate", &cli, true);
     run(&["client", "revoke", "--db", &db, &id]);
@@ -295,7 +303,11 @@ fn the_command_line_and_the_portal_record_the_same_change_alike() {
     naf.post(
         "/settings/clients",
         "/settings/clients",
-        &[("action", "revoke"), ("client_id", &second)],
+        &[
+            ("action", "revoke"),
+            ("client_id", &second),
+            ("confirmed", "yes"),
+        ],
     );
     same(&db, "client.revoke", &cli, false);
 
