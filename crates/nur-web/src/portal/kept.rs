@@ -101,6 +101,17 @@ pub fn grid(
     let pages = rows.len().div_ceil(GRID_PAGE).max(1);
     let page = page.clamp(1, pages);
     let shown = &rows[(page - 1) * GRID_PAGE..(page * GRID_PAGE).min(rows.len())];
+    // Each output column's catalog column, so codes show their labels.
+    let columns: Vec<Option<&nur_core::Column>> = out
+        .plan
+        .output
+        .iter()
+        .map(|o| {
+            catalog
+                .table(out.plan.tables[o.table].table.as_str())
+                .and_then(|t| t.column(o.column.as_str()))
+        })
+        .collect();
     html! {
         section #results {
             h2 { (lang.ta("results-count", &[("count", rows.len().into())])) }
@@ -117,7 +128,7 @@ pub fn grid(
                     } } }
                     tbody {
                         @for r in shown {
-                            tr { @for v in r { td { bdi { (v.to_string()) } } } }
+                            tr { @for (v, c) in r.iter().zip(&columns) { td { (super::labels::cell(lang, catalog, *c, &v.to_json())) } } }
                         }
                     }
                 }

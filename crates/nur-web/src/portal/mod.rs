@@ -22,6 +22,7 @@ mod home;
 pub mod i18n;
 mod intake;
 mod kept;
+mod labels;
 mod layout;
 mod login;
 mod pay_accounts;

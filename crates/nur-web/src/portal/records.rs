@@ -3,7 +3,7 @@
 //! (filters by entity, actor, action, person, time) and the citizen access report.
 
 use super::i18n::{self, Lang};
-use super::{layout, Visit};
+use super::{labels, layout, Visit};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::extract::{Query, State};
@@ -23,31 +23,97 @@ pub struct Nn {
     nn: Option<String>,
 }
 
-fn cell(v: &Json) -> String {
-    match v {
-        Json::Null => String::new(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+/// When a row was loaded, and from which source, as its lineage says.
+fn as_of(lang: Lang, s: &AppState, m: &Map<String, Json>) -> Option<String> {
+    let l = m.get("_lineage")?;
+    let at = l.get("loaded_at_ms")?.as_i64()?;
+    let source = l.get("source").and_then(Json::as_str).unwrap_or("");
+    Some(lang.tf(
+        "record-as-of",
+        &[
+            ("at", &lang.datetime(at, &s.portal.time_zone)),
+            ("source", source),
+        ],
+    ))
 }
 
-/// One record as a two-column table (field, value); lineage left out.
+/// One record as a two-column table (field, value) in the catalog's order, codes with their
+/// labels, the record's "as of" as its caption.
 fn record(lang: Lang, s: &AppState, table: &str, m: &Map<String, Json>) -> Markup {
-    let t = s.catalog.table(table);
+    let Some(t) = s.catalog.table(table) else {
+        return html! {};
+    };
     html! {
         table.record {
+            @if let Some(at) = as_of(lang, s, m) { caption { (at) } }
             tbody {
-                @for (k, v) in m.iter().filter(|(k, _)| *k != "_lineage") {
+                @for c in t.columns.iter().filter(|c| m.contains_key(c.name.as_str())) {
                     tr {
-                        th scope="row" {
-                            (t.and_then(|t| t.column(k)).map(|c| if lang == Lang::Ar { c.label_ar.clone() } else { c.label_en.clone() }).unwrap_or_else(|| k.clone()))
-                        }
-                        td { bdi { (cell(v)) } }
+                        th scope="row" { (labels::column_label(lang, c)) }
+                        td { (labels::cell(lang, &s.catalog, Some(c), &m[c.name.as_str()])) }
                     }
                 }
             }
         }
     }
+}
+
+/// Rows of one table as a table with a header row (catalog order, labels).
+fn rows_table(lang: Lang, s: &AppState, table: &str, rows: &[Map<String, Json>]) -> Markup {
+    let Some(t) = s.catalog.table(table) else {
+        return html! {};
+    };
+    let cols: Vec<&nur_core::Column> = t
+        .columns
+        .iter()
+        .filter(|c| rows.iter().any(|r| r.contains_key(c.name.as_str())))
+        .collect();
+    html! {
+        div.grid tabindex="0" role="region" aria-label=(labels::table_label(lang, t)) {
+            table {
+                thead { tr { @for c in &cols { th scope="col" { (labels::column_label(lang, c)) } } } }
+                tbody { @for r in rows { tr { @for c in &cols {
+                    td { @if let Some(v) = r.get(c.name.as_str()) { (labels::cell(lang, &s.catalog, Some(c), v)) } }
+                } } } }
+            }
+        }
+    }
+}
+
+/// The records of a lookup grouped by registry, registries and tables in the catalog's order.
+#[allow(clippy::type_complexity)]
+fn by_registry<'a>(
+    s: &'a AppState,
+    records: &'a std::collections::BTreeMap<String, Vec<Map<String, Json>>>,
+) -> Vec<(
+    Option<&'a nur_core::Registry>,
+    Vec<(&'a nur_core::Table, &'a [Map<String, Json>])>,
+)> {
+    let mut out: Vec<(
+        Option<&nur_core::Registry>,
+        Vec<(&nur_core::Table, &[Map<String, Json>])>,
+    )> = Vec::new();
+    // The household's booklet is shown with the household.
+    let booklet = s.catalog.household_table().name.as_str();
+    for t in s
+        .catalog
+        .tables
+        .iter()
+        .filter(|t| t.name.as_str() != booklet)
+    {
+        let Some(rows) = records.get(t.name.as_str()) else {
+            continue;
+        };
+        let registry = s.catalog.registry(&t.registry);
+        match out
+            .iter_mut()
+            .find(|(r, _)| r.map(|r| &r.code) == registry.map(|r| &r.code))
+        {
+            Some((_, tables)) => tables.push((t, rows)),
+            None => out.push((registry, vec![(t, rows)])),
+        }
+    }
+    out
 }
 
 pub async fn persons(
@@ -99,14 +165,20 @@ pub async fn persons(
                         @if let Some(b) = &h.booklet { (record(lang, &s, &household_table, b)) }
                         @if !h.members.is_empty() {
                             h3 { (lang.ta("household-members", &[("count", h.members.len().into())])) }
-                            ul { @for m in &h.members {
-                                li { bdi { (m.iter().filter(|(k, _)| *k != "_lineage").map(|(_, v)| cell(v)).take(5).collect::<Vec<_>>().join(" · ")) } }
-                            } }
+                            (rows_table(lang, &s, &person_table, &h.members))
                         }
                     }
-                    @for (table, rows) in &rec.records {
-                        h2 { bdi { (table) } " " small { (s.catalog.table(table).map(|t| if lang == Lang::Ar { t.label_ar.clone() } else { t.label_en.clone() }).unwrap_or_default()) } }
-                        @for r in rows { (record(lang, &s, table, r)) }
+                    @for (registry, tables) in by_registry(&s, &rec.records) {
+                        section.registry {
+                            h2 {
+                                (registry.map(|r| labels::registry_label(lang, r)).unwrap_or_default())
+                                @if let Some(r) = registry { " " small { (lang.tf("registry-custodian", &[("entity", r.custodian.as_str())])) } }
+                            }
+                            @for (t, rows) in tables {
+                                h3 { (labels::table_label(lang, t)) " " small { bdi { (t.name) } } }
+                                @for r in rows { (record(lang, &s, t.name.as_str(), r)) }
+                            }
+                        }
                     }
                 }
             }

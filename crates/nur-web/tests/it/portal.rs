@@ -535,10 +535,28 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
     let r = user.post("/procedures", "/procedures", &[("name", "nope")]);
     assert!(!r.body.contains("id=\"results\""));
 
-    // Person lookup through the same grant filter, audited; bad numbers say why.
+    // Person lookup through the same grant filter, audited; bad numbers say why. Fields
+    // come in the catalog's order, codes with their labels, each record with its "as of".
+    super::grant(
+        &app.store,
+        &nur_core::Catalog::jordan(),
+        super::column("CSPD_Personal_Info", "Gender"),
+    );
     let page = naf.get(&format!("/persons?nn={}", app.person));
     assert!(
         page.body.contains("id=\"person\"") && page.body.contains(&app.person),
+        "{}",
+        page.body
+    );
+    let at = |label: &str| page.body.find(&format!(">{label}<")).unwrap_or(usize::MAX);
+    assert!(
+        at("First Name") < at("Family Name") && at("Family Name") < at("Gender"),
+        "catalog order: {}",
+        page.body
+    );
+    assert!(
+        (page.body.contains(">Male<") || page.body.contains(">Female<"))
+            && page.body.contains("As of "),
         "{}",
         page.body
     );
