@@ -25,3 +25,21 @@ document.addEventListener("change", function (e) {
     .forEach(function (c) { c.checked = h.checked; });
 });
 document.querySelectorAll("thead input[data-column]").forEach(function (h) { h.hidden = false; });
+
+// The seconds until another code may be asked for count down; the button waits with them.
+document.querySelectorAll("button[data-wait]").forEach(function (b) {
+  var left = parseInt(b.getAttribute("data-wait"), 10) || 0;
+  var note = document.getElementById("resend-wait");
+  if (left <= 0 || !note) return;
+  var text = note.textContent;
+  var arabic = /[\u0660-\u0669]/.test(text);
+  var digits = function (n) {
+    return arabic ? String(n).replace(/[0-9]/g, function (d) { return String.fromCharCode(0x0660 + +d); }) : String(n);
+  };
+  b.disabled = true;
+  var tick = setInterval(function () {
+    left -= 1;
+    note.textContent = text.replace(/[0-9\u0660-\u0669]+/, digits(Math.max(left, 0)));
+    if (left <= 0) { clearInterval(tick); b.disabled = false; note.hidden = true; }
+  }, 1000);
+});

@@ -45,6 +45,14 @@ code-totp-hint = أدخل الرمز المكوّن من ستة أرقام ال�
 code-otp-hint = تم إرسال رمز من ستة أرقام إليك، وهو صالح لبضع دقائق.
 code-submit = تحقق
 code-resend = إعادة إرسال رمز التحقق
+code-resend-in = { PLURAL($secs) ->
+        [zero] يمكنك طلب رمز آخر الآن.
+        [one] يمكنك طلب رمز آخر بعد ثانية واحدة.
+        [two] يمكنك طلب رمز آخر بعد ثانيتين.
+        [few] يمكنك طلب رمز آخر بعد { $secs } ثوانٍ.
+        [many] يمكنك طلب رمز آخر بعد { $secs } ثانية.
+       *[other] يمكنك طلب رمز آخر بعد { $secs } ثانية.
+    }
 code-start-over = العودة إلى تسجيل الدخول
 
 forgot-title = نسيان كلمة المرور
@@ -85,6 +93,8 @@ count-tables = الجداول
 count-procedures = إجراءات جهتك
 count-persons = الأشخاص
 contact-text = للمساعدة في منصة السجل الوطني الموحد تواصل مع مكتب خدمة المنصة عن طريق مدير جهتك.
+contact-desk = مكتب خدمة المنصة:
+contact-your-admin = للحصول على صلاحية على البيانات أو حساب جديد، اسأل مدير كيانك ({ $entity }).
 
 columns-title = صلاحيات أعمدة الجداول
 columns-caption = { PLURAL($rows) ->

@@ -45,6 +45,10 @@ code-totp-hint = Enter the six-digit code shown by your authenticator app.
 code-otp-hint = A six-digit code has been sent to you. It is valid for a few minutes.
 code-submit = Verify
 code-resend = Resend verification code
+code-resend-in = { PLURAL($secs) ->
+        [one] You can ask for another code in { $secs } second.
+       *[other] You can ask for another code in { $secs } seconds.
+    }
 code-start-over = Back to sign in
 
 forgot-title = Forgotten password
@@ -85,6 +89,8 @@ count-tables = Tables
 count-procedures = Your entity's procedures
 count-persons = Persons
 contact-text = For help with NUR, contact the platform's service desk through your entity's administrator.
+contact-desk = The platform's service desk:
+contact-your-admin = For access to data or a new account, ask your entity's administrator ({ $entity }).
 
 columns-title = Table Columns Privileges
 columns-caption = { PLURAL($rows) ->

@@ -131,6 +131,8 @@ pub struct Portal {
     pub max_resends: i64,
     pub max_failed_logins: i64,
     pub lock_mins: i64,
+    /// The service desk's contact details, shown on Contact Us.
+    pub contact: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -189,6 +191,7 @@ impl Default for Portal {
             max_resends: 3,
             max_failed_logins: 5,
             lock_mins: 15,
+            contact: None,
         }
     }
 }
@@ -337,6 +340,11 @@ pub const KEYS: &[(&str, Kind, &str)] = &[
             max: 10_080,
         },
         "how long a locked account stays locked",
+    ),
+    (
+        "portal.contact",
+        Kind::Text,
+        "the service desk's contact details shown on Contact Us (phone, e-mail, hours)",
     ),
     (
         "delivery.outbox",

@@ -502,6 +502,7 @@ fn serve(
             outbox: d.outbox.clone(),
             smtp,
             sms_gateway: d.sms_gateway.clone(),
+            contact: cfg.portal.contact.clone(),
             ..Default::default()
         }
         .with_time_zone(&cfg.time_zone)

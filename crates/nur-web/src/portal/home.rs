@@ -22,17 +22,23 @@ pub async fn page(
     .await?;
     let lang = v.lang;
     let a = v.account();
-    let can: Vec<&str> = match a.role {
-        Role::SuperAdmin => vec!["can-grants-all", "can-users", "can-clients", "can-audit"],
-        Role::EntityAdmin => vec![
-            "can-grants-own",
-            "can-queries",
-            "can-procedures",
-            "can-clients",
-            "can-lookup",
+    // Each task, with the page where it is done.
+    let can: Vec<(&str, &str)> = match a.role {
+        Role::SuperAdmin => vec![
+            ("can-grants-all", "/security"),
+            ("can-users", "/settings/users"),
+            ("can-clients", "/settings/clients"),
+            ("can-audit", "/audit"),
         ],
-        Role::EntityUser => vec!["can-run", "can-lookup"],
-        Role::Auditor => vec!["can-audit-all"],
+        Role::EntityAdmin => vec![
+            ("can-grants-own", "/security"),
+            ("can-queries", "/queries"),
+            ("can-procedures", "/queries"),
+            ("can-clients", "/settings/clients"),
+            ("can-lookup", "/persons"),
+        ],
+        Role::EntityUser => vec![("can-run", "/procedures"), ("can-lookup", "/persons")],
+        Role::Auditor => vec![("can-audit-all", "/audit")],
     };
     let title = lang.t("home-title");
     let counts = [
@@ -44,7 +50,7 @@ pub async fn page(
     let body = html! {
         p { (lang.tf("home-greeting", &[("name", a.display_name.as_str())])) }
         h2 { (lang.t("home-you-can")) }
-        ul { @for k in &can { li { (lang.t(k)) } } }
+        ul.tasks { @for (k, href) in &can { li { a href=(href) { (lang.t(k)) } } } }
         h2 { (lang.t("home-counts")) }
         dl.counts {
             @for (k, n) in counts {
@@ -60,6 +66,15 @@ pub async fn page(
 pub async fn contact(State(s): State<AppState>, Extension(v): Extension<Visit>) -> Html<String> {
     let lang = v.lang;
     let title = lang.t("menu-contact");
-    let body = html! { p { (lang.t("contact-text")) } };
+    let body = html! {
+        @match &s.portal.contact {
+            Some(c) => {
+                p { (lang.t("contact-desk")) }
+                address.contact { @for line in c.split(['\n', ';']).map(str::trim).filter(|l| !l.is_empty()) { bdi { (line) } br; } }
+            },
+            None => p { (lang.t("contact-text")) },
+        }
+        p { (lang.tf("contact-your-admin", &[("entity", v.account().entity.as_deref().unwrap_or("—"))])) }
+    };
     Html(layout::page(&s, &v, &title, "/contact", &[(title.clone(), None)], body).into_string())
 }

@@ -119,6 +119,16 @@ fn pending(v: &Visit) -> Option<&AccountRow> {
         .and(v.account.as_ref())
 }
 
+/// Seconds until another code may be sent (0: now).
+pub(super) fn resend_wait_secs(s: &AppState, v: &Visit) -> i64 {
+    let after = s.app.signin_policy().resend_after_ms;
+    let now = nur_store::now_ms();
+    v.session
+        .code_sent_at_ms
+        .map(|t| ((t + after - now).max(0) + 999) / 1000)
+        .unwrap_or(0)
+}
+
 pub async fn code_form(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
@@ -140,9 +150,15 @@ pub async fn code_form(
                 button type="submit" { (lang.t("code-submit")) }
             }
             @if !totp {
+                @let wait = resend_wait_secs(&s, &v);
+                @if wait > 0 {
+                    p #resend-wait role="status" {
+                        (lang.ta("code-resend-in", &[("secs", wait.into())]))
+                    }
+                }
                 form method="post" action="/login/resend" {
                     input type="hidden" name="csrf" value=(v.session.csrf);
-                    button.link type="submit" { (lang.t("code-resend")) }
+                    button.link type="submit" data-wait=(wait) { (lang.t("code-resend")) }
                 }
             }
             p { a href="/login" { (lang.t("code-start-over")) } }

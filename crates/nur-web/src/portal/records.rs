@@ -146,11 +146,16 @@ pub async fn persons(
     let person_table = s.catalog.person_table().name.to_string();
     let household_table = s.catalog.household_table().name.to_string();
     let body = html! {
-        @if !of_entity && found.is_none() { p.flash.error role="alert" { (lang.t("no-entity-data")) } }
-        form.filters method="get" action="/persons" role="search" {
-            label for="nn" { (lang.t("label-national-number")) }
-            input #nn name="nn" type="text" inputmode="numeric" value=(q.nn.clone().unwrap_or_default()) required;
-            button type="submit" { (lang.t("search")) }
+        // An account of no entity (the Super Admin) reads no registry data: the page says so
+        // instead of offering a search that can only refuse.
+        @if !of_entity {
+            p.flash role="status" { (lang.t("no-entity-data")) }
+        } @else {
+            form.filters method="get" action="/persons" role="search" {
+                label for="nn" { (lang.t("label-national-number")) }
+                input #nn name="nn" type="text" inputmode="numeric" value=(q.nn.clone().unwrap_or_default()) required;
+                button type="submit" { (lang.t("search")) }
+            }
         }
         @match &found {
             None => {},

@@ -30,6 +30,9 @@ pub struct PortalConfig {
     /// The zone every time shown to a person is in (times are stored in UTC). Asia/Amman by
     /// default; [`PortalConfig::with_time_zone`] sets it from a name.
     pub time_zone: TimeZone,
+    /// The service desk's contact details (Contact Us); none configured, the page says whom
+    /// to ask.
+    pub contact: Option<String>,
 }
 
 /// The portal's default time zone, where the people who run NUR are.
@@ -54,6 +57,7 @@ impl Default for PortalConfig {
             sms_gateway: None,
             time_zone: i18n::time_zone(DEFAULT_TIME_ZONE)
                 .expect("the bundled time zone database has Asia/Amman"),
+            contact: None,
         }
     }
 }

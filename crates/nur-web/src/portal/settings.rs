@@ -26,7 +26,8 @@ fn refusal_key(e: &nur_app::AppError) -> &'static str {
 fn tabs(lang: Lang, current: &str) -> Markup {
     html! {
         nav.tabs aria-label=(lang.t("menu-settings")) {
-            @for (href, key) in [("/account", "account-title"), ("/settings/entity", "entity-title"), ("/settings/catalog", "catalog-title"), ("/settings/users", "users-title"), ("/settings/clients", "clients-title")] {
+            // Users first, where the menu's Settings opens; one's own second factor last.
+            @for (href, key) in [("/settings/users", "users-title"), ("/settings/clients", "clients-title"), ("/settings/entity", "entity-title"), ("/settings/catalog", "catalog-title"), ("/account", "account-title")] {
                 a href=(href) aria-current=[(href == current).then_some("page")] { (lang.t(key)) }
             }
         }
@@ -81,7 +82,7 @@ pub async fn catalog(State(s): State<AppState>, Extension(v): Extension<Visit>) 
             &title,
             "/settings/catalog",
             &[
-                (lang.t("menu-settings"), Some("/account".into())),
+                (lang.t("menu-settings"), Some("/settings/users".into())),
                 (title.clone(), None),
             ],
             body,
@@ -173,7 +174,7 @@ async fn render_users(
             &title,
             "/settings/users",
             &[
-                (lang.t("menu-settings"), Some("/account".into())),
+                (lang.t("menu-settings"), Some("/settings/users".into())),
                 (title.clone(), None),
             ],
             body,
@@ -319,7 +320,7 @@ async fn render_clients(
             &title,
             "/settings/clients",
             &[
-                (lang.t("menu-settings"), Some("/account".into())),
+                (lang.t("menu-settings"), Some("/settings/users".into())),
                 (title.clone(), None),
             ],
             body,
@@ -494,7 +495,7 @@ async fn render_entity(
             &title,
             "/settings/entity",
             &[
-                (lang.t("menu-settings"), Some("/account".into())),
+                (lang.t("menu-settings"), Some("/settings/users".into())),
                 (title.clone(), None),
             ],
             body,

@@ -32,7 +32,30 @@ pub(super) fn portal_errors_are_pages_in_the_frame(b: Backend) {
     );
 
     account(&app, "NAFUser", Role::EntityUser, Some("NAF"), PW);
+    // The code page counts down to when another code may be asked for.
+    let mut waiting = Browser::new(app.addr);
+    waiting.post(
+        "/login",
+        "/login",
+        &[("username", "NAFUser"), ("password", PW)],
+    );
+    let r = waiting.get("/login/code");
+    assert!(
+        r.body.contains("id=\"resend-wait\"") && r.body.contains("You can ask for another code in"),
+        "{}",
+        r.body
+    );
     let mut user = sign_in(&app, "NAFUser", PW);
+    // Home's tasks are links; Contact Us says whom to ask.
+    let home = user.get("/").body;
+    assert!(
+        home.contains("<li><a href=\"/procedures\">") && home.contains("<li><a href=\"/persons\">"),
+        "{home}"
+    );
+    assert!(user
+        .get("/contact")
+        .body
+        .contains("ask your entity's administrator (NAF)"));
     let r = user.get("/security");
     assert_eq!(r.status, 403);
     assert!(
