@@ -46,6 +46,8 @@ pub struct AccessEntry {
     pub entity: Option<String>,
     pub purpose: Option<String>,
     pub action: String,
+    /// The columns the access returned (`Table.Column`).
+    pub columns: Vec<String>,
 }
 
 /// Appends `e` to the chain inside the caller's transaction. The head row is updated first,
@@ -270,7 +272,7 @@ impl Store {
         self.read(|tx| {
             Ok(tx
                 .rows(
-                    "SELECT a.at_ms, a.entity, a.purpose, a.action FROM nur_audit_person p JOIN nur_audit a ON a.seq = p.seq LEFT JOIN nur_entity_setting s ON s.entity = a.entity WHERE p.national_number = $1 AND a.action IN ('query.run', 'procedure.call', 'operation.call', 'person.lookup', 'person.search', 'dci.partner.search', 'sp.verify', 'sp.facts', 'data.export') AND (a.outcome = 'ok' OR a.outcome LIKE 'ok;%') AND (CAST($2 AS TEXT) IS NULL OR a.entity = $2) AND (CAST($3 AS BIGINT) = 0 OR coalesce(s.access_withheld, 0) = 0) ORDER BY a.seq DESC LIMIT $4 OFFSET $5",
+                    "SELECT a.at_ms, a.entity, a.purpose, a.action, a.columns FROM nur_audit_person p JOIN nur_audit a ON a.seq = p.seq LEFT JOIN nur_entity_setting s ON s.entity = a.entity WHERE p.national_number = $1 AND a.action IN ('query.run', 'procedure.call', 'operation.call', 'person.lookup', 'person.search', 'dci.partner.search', 'sp.verify', 'sp.facts', 'data.export') AND (a.outcome = 'ok' OR a.outcome LIKE 'ok;%') AND (CAST($2 AS TEXT) IS NULL OR a.entity = $2) AND (CAST($3 AS BIGINT) = 0 OR coalesce(s.access_withheld, 0) = 0) ORDER BY a.seq DESC LIMIT $4 OFFSET $5",
                     &[national_number.into(), entity.into(), citizen.into(), (limit as i64).into(), (offset as i64).into()],
                 )?
                 .iter()
@@ -279,6 +281,7 @@ impl Store {
                     entity: r[1].opt_text(),
                     purpose: r[2].opt_text(),
                     action: r[3].text(),
+                    columns: serde_json::from_str(&r[4].text()).unwrap_or_default(),
                 })
                 .collect())
         })

@@ -13,7 +13,7 @@ use crate::{blocking, AppState};
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
-use maud::html;
+use maud::{html, Markup};
 use nur_app::signin::{CodeStep, ResendStep};
 use nur_app::CitizenStep;
 use serde::Deserialize;
@@ -329,12 +329,14 @@ pub async fn access(
                     th scope="col" { (lang.t("label-entity")) }
                     th scope="col" { (lang.t("audit-action")) }
                     th scope="col" { (lang.t("audit-purpose")) }
+                    th scope="col" { (lang.t("citizen-access-seen")) }
                 } }
                 tbody { @for e in &r.entries { tr {
                     td { (lang.datetime(e.at_ms, zone)) }
                     td { (e.entity.as_deref().map(entity).unwrap_or_default()) }
                     td { (lang.t(&format!("access-action-{}", e.action.replace('.', "-")))) }
                     td { (purpose(lang, e.purpose.as_deref().unwrap_or(""))) }
+                    td { (seen(&s, lang, &e.columns)) }
                 } } }
             }
         },
@@ -353,10 +355,46 @@ pub async fn decisions(
     super::citizen_sp::decisions_page(s, v, None).await
 }
 
+/// The fields an access returned, as the citizen reads them: each registry table's label and
+/// the labels of its fields.
+fn seen(s: &AppState, lang: Lang, columns: &[String]) -> Markup {
+    let mut by_table: Vec<(&str, Vec<&str>)> = Vec::new();
+    for q in columns {
+        // A lookup names the tables it showed, a query its columns.
+        let (t, c) = match q.split_once('.') {
+            Some((t, c)) => (t, Some(c)),
+            None => (q.as_str(), None),
+        };
+        let Some(table) = s.catalog.table(t) else {
+            continue;
+        };
+        let field = c.map(|c| {
+            table
+                .column(c)
+                .map(|c| super::labels::column_label(lang, c))
+                .unwrap_or(c)
+        });
+        let name = super::labels::table_label(lang, table);
+        match by_table.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, fields)) => fields.extend(field),
+            None => by_table.push((name, field.into_iter().collect())),
+        }
+    }
+    html! {
+        @for (table, fields) in &by_table {
+            div {
+                strong { (table) }
+                @if !fields.is_empty() { ": " (fields.join(if lang == Lang::Ar { "، " } else { ", " })) }
+            }
+        }
+    }
+}
+
 /// A purpose as the citizen reads it: the social registry's own in their language, an
-/// entity's as the entity gave it.
+/// entity's as the entity gave it; none given, says so.
 fn purpose(lang: Lang, p: &str) -> String {
     match p {
+        "" | "portal" => lang.t("purpose-none"),
         nur_app::VERIFICATION_PURPOSE => lang.t("purpose-intake-verification"),
         nur_app::FACTS_PURPOSE => lang.t("purpose-household-facts"),
         other => other.to_owned(),

@@ -331,6 +331,49 @@ impl Visit {
     }
 }
 
+impl Visit {
+    /// Whether the visitor's entity asks a purpose of every data access.
+    pub fn purpose_required(&self, s: &AppState) -> bool {
+        self.account
+            .as_ref()
+            .and_then(|a| a.entity.as_deref())
+            .is_some_and(|e| s.store.entity_settings(e).is_ok_and(|x| x.purpose_required))
+    }
+
+    /// The caller of a data access (a lookup, a run) with the purpose the visitor gave; the
+    /// page's sentence when their entity requires one and none was given, or it is too long.
+    /// None given where none is required, the access is recorded as the portal's.
+    pub fn data_caller(
+        &self,
+        s: &AppState,
+        given: Option<&str>,
+    ) -> Result<nur_app::Caller, String> {
+        let given = given.map(str::trim).filter(|p| !p.is_empty());
+        if given.is_some_and(|p| p.chars().count() > nur_app::MAX_HEADER_TEXT) {
+            return Err(self.lang.ta(
+                "purpose-too-long",
+                &[("max", (nur_app::MAX_HEADER_TEXT as i64).into())],
+            ));
+        }
+        if given.is_none() && self.purpose_required(s) {
+            return Err(self.lang.t("purpose-required"));
+        }
+        let mut c = self.caller();
+        if let Some(p) = given {
+            c.purpose = Some(p.to_owned());
+        }
+        Ok(c)
+    }
+}
+
+/// The purpose field of a data access's form, required when the entity requires it.
+pub fn purpose_field(v: &Visit, id: &str, value: &str, required: bool) -> maud::Markup {
+    maud::html! {
+        label for=(id) { (v.lang.t(if required { "purpose-label-required" } else { "purpose-label" })) }
+        input id=(id) name="purpose" type="text" maxlength=(nur_app::MAX_HEADER_TEXT) value=(value) required[required];
+    }
+}
+
 pub fn actor(a: &AccountRow) -> nur_core::grant::Actor {
     nur_core::grant::Actor::User {
         username: a.username.clone(),

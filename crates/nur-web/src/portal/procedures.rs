@@ -45,25 +45,29 @@ pub async fn run(
         .filter(|(_, val)| !val.is_empty())
         .collect();
     let entity = v.account().entity.clone().unwrap_or_default();
-    let out = data::call_procedure(
-        s.clone(),
-        v.caller(),
-        entity,
-        name.clone(),
-        Args::Text(args),
-    )
-    .await
-    .map(|out| {
-        let (id, out) = s.kept.keep(&v.session.id_hash, out);
-        (id, out, 1)
-    });
+    let (st, vv) = (s.clone(), v.clone());
+    let caller = match blocking(move || Ok(vv.data_caller(&st, vv.field("purpose")))).await? {
+        Ok(c) => c,
+        Err(why) => {
+            let refused = Err(ApiError::invalid("purpose_required", why));
+            return render(s, v, Some((name, refused))).await;
+        }
+    };
+    let out = data::call_procedure(s.clone(), caller, entity, name.clone(), Args::Text(args))
+        .await
+        .map(|out| {
+            let (id, out) = s.kept.keep(&v.session.id_hash, out);
+            (id, out, 1)
+        });
     render(s, v, Some((name, out))).await
 }
 
 async fn render(s: AppState, v: Visit, ran: Option<Ran>) -> Result<Html<String>, ApiError> {
     let lang = v.lang;
     let (st, caller) = (s.clone(), v.caller());
-    let procs = blocking(move || Ok(st.app.procedures_of(&caller)?)).await?;
+    let vv = v.clone();
+    let (procs, required) =
+        blocking(move || Ok((st.app.procedures_of(&caller)?, vv.purpose_required(&st)))).await?;
     let title = lang.t("procedures-title");
     let body = html! {
         @if procs.is_empty() { p { (lang.t("no-procedures")) } }
@@ -79,6 +83,7 @@ async fn render(s: AppState, v: Visit, ran: Option<Ran>) -> Result<Html<String>,
                         label for=(format!("p-{}-{}", p.name, param.name)) { (param.name) " " small { "(" (param.ty.name()) ")" } }
                         input id=(format!("p-{}-{}", p.name, param.name)) name=(format!("p_{}", param.name)) type="text" required;
                     }
+                    (super::purpose_field(&v, &format!("purpose-{}", p.name), v.field("purpose").unwrap_or(""), required))
                     button type="submit" { (lang.t("run")) }
                 }
                 @if let Some((name, out)) = &ran {

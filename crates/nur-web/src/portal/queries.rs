@@ -216,14 +216,16 @@ fn run(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
             &[("params", &missing.join(", "))],
         ));
     }
+    let caller = match v.data_caller(s, v.field("purpose")) {
+        Ok(c) => c,
+        Err(why) => return Outcome::error(why),
+    };
     let sql = s.app.query_sql(&v.caller(), &spec).ok();
     let started = Instant::now();
-    match s.app.run_query(
-        &v.caller(),
-        &spec,
-        Args::Text(samples),
-        "portal query builder",
-    ) {
+    match s
+        .app
+        .run_query(&caller, &spec, Args::Text(samples), "portal query builder")
+    {
         Ok(out) => {
             let ms = started.elapsed().as_millis() as i64;
             let mut notes = vec![
@@ -502,6 +504,7 @@ fn render(
                             option value="drop_columns" selected[b.on_revoke == RevokePolicy::DropColumns] { (lang.t("on-revoke-drop")) }
                         }
                     }
+                    div.purpose { (super::purpose_field(v, "purpose", v.field("purpose").unwrap_or(""), v.purpose_required(s))) }
                     div.actions {
                         button #generate type="submit" name="action" value="sql" { (lang.t("generate-sql")) }
                         button #run type="submit" name="action" value="run" { (lang.t("run")) }

@@ -21,6 +21,8 @@ use serde_json::{Map, Value as Json};
 pub struct Nn {
     #[serde(default)]
     nn: Option<String>,
+    #[serde(default)]
+    purpose: Option<String>,
 }
 
 /// When a row was loaded, and from which source, as its lineage says.
@@ -124,8 +126,10 @@ pub async fn persons(
     let lang = v.lang;
     let nn = q.nn.clone().unwrap_or_default().trim().to_owned();
     let st = s.clone();
-    let caller = v.caller();
     let of_entity = v.account().entity.is_some();
+    let (vv, purpose) = (v.clone(), q.purpose.clone());
+    let (st2, v2) = (s.clone(), v.clone());
+    let required = blocking(move || Ok(v2.purpose_required(&st2))).await?;
     let found: Option<Result<Option<nur_store::PersonRecord>, String>> = if nn.is_empty() {
         None
     } else if !of_entity {
@@ -133,6 +137,10 @@ pub async fn persons(
     } else {
         Some(
             blocking(move || {
+                let caller = match vv.data_caller(&st, purpose.as_deref()) {
+                    Ok(c) => c,
+                    Err(why) => return Ok(Err(why)),
+                };
                 let parsed = match st.app.national_number(&nn) {
                     Ok(p) => p,
                     Err(e) => return Ok(Err(e.message)),
@@ -154,6 +162,7 @@ pub async fn persons(
             form.filters method="get" action="/persons" role="search" {
                 label for="nn" { (lang.t("label-national-number")) }
                 input #nn name="nn" type="text" inputmode="numeric" value=(q.nn.clone().unwrap_or_default()) required;
+                (super::purpose_field(&v, "purpose", q.purpose.as_deref().unwrap_or(""), required))
                 button type="submit" { (lang.t("search")) }
             }
         }

@@ -49,7 +49,7 @@ use dci_client::{dci_nur_asks_a_partner_registry, dci_partner_events_apply_as_a_
 use dci_sr::dci_sr_groups_members_and_events;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
-use pages::portal_errors_are_pages_in_the_frame;
+use pages::{portal_asks_the_purpose_of_data_access, portal_errors_are_pages_in_the_frame};
 use pay_portal::{portal_appeals_and_citizen_benefits, portal_payment_cycles};
 use portal::{
     portal_grants_and_query_builder, portal_intake_form, portal_routes_check_role_and_csrf,
@@ -496,6 +496,7 @@ both!(
     portal_grants_and_query_builder,
     seed_query_builder_with_a_join,
     portal_errors_are_pages_in_the_frame,
+    portal_asks_the_purpose_of_data_access,
     results_page_and_export_without_running_again,
     portal_settings_users_and_clients,
     code_failures_count_on_the_account,

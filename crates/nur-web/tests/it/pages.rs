@@ -93,3 +93,69 @@ pub(super) fn portal_errors_are_pages_in_the_frame(b: Backend) {
         r.body
     );
 }
+
+/// The portal asks the purpose of a lookup or a run, records what was given (the citizen's
+/// report shows it with the fields seen), and refuses without one when the entity requires it.
+pub(super) fn portal_asks_the_purpose_of_data_access(b: Backend) {
+    let app = super::spawn_app(b);
+    account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
+    let mut naf = sign_in(&app, "NAFAdmin", PW);
+    let lookups = || super::portal::audited(&app, "person.lookup");
+    let page = naf.get("/persons");
+    assert!(page.body.contains("name=\"purpose\"") && page.body.contains("shown to the citizen"));
+    let page = naf.get(&format!(
+        "/persons?nn={}&purpose=case+42%2F2026",
+        app.person
+    ));
+    assert!(page.body.contains("id=\"person\""), "{}", page.body);
+    let report = app
+        .store
+        .access_log(&app.person, &nur_store::ReportScope::Citizen, 10, 0)
+        .unwrap();
+    assert_eq!(report[0].purpose.as_deref(), Some("case 42/2026"));
+    assert!(!report[0].columns.is_empty(), "{:?}", report[0]);
+    let too_long = "x".repeat(201);
+    let page = naf.get(&format!("/persons?nn={}&purpose={too_long}", app.person));
+    assert!(page.body.contains("at most 200 characters") && !page.body.contains("id=\"person\""));
+
+    // Required by the entity: none given, nothing is read, the page says why.
+    naf.post(
+        "/settings/entity",
+        "/settings/entity",
+        &[("purpose_required", "1")],
+    );
+    assert!(app.store.entity_settings("NAF").unwrap().purpose_required);
+    let before = lookups();
+    let page = naf.get(&format!("/persons?nn={}", app.person));
+    assert!(
+        page.body.contains("requires a purpose") && !page.body.contains("id=\"person\""),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("name=\"purpose\" type=\"text\" maxlength=\"200\" value=\"\" required"));
+    assert_eq!(lookups(), before, "nothing was read");
+    let f: Vec<(&str, &str)> = vec![
+        ("tbl", "CSPD_Personal_Info"),
+        ("join", "left"),
+        ("col", "CSPD_Personal_Info.National_Number"),
+        ("limit", "5"),
+        ("action", "run"),
+    ];
+    let r = naf.post("/queries", "/queries", &f);
+    assert!(r.body.contains("requires a purpose") && !r.body.contains("id=\"results\""));
+    let mut with = f.clone();
+    with.push(("purpose", "audit of payments"));
+    let r = naf.post("/queries", "/queries", &with);
+    assert!(r.body.contains("id=\"results\""), "{}", r.body);
+    let runs = app
+        .store
+        .audit_events(&nur_store::AuditFilter {
+            action: Some("query.run".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(runs[0].purpose.as_deref(), Some("audit of payments"));
+}
