@@ -10,7 +10,9 @@
 // Last, the caseworker prepares a UCT payment cycle (or takes the draft the demo left), which
 // its preparer may not approve; NAF's admin approves it, downloads a pain.001 file and reads the
 // dashboard in Arabic; the citizen, without JavaScript, reads their payments and appeals a
-// decision.
+// decision. Every screenshot's page, every page an officer opens in both languages and the
+// citizen's pages in both languages are checked with axe-core (WCAG 2.1 A and AA): a serious
+// or critical violation fails the flow.
 //
 // Env: BASE_URL (http://127.0.0.1:PORT), DATA_DIR (the demo's data dir: accounts, outbox,
 // NAF client), SHOTS (screenshot folder), CHROMIUM (default /usr/bin/chromium).
@@ -39,10 +41,41 @@ function check(cond, msg) {
   if (!cond) fail(msg);
 }
 
+// axe-core, run inside the page (through the browser's own evaluation, which the page's
+// content security policy does not govern): WCAG 2.1 A and AA.
+const axeSource = fs.readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const axeChecked = [];
+// The citizen's walks without JavaScript: axe-core cannot run there (their pages are checked
+// again with scripts on, below).
+const noScript = new WeakSet();
+async function accessible(page, where) {
+  if (noScript.has(page)) return;
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(() => axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }));
+  const bad = r.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  check(bad.length === 0, `accessibility on ${where} (${page.url()}): ` +
+    bad.map((v) => `${v.id} (${v.impact}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`).join("; "));
+  axeChecked.push(where);
+}
+
 let step = 0;
 async function shot(page, name) {
   step += 1;
   await page.screenshot({ path: path.join(shots, `${String(step).padStart(2, "0")}-${name}.png`), fullPage: true });
+  await accessible(page, name);
+}
+
+/// Every page an officer may open, in both languages, checked with axe-core.
+async function sweep(page, paths) {
+  for (const lang of ["en", "ar"]) {
+    await page.goto(base + `/lang?to=${lang}&back=/`);
+    for (const p of paths) {
+      await page.goto(base + p);
+      await labelled(page);
+      await accessible(page, `${lang} ${p}`);
+    }
+  }
+  await page.goto(base + "/lang?to=en&back=/");
 }
 
 async function codeFor(user, after) {
@@ -316,6 +349,7 @@ try {
   // the code sent to their mobile, their household, a draft started and kept, sign out.
   const plain = await browser.newContext({ locale: "ar-JO", javaScriptEnabled: false });
   const cp = await plain.newPage();
+  noScript.add(cp);
   await cp.goto(base + "/citizen");
   check((await cp.getAttribute("html", "dir")) === "rtl", "the citizen's door is Arabic, right to left");
   await labelled(cp);
@@ -447,11 +481,23 @@ try {
   await shot(page, "cycle-arabic");
   await page.click("text=En");
   await page.waitForLoadState();
+  await sweep(page, ["/", "/persons", "/procedures", "/queries", "/queries?procedure=seed_vehicles", "/security",
+    "/security/columns", "/security/tables", "/security/operations", "/security/outputs", "/audit",
+    "/audit?action=query.run", "/settings/users", "/settings/clients", "/settings/entity", "/settings/catalog",
+    "/contact", "/account", "/sp", "/sp/programs", "/sp/cycles", "/sp/appeals", "/sp/rejections", dashboard.slice(base.length)]);
+  // The page for an unknown address, in a tab of its own (its 404 is logged as an error).
+  const lost = await context.newPage();
+  await lost.goto(base + "/no/such/page");
+  check((await lost.textContent("h1")) === "Page not found" && (await lost.locator("nav.menu").count()) === 1,
+    "an unknown address is a page inside the frame");
+  await accessible(lost, "not found");
+  await lost.close();
   await signOut(page);
 
   // 10. The citizen, without JavaScript: their payments, then an appeal of a decision.
   const appealing = await browser.newContext({ locale: "ar-JO", javaScriptEnabled: false });
   const ap = await appealing.newPage();
+  noScript.add(ap);
   await ap.goto(base + "/citizen");
   const a0 = Date.now() - 1000;
   await ap.fill("#national_number", citizenNn);
@@ -483,9 +529,33 @@ try {
   await shot(ap, "citizen-appeal");
   await appealing.close();
 
+  // 11. The citizen's pages with scripts on, in both languages, checked with axe-core.
+  const scripted = await browser.newContext({ locale: "ar-JO" });
+  const sp = await scripted.newPage();
+  await sp.goto(base + "/citizen");
+  await accessible(sp, "citizen door");
+  const s0 = Date.now() - 1000;
+  await sp.fill("#national_number", citizenNn);
+  await sp.fill("#card_number", citizenCard);
+  await sp.click("form.card button[type=submit]");
+  await sp.waitForURL("**/citizen/code");
+  await accessible(sp, "citizen code");
+  await sp.fill("#code", await codeFor(`citizen:${citizenNn}`, s0));
+  await sp.click("form.card button[type=submit]");
+  await sp.waitForURL("**/citizen/home");
+  for (const lang of ["ar", "en"]) {
+    await sp.goto(base + `/lang?to=${lang}&back=/citizen/home`);
+    for (const p of ["/citizen/home", "/citizen/access", "/citizen/decisions", "/citizen/account", "/citizen/new"]) {
+      await sp.goto(base + p);
+      await labelled(sp);
+      await accessible(sp, `citizen ${lang} ${p}`);
+    }
+  }
+  await scripted.close();
+
   check(foreign.length === 0, `requests to other hosts: ${foreign.join(", ")}`);
   check(errors.length === 0, `console errors (CSP?): ${errors.join(" | ")}`);
-  console.log(`ok: ${step} screenshots in ${shots}`);
+  console.log(`ok: ${step} screenshots in ${shots}; axe-core on ${axeChecked.length} pages`);
 } finally {
   await browser.close();
 }

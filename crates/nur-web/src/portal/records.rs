@@ -306,7 +306,7 @@ pub async fn audit(
                 } }
             }
         }
-        div.grid {
+        div.grid tabindex="0" role="region" aria-label=(lang.t("audit-title")) {
             table #audit {
                 caption { (lang.t("audit-caption")) }
                 thead { tr {

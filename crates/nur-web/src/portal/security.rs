@@ -349,7 +349,7 @@ pub async fn matrix(
         form method="post" action=(base) {
             input type="hidden" name="csrf" value=(v.session.csrf);
             input type="hidden" name="back" value=(link(page));
-            div.matrix {
+            div.matrix tabindex="0" role="region" aria-label=(title) {
                 table {
                     caption { (lang.ta("columns-caption", &[("rows", shown_rows.len().into()), ("page", page.into()), ("pages", pages.into())])) }
                     thead {

@@ -48,7 +48,7 @@ pub async fn catalog(State(s): State<AppState>, Extension(v): Extension<Visit>) 
     let body = html! {
         (tabs(lang, "/settings/catalog"))
         h2 { (lang.t("entities-heading")) }
-        div.grid { table {
+        div.grid tabindex="0" role="region" aria-label=(lang.t("catalog-title")) { table {
             thead { tr { th scope="col" { (lang.t("col-code")) } th scope="col" { (lang.t("col-name")) } th scope="col" { (lang.t("count-tables")) } } }
             tbody { @for e in &c.entities {
                 tr {
@@ -111,7 +111,7 @@ async fn render_users(
     let body = html! {
         (tabs(lang, "/settings/users"))
         @if let Some((ok, text)) = &note { (layout::flash(Some(text), !ok)) }
-        div.grid { table #users {
+        div.grid tabindex="0" role="region" aria-label=(lang.t("users-title")) { table #users {
             thead { tr {
                 @for h in ["label-username", "col-name", "label-group", "label-entity", "col-status", "col-actions"] { th scope="col" { (lang.t(h)) } }
             } }
@@ -275,7 +275,7 @@ async fn render_clients(
     let body = html! {
         (tabs(lang, "/settings/clients"))
         @if let Some((ok, text)) = &note { p class=(if *ok { "flash ok" } else { "flash error" }) role="status" #client-note { (text) } }
-        div.grid { table #clients {
+        div.grid tabindex="0" role="region" aria-label=(lang.t("clients-title")) { table #clients {
             thead { tr {
                 @for h in ["client-id", "label-entity", "col-name", "col-status", "col-actions"] { th scope="col" { (lang.t(h)) } }
             } }
@@ -469,7 +469,7 @@ async fn render_entity(
         }
         h2 { (lang.t("sources-heading")) }
         @if sources.is_empty() { p { (lang.t("sources-none")) } }
-        div.grid { table #sources {
+        div.grid tabindex="0" role="region" aria-label=(lang.t("sources-heading")) { table #sources {
             thead { tr { @for h in ["col-name", "col-type", "source-last-event", "source-lag", "source-counts", "col-status"] { th scope="col" { (lang.t(h)) } } } }
             tbody { @for x in &sources {
                 tr {
