@@ -483,7 +483,7 @@ try {
   await page.waitForLoadState();
   await sweep(page, ["/", "/persons", "/procedures", "/queries", "/queries?procedure=seed_vehicles", "/security",
     "/security/columns", "/security/tables", "/security/operations", "/security/outputs", "/audit",
-    "/audit?action=query.run", "/settings/users", "/settings/clients", "/settings/entity", "/settings/catalog",
+    "/audit?action=query.run", "/sources", "/settings/users", "/settings/clients", "/settings/entity", "/settings/catalog",
     "/contact", "/account", "/sp", "/sp/programs", "/sp/cycles", "/sp/appeals", "/sp/rejections", dashboard.slice(base.length)]);
   // The page for an unknown address, in a tab of its own (its 404 is logged as an error).
   const lost = await context.newPage();

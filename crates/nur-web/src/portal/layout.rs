@@ -91,6 +91,7 @@ pub fn page(
                     }
                     @if admin {
                         a href="/security" { (lang.t("menu-security")) }
+                        a href="/sources" { (lang.t("menu-freshness")) }
                     }
                     @if reads_audit {
                         a href="/audit" { (lang.t("menu-audit")) }

@@ -18,6 +18,7 @@ mod cycle_files;
 mod cycles;
 pub mod delivery;
 pub(crate) mod errors;
+mod freshness;
 mod home;
 pub mod i18n;
 mod intake;
@@ -118,6 +119,8 @@ routes!(
     GET "/settings/clients" Admin,
     POST "/settings/clients" Admin,
     GET "/audit" Audit,
+    GET "/sources" Admin,
+    GET "/sources/{name}/dead-letters" Admin,
     GET "/security" Admin,
     GET "/security/{matrix}" Admin,
     POST "/security/{matrix}" Admin,
@@ -208,6 +211,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/settings/clients") => get(settings::clients),
         ("POST", "/settings/clients") => post(settings::clients_post),
         ("GET", "/audit") => get(records::audit),
+        ("GET", "/sources") => get(freshness::page),
+        ("GET", "/sources/{name}/dead-letters") => get(freshness::dead_letters),
         ("GET", "/security") => get(security::index),
         ("GET", "/security/{matrix}") => get(security::matrix),
         ("POST", "/security/{matrix}") => post(security::update),

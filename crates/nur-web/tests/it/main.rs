@@ -49,7 +49,10 @@ use dci_client::{dci_nur_asks_a_partner_registry, dci_partner_events_apply_as_a_
 use dci_sr::dci_sr_groups_members_and_events;
 use ingest::events_metrics_and_freshness;
 use openapi::openapi_document_is_valid_and_complete;
-use pages::{portal_asks_the_purpose_of_data_access, portal_errors_are_pages_in_the_frame};
+use pages::{
+    freshness_lists_sources_and_their_dead_letters, portal_asks_the_purpose_of_data_access,
+    portal_errors_are_pages_in_the_frame,
+};
 use pay_portal::{portal_appeals_and_citizen_benefits, portal_payment_cycles};
 use portal::{
     portal_grants_and_query_builder, portal_intake_form, portal_routes_check_role_and_csrf,
@@ -497,6 +500,7 @@ both!(
     seed_query_builder_with_a_join,
     portal_errors_are_pages_in_the_frame,
     portal_asks_the_purpose_of_data_access,
+    freshness_lists_sources_and_their_dead_letters,
     results_page_and_export_without_running_again,
     portal_settings_users_and_clients,
     code_failures_count_on_the_account,

@@ -159,3 +159,57 @@ pub(super) fn portal_asks_the_purpose_of_data_access(b: Backend) {
         .unwrap();
     assert_eq!(runs[0].purpose.as_deref(), Some("audit of payments"));
 }
+
+/// Freshness: the Super Admin sees every change source, an entity's admin its own; dead
+/// letters are counted and listed with their reason; another entity's are out of reach.
+pub(super) fn freshness_lists_sources_and_their_dead_letters(b: Backend) {
+    let app = super::spawn_app(b);
+    let catalog = nur_core::Catalog::jordan();
+    for (name, entity) in [("dvld-feed", "DVLD"), ("naf-feed", "NAF")] {
+        nur_ingest::cdc::SourceDef {
+            name: name.into(),
+            kind: nur_ingest::cdc::Kind::Http,
+            entity: entity.into(),
+            config: Default::default(),
+        }
+        .add(&app.store, &catalog, super::ev("source.add"))
+        .unwrap();
+    }
+    let dvld = super::security::client_of(&app, "DVLD");
+    let bad = serde_json::json!([{"op": "c", "after": {"Registration_Number": "R1"},
+        "source": {"table": "no_such_table", "lsn": 1}}]);
+    let (st, v) = super::call(
+        &app,
+        &dvld,
+        "POST",
+        "/api/v1/ingest/dvld-feed/events",
+        &bad.to_string(),
+    );
+    assert_eq!(st, 200, "{v}");
+
+    account(&app, "root", Role::SuperAdmin, None, PW);
+    let mut root = sign_in(&app, "root", PW);
+    let page = root.get("/sources").body;
+    assert!(
+        page.contains("dvld-feed")
+            && page.contains("naf-feed")
+            && page.contains("href=\"/sources/dvld-feed/dead-letters\""),
+        "{page}"
+    );
+    let letters = root.get("/sources/dvld-feed/dead-letters").body;
+    assert!(
+        letters.contains("no_such_table") && letters.contains("Reason"),
+        "{letters}"
+    );
+
+    account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
+    let mut naf = sign_in(&app, "NAFAdmin", PW);
+    let page = naf.get("/sources").body;
+    assert!(
+        page.contains("naf-feed") && !page.contains("dvld-feed"),
+        "{page}"
+    );
+    let r = naf.get("/sources/dvld-feed/dead-letters");
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(is_page(&r));
+}

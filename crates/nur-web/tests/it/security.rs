@@ -20,7 +20,7 @@ fn grant_to(store: &Store, consumer: &str, target: Target) {
 }
 
 /// A token of a new client of `entity`.
-fn client_of(app: &App, entity: &str) -> String {
+pub(super) fn client_of(app: &App, entity: &str) -> String {
     let (row, secret) = nur_app::new_client(&id(entity), "t", vec![]).unwrap();
     app.store.create_client(&row, ev("client.create")).unwrap();
     let (st, v) = token_for(app, &row.client_id, &secret);
