@@ -105,6 +105,30 @@ columns-caption = { PLURAL($rows) ->
         [many] { $rows } عمودًا
        *[other] { $rows } عمود
     } — الصفحة { $page } من { $pages }
+tables-caption = { PLURAL($rows) ->
+        [zero] لا جداول
+        [one] جدول واحد
+        [two] جدولان
+        [few] { $rows } جداول
+        [many] { $rows } جدولًا
+       *[other] { $rows } جدول
+    } — الصفحة { $page } من { $pages }
+operations-caption = { PLURAL($rows) ->
+        [zero] لا عمليات
+        [one] عملية واحدة
+        [two] عمليتان
+        [few] { $rows } عمليات
+        [many] { $rows } عملية
+       *[other] { $rows } عملية
+    } — الصفحة { $page } من { $pages }
+outputs-caption = { PLURAL($rows) ->
+        [zero] لا خصائص مخرجات
+        [one] خاصية مخرجات واحدة
+        [two] خاصيتا مخرجات
+        [few] { $rows } خصائص مخرجات
+        [many] { $rows } خاصية مخرجات
+       *[other] { $rows } خاصية مخرجات
+    } — الصفحة { $page } من { $pages }
 columns-updated = { PLURAL($count) ->
         [zero] تم الحفظ: لا تغييرات.
         [one] تم الحفظ: تغيير واحد.
@@ -121,6 +145,11 @@ filter-entity = الجهة المستفيدة
 filter-all = الكل
 filter-apply = تصفية
 paging = الصفحات
+filter-search = البحث في الصفوف
+page-prev-saving = حفظ ثم الصفحة السابقة
+page-next-saving = حفظ ثم الصفحة التالية
+grant-cell-added = مُنح: { $target } إلى { $entity }
+grant-cell-removed = سُحب: { $target } من { $entity }
 page-prev = السابق
 page-next = التالي
 update = تحديث

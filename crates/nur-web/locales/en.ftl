@@ -97,6 +97,18 @@ columns-caption = { PLURAL($rows) ->
         [one] { $rows } column
        *[other] { $rows } columns
     } — page { $page } of { $pages }
+tables-caption = { PLURAL($rows) ->
+        [one] { $rows } table
+       *[other] { $rows } tables
+    } — page { $page } of { $pages }
+operations-caption = { PLURAL($rows) ->
+        [one] { $rows } operation
+       *[other] { $rows } operations
+    } — page { $page } of { $pages }
+outputs-caption = { PLURAL($rows) ->
+        [one] { $rows } output property
+       *[other] { $rows } output properties
+    } — page { $page } of { $pages }
 columns-updated = { PLURAL($count) ->
         [one] Saved: { $count } change.
        *[other] Saved: { $count } changes.
@@ -109,6 +121,11 @@ filter-entity = Consumer entity
 filter-all = All
 filter-apply = Filter
 paging = Pages
+filter-search = Search rows
+page-prev-saving = Save, then the previous page
+page-next-saving = Save, then the next page
+grant-cell-added = Granted: { $target } to { $entity }
+grant-cell-removed = Revoked: { $target } from { $entity }
 page-prev = Previous
 page-next = Next
 update = Update

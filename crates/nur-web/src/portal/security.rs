@@ -242,6 +242,12 @@ pub struct Filter {
     page: Option<usize>,
     #[serde(default)]
     done: Option<String>,
+    /// Rows whose names or labels contain this (any case).
+    #[serde(default)]
+    q: Option<String>,
+    /// The cells the last update changed: `+cell` granted, `-cell` revoked, comma separated.
+    #[serde(default)]
+    changed: Option<String>,
 }
 
 /// The four matrices, as links.
@@ -282,9 +288,15 @@ pub async fn matrix(
         .collect();
     let groups: BTreeSet<String> = all.iter().map(|r| r.group.clone()).collect();
     let group = f.group.clone().filter(|g| !g.is_empty());
+    let needle = f.q.as_deref().map(str::trim).unwrap_or("").to_lowercase();
     let shown_rows: Vec<&Row> = all
         .iter()
         .filter(|r| group.as_ref().is_none_or(|g| *g == r.group))
+        .filter(|r| {
+            needle.is_empty()
+                || r.label.to_lowercase().contains(&needle)
+                || r.cells.iter().any(|c| c.to_lowercase().contains(&needle))
+        })
         .collect();
     // The show-entities selector: repeated `show=` parameters; all entities by default.
     let show: Vec<String> = raw
@@ -308,9 +320,13 @@ pub async fn matrix(
     let base = format!("/security/{}", m.slug());
     let link = |p: usize| {
         let mut q = format!(
-            "{base}?group={}&consumer={}&page={p}",
+            "{base}?group={}&consumer={}&q={}&page={p}",
             group.clone().unwrap_or_default(),
-            f.consumer.clone().unwrap_or_default()
+            f.consumer.clone().unwrap_or_default(),
+            percent_encoding::utf8_percent_encode(
+                f.q.as_deref().unwrap_or(""),
+                percent_encoding::NON_ALPHANUMERIC
+            )
         );
         for e in &show {
             q.push_str(&format!("&show={e}"));
@@ -320,7 +336,15 @@ pub async fn matrix(
     let title = lang.t(m.title());
     let body = html! {
         @if let Some(d) = &f.done {
-            p.flash.ok role="status" { (lang.ta("columns-updated", &[("count", d.parse::<i64>().unwrap_or(0).into())])) }
+            div.flash.ok role="status" {
+                p { (lang.ta("columns-updated", &[("count", d.parse::<i64>().unwrap_or(0).into())])) }
+                @let changed = changed_cells(f.changed.as_deref().unwrap_or(""));
+                @if !changed.is_empty() {
+                    ul.changed { @for (granted, target, consumer) in &changed {
+                        li { (lang.tf(if *granted { "grant-cell-added" } else { "grant-cell-removed" }, &[("target", &target.to_string()), ("entity", consumer)])) }
+                    } }
+                }
+            }
         }
         nav.tabs aria-label=(lang.t("menu-security")) {
             @for other in Matrix::ALL {
@@ -340,18 +364,24 @@ pub async fn matrix(
                     option value=(e.code) selected[f.consumer.as_deref() == Some(e.code.as_str())] { (e.code) " — " (if lang == Lang::Ar { &e.name_ar } else { &e.name_en }) }
                 }
             }
-            label for="f-show" { (lang.t("filter-show")) }
-            select #f-show name="show" multiple size="4" {
-                @for e in &s.catalog.entities { option value=(e.code) selected[show.contains(&e.code.to_string())] { (e.code) } }
+            // Which consumer entities get a column: ticks, not a multiple select.
+            fieldset.show {
+                legend { (lang.t("filter-show")) }
+                @for e in &s.catalog.entities {
+                    label { input type="checkbox" name="show" value=(e.code) checked[show.contains(&e.code.to_string())]; " " (e.code) }
+                }
             }
+            label for="f-q" { (lang.t("filter-search")) }
+            input #f-q name="q" type="search" value=(f.q.clone().unwrap_or_default());
             button type="submit" { (lang.t("filter-apply")) }
         }
         form method="post" action=(base) {
             input type="hidden" name="csrf" value=(v.session.csrf);
             input type="hidden" name="back" value=(link(page));
+            div.actions { button #update-top type="submit" { (lang.t("update")) } }
             div.matrix tabindex="0" role="region" aria-label=(title) {
                 table {
-                    caption { (lang.ta("columns-caption", &[("rows", shown_rows.len().into()), ("page", page.into()), ("pages", pages.into())])) }
+                    caption { (lang.ta(&format!("{}-caption", m.slug()), &[("rows", shown_rows.len().into()), ("page", page.into()), ("pages", pages.into())])) }
                     thead {
                         tr {
                             @for h in m.headers() { th scope="col" { (lang.t(h)) } }
@@ -387,10 +417,11 @@ pub async fn matrix(
                     }
                 }
             }
+            // Paging saves this page's ticks first, so no change is lost on the way.
             nav.pager aria-label=(lang.t("paging")) {
-                @if page > 1 { a href=(link(page - 1)) rel="prev" { (lang.t("page-prev")) } }
+                @if page > 1 { button type="submit" name="go" value=(link(page - 1)) { (lang.t("page-prev-saving")) } }
                 span { (lang.number(page as i64)) " / " (lang.number(pages as i64)) }
-                @if page < pages { a href=(link(page + 1)) rel="next" { (lang.t("page-next")) } }
+                @if page < pages { button type="submit" name="go" value=(link(page + 1)) { (lang.t("page-next-saving")) } }
             }
             button #update type="submit" { (lang.t("update")) }
         }
@@ -400,6 +431,21 @@ pub async fn matrix(
         (title.clone(), None),
     ];
     Ok(Html(layout::page(&s, &v, &title, &base, &crumbs, body).into_string()).into_response())
+}
+
+/// The cells named by an update's confirmation: (granted, target, consumer).
+fn changed_cells(list: &str) -> Vec<(bool, Target, String)> {
+    list.split(',')
+        .filter_map(|x| {
+            let (granted, cell) = match x.as_bytes().first()? {
+                b'+' => (true, &x[1..]),
+                b'-' => (false, &x[1..]),
+                _ => return None,
+            };
+            let (t, consumer) = decode(cell)?;
+            Some((granted, t, consumer.to_owned()))
+        })
+        .collect()
 }
 
 /// A stable element id for a cell (used by tests and the browser flow).
@@ -449,15 +495,34 @@ pub async fn update(
                 Ident::parse(consumer).map_err(|e| ApiError::invalid("invalid_name", e))?;
             cells.push((GrantChange { consumer, target }, wanted.contains(cell)));
         }
+        // The cells this page changes, named in the confirmation (at most 20).
+        let before = held(&s, &v)?;
+        let named: Vec<String> = cells
+            .iter()
+            .filter(|(c, want)| *want != before.contains(&encode(&c.target, c.consumer.as_str())))
+            .take(20)
+            .map(|(c, want)| {
+                format!(
+                    "{}{}",
+                    if *want { '+' } else { '-' },
+                    encode(&c.target, c.consumer.as_str())
+                )
+            })
+            .collect();
         let changes = s.app.set_grants(&v.caller(), &cells)?;
         let base = format!("/security/{}", m.slug());
+        // A paging button names the page to go to; Update stays on this one.
         let back = v
-            .field("back")
+            .field("go")
+            .or(v.field("back"))
             .filter(|b| b.starts_with(&base))
             .unwrap_or(&base)
             .to_owned();
         let sep = if back.contains('?') { '&' } else { '?' };
-        Ok(Redirect::to(&format!("{back}{sep}done={changes}")).into_response())
+        let named = named.join(",");
+        let changed =
+            percent_encoding::utf8_percent_encode(&named, percent_encoding::NON_ALPHANUMERIC);
+        Ok(Redirect::to(&format!("{back}{sep}done={changes}&changed={changed}")).into_response())
     })
     .await
 }

@@ -440,6 +440,39 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
         "table, key and two columns: {}",
         r.location()
     );
+    // The confirmation names the cells this page changed.
+    let page = cspd.get(r.location());
+    assert!(
+        page.body
+            .contains("Granted: column CSPD_Death_Info.Death_Place to NAF")
+            && page
+                .body
+                .contains("Granted: column CSPD_Death_Info.Death_Date to NAF")
+            && !page.body.contains("Death_Cause to NAF"),
+        "{}",
+        page.body
+    );
+    // Update at the top and the bottom; paging saves first; a search over rows.
+    assert!(page.body.contains("id=\"update-top\"") && page.body.contains("id=\"update\""));
+    let found = cspd.get("/security/columns?consumer=NAF&q=death_pl");
+    assert!(
+        found.body.contains("Death_Place") && !found.body.contains("Death_Date"),
+        "{}",
+        found.body
+    );
+    let all = cspd.get("/security/columns?consumer=NAF");
+    assert!(
+        all.body.contains("name=\"go\""),
+        "the pager saves, then pages"
+    );
+    let mut paging = f.clone();
+    paging.push(("go", "/security/columns?page=2"));
+    let r2 = cspd.post("/security/columns", "/security/columns", &paging);
+    assert!(
+        r2.location().starts_with("/security/columns?page=2&done=0"),
+        "{}",
+        r2.location()
+    );
     let held: Vec<String> = app
         .store
         .grants_of("NAF")
