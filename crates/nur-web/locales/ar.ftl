@@ -129,6 +129,7 @@ outputs-caption = { PLURAL($rows) ->
         [many] { $rows } خاصية مخرجات
        *[other] { $rows } خاصية مخرجات
     } — الصفحة { $page } من { $pages }
+security-own-tables = أعمدة جداولك
 columns-updated = { PLURAL($count) ->
         [zero] تم الحفظ: لا تغييرات.
         [one] تم الحفظ: تغيير واحد.

@@ -109,6 +109,7 @@ outputs-caption = { PLURAL($rows) ->
         [one] { $rows } output property
        *[other] { $rows } output properties
     } — page { $page } of { $pages }
+security-own-tables = Your tables' columns
 columns-updated = { PLURAL($count) ->
         [one] Saved: { $count } change.
        *[other] Saved: { $count } changes.

@@ -250,14 +250,30 @@ pub struct Filter {
     changed: Option<String>,
 }
 
-/// The four matrices, as links.
+/// The four matrices, as links; and each of the visitor's own tables, straight to its
+/// columns (granting a consumer two columns: this page, the table, two ticks, Update).
 pub async fn index(State(s): State<AppState>, Extension(v): Extension<Visit>) -> Html<String> {
     let lang = v.lang;
     let title = lang.t("menu-security");
+    let mine = custodians(&s, &v);
+    let tables: Vec<&nur_core::Table> = s
+        .catalog
+        .tables
+        .iter()
+        .filter(|t| mine.iter().any(|c| c == t.custodian().as_str()))
+        .collect();
     let body = html! {
         ul.cards {
             @for m in Matrix::ALL {
                 li { a href={"/security/" (m.slug())} { (lang.t(m.title())) } }
+            }
+        }
+        @if !tables.is_empty() {
+            h2 { (lang.t("security-own-tables")) }
+            ul.tables-list {
+                @for t in &tables {
+                    li { a href={"/security/columns?group=" (t.name)} { bdi { (t.name) } } " " small { (super::labels::table_label(lang, t)) } }
+                }
             }
         }
     };
