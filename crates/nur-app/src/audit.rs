@@ -35,6 +35,21 @@ impl App {
         Ok(self.store.audit_events(&f)?)
     }
 
+    /// Records that part of the trail left NUR as a file: `what` names the filter, `count`
+    /// how many events the file holds.
+    pub fn record_audit_export(
+        &self,
+        caller: &Caller,
+        what: &str,
+        format: &str,
+        count: usize,
+    ) -> Result<()> {
+        let mut ev = caller.event("audit.export", format!("{what} as {format}"));
+        ev.outcome = format!("ok; {count} events");
+        self.store.audit(ev)?;
+        Ok(())
+    }
+
     /// Walks the whole chain under the deployment's key, then holds it against `anchors`
     /// exported earlier: an anchor the chain no longer holds (its position gone, or another
     /// hash there) means events were truncated or rewritten behind it.

@@ -156,12 +156,9 @@ pub async fn export(
         .kept
         .get(&v.session.id_hash, &id)
         .ok_or_else(|| ApiError::not_found("result_gone", v.lang.t("result-gone")))?;
-    let (body, mime) = match format.as_str() {
-        "csv" => (csv_of(&out)?, "text/csv; charset=utf-8"),
-        "xlsx" => (
-            xlsx_of(&out)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
+    let body = match format.as_str() {
+        "csv" => csv_of(&out)?,
+        "xlsx" => xlsx_of(&out)?,
         _ => {
             return Err(ApiError::not_found(
                 "no_such_format",
@@ -176,25 +173,25 @@ pub async fn export(
         .as_ref()
         .map(|p| format!("{}-{}-v{}", p.entity, p.name, p.version))
         .unwrap_or_else(|| "query".into());
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.{format}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(download(&format, &name, body))
 }
 
 fn csv_of(out: &Output) -> Result<Vec<u8>, ApiError> {
+    let names: Vec<&str> = out.plan.output.iter().map(|c| c.name.as_str()).collect();
+    csv_file(&names, &out.rows)
+}
+
+fn xlsx_of(out: &Output) -> Result<Vec<u8>, ApiError> {
+    let names: Vec<&str> = out.plan.output.iter().map(|c| c.name.as_str()).collect();
+    xlsx_file(&names, &out.rows)
+}
+
+/// A table as CSV: UTF-8 with a byte order mark (spreadsheets guess otherwise), a header row.
+pub fn csv_file(headers: &[&str], rows: &[Vec<Value>]) -> Result<Vec<u8>, ApiError> {
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let fail = |e: csv::Error| ApiError::internal(e.to_string());
-    w.write_record(out.plan.output.iter().map(|c| c.name.as_str()))
-        .map_err(fail)?;
-    for r in &out.rows {
+    w.write_record(headers).map_err(fail)?;
+    for r in rows {
         w.write_record(r.iter().map(|v| v.to_string()))
             .map_err(fail)?;
     }
@@ -202,20 +199,22 @@ fn csv_of(out: &Output) -> Result<Vec<u8>, ApiError> {
         .map_err(|e| ApiError::internal(e.to_string()))
 }
 
-fn xlsx_of(out: &Output) -> Result<Vec<u8>, ApiError> {
+/// A table as an XLSX workbook: a bold, frozen header row; numbers as numbers, dates as
+/// date cells.
+pub fn xlsx_file(headers: &[&str], rows: &[Vec<Value>]) -> Result<Vec<u8>, ApiError> {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
     let fail = |e: XlsxError| ApiError::internal(e.to_string());
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    for (c, col) in out.plan.output.iter().enumerate() {
+    for (c, name) in headers.iter().enumerate() {
         sheet
-            .write_string_with_format(0, c as u16, &col.name, &bold)
+            .write_string_with_format(0, c as u16, *name, &bold)
             .map_err(fail)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(fail)?;
-    for (r, row) in out.rows.iter().enumerate() {
+    for (r, row) in rows.iter().enumerate() {
         let r = r as u32 + 1;
         for (c, v) in row.iter().enumerate() {
             let c = c as u16;
@@ -235,4 +234,24 @@ fn xlsx_of(out: &Output) -> Result<Vec<u8>, ApiError> {
         }
     }
     book.save_to_buffer().map_err(fail)
+}
+
+/// A file download: its type by format and the name it is saved as.
+pub fn download(format: &str, name: &str, body: Vec<u8>) -> Response {
+    let mime = if format == "csv" {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{format}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -3,16 +3,17 @@
 //! (filters by entity, actor, action, person, time) and the citizen access report.
 
 use super::i18n::{self, Lang};
-use super::{labels, layout, Visit};
+use super::{kept, labels, layout, Visit};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use jiff::civil;
 use jiff::tz::TimeZone;
 use maud::{html, Markup};
 use nur_core::account::Role;
+use nur_core::Value;
 use nur_store::AuditFilter;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
@@ -219,7 +220,13 @@ pub struct AuditQuery {
     to: Option<String>,
     #[serde(default)]
     before: Option<i64>,
+    /// `csv` or `xlsx`: the events of this filter as a file (up to [`EXPORT_MAX`]).
+    #[serde(default)]
+    format: Option<String>,
 }
+
+/// The most events one audit export holds.
+const EXPORT_MAX: u32 = 10_000;
 
 fn day(s: &Option<String>) -> Option<civil::Date> {
     let d = nur_core::Date::parse(s.as_deref().filter(|d| !d.is_empty())?).ok()?;
@@ -248,10 +255,11 @@ pub async fn audit(
     State(s): State<AppState>,
     Extension(v): Extension<Visit>,
     Query(q): Query<AuditQuery>,
-) -> Result<Html<String>, ApiError> {
+) -> Result<Response, ApiError> {
     let lang = v.lang;
     let zone = &s.portal.time_zone;
     let a = v.account().clone();
+    let export = q.format.clone().filter(|f| f == "csv" || f == "xlsx");
     let entity = match a.role {
         Role::SuperAdmin => some(&q.entity),
         _ => a.entity.clone(),
@@ -266,8 +274,11 @@ pub async fn audit(
             .and_then(|d| d.tomorrow().ok())
             .and_then(|d| day_start_ms(d, zone)),
         before_seq: q.before,
-        limit: 50,
+        limit: if export.is_some() { EXPORT_MAX } else { 50 },
     };
+    if let Some(format) = export {
+        return export_audit(&s, &v, filter, &format).await;
+    }
     let (st, caller) = (s.clone(), v.caller());
     let (events, report) = blocking(move || {
         let events = st.app.audit_events(&caller, &filter)?;
@@ -334,12 +345,105 @@ pub async fn audit(
             }
         }
         @if let (Some(n), true) = (next, events.len() == 50) {
-            p { a href={"/audit?before=" (n) "&actor=" (q.actor.clone().unwrap_or_default()) "&action=" (q.action.clone().unwrap_or_default()) "&person=" (q.person.clone().unwrap_or_default()) "&entity=" (q.entity.clone().unwrap_or_default())} { (lang.t("page-next")) } }
+            p { a href={"/audit?before=" (n) "&" (filter_query(&q))} { (lang.t("page-next")) } }
+        }
+        p.exports {
+            a href={"/audit?format=csv&" (filter_query(&q))} download { (lang.t("export-csv")) }
+            " · "
+            a href={"/audit?format=xlsx&" (filter_query(&q))} download { (lang.t("export-xlsx")) }
         }
     };
-    Ok(Html(
-        layout::page(&s, &v, &title, "/audit", &[(title.clone(), None)], body).into_string(),
-    ))
+    Ok(
+        Html(layout::page(&s, &v, &title, "/audit", &[(title.clone(), None)], body).into_string())
+            .into_response(),
+    )
+}
+
+/// The filter of the audit page as a query string (paging and exports keep it).
+fn filter_query(q: &AuditQuery) -> String {
+    let enc = |v: &Option<String>| {
+        percent_encoding::utf8_percent_encode(
+            v.as_deref().unwrap_or(""),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string()
+    };
+    format!(
+        "actor={}&action={}&person={}&entity={}&from={}&to={}",
+        enc(&q.actor),
+        enc(&q.action),
+        enc(&q.person),
+        enc(&q.entity),
+        enc(&q.from),
+        enc(&q.to)
+    )
+}
+
+/// The events of `filter` as a CSV or XLSX file; the export is an audit event of its own.
+async fn export_audit(
+    s: &AppState,
+    v: &Visit,
+    filter: AuditFilter,
+    format: &str,
+) -> Result<Response, ApiError> {
+    let (st, caller, f) = (s.clone(), v.caller(), format.to_owned());
+    let zone = s.portal.time_zone.clone();
+    let lang = v.lang;
+    let body = blocking(move || {
+        let events = st.app.audit_events(&caller, &filter)?;
+        let what = format!(
+            "audit log (entity={}, actor={}, action={}, person={})",
+            filter.entity.as_deref().unwrap_or("*"),
+            filter.actor.as_deref().unwrap_or("*"),
+            filter.action.as_deref().unwrap_or("*"),
+            filter.person.as_deref().unwrap_or("*"),
+        );
+        let text = |x: &str| Value::Text(x.to_owned());
+        let rows: Vec<Vec<Value>> = events
+            .iter()
+            .map(|e| {
+                vec![
+                    Value::Int(e.seq),
+                    text(&lang.datetime(e.at_ms, &zone)),
+                    text(&e.actor_kind),
+                    text(&e.actor),
+                    text(e.on_behalf_of.as_deref().unwrap_or("")),
+                    text(e.entity.as_deref().unwrap_or("")),
+                    text(e.purpose.as_deref().unwrap_or("")),
+                    text(&e.action),
+                    text(&e.target),
+                    text(&e.columns.join(" ")),
+                    Value::Int(e.persons_count),
+                    text(&e.outcome),
+                    text(&e.hash),
+                ]
+            })
+            .collect();
+        let headers = [
+            "seq",
+            "time",
+            "actor_kind",
+            "actor",
+            "on_behalf_of",
+            "entity",
+            "purpose",
+            "action",
+            "target",
+            "columns",
+            "persons_count",
+            "outcome",
+            "hash",
+        ];
+        let file = if f == "csv" {
+            kept::csv_file(&headers, &rows)?
+        } else {
+            kept::xlsx_file(&headers, &rows)?
+        };
+        st.app.record_audit_export(&caller, &what, &f, rows.len())?;
+        Ok(file)
+    })
+    .await?;
+    Ok(kept::download(format, "audit-log", body))
 }
 
 #[cfg(test)]

@@ -246,4 +246,18 @@ pub(super) fn results_page_and_export_without_running_again(b: Backend) {
     assert_eq!(audited(&app, "data.export"), 2, "one audit event per file");
     assert_eq!(audited(&app, "query.run"), runs);
     assert_eq!(naf.get(&format!("/results/{id}/pdf")).status, 404);
+
+    // The audit log of a filter as a file, itself an audit event.
+    let log = naf.get("/audit?format=csv&action=data.export");
+    assert_eq!(log.status, 200);
+    let mut r = csv::Reader::from_reader(&log.bytes[3..]);
+    assert_eq!(&r.headers().unwrap()[7], "action");
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "the two exports above");
+    assert!(rows
+        .iter()
+        .all(|x| &x[7] == "data.export" && &x[3] == "NAFAdmin"));
+    let book = naf.get("/audit?format=xlsx");
+    assert!(book.bytes.starts_with(b"PK"));
+    assert_eq!(audited(&app, "audit.export"), 2);
 }
