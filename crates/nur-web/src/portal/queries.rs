@@ -402,7 +402,7 @@ fn render(
                     @if let Some(tree) = &b.kept_tree { input type="hidden" name="cond_tree" value=(tree); }
                     @if b.tables.is_empty() { p { (lang.t("query-choose-table")) } }
                     @for (i, (t, join)) in b.tables.iter().enumerate() {
-                        @let granted = granted_columns(s, v, t)?;
+                        @let granted: Vec<String> = queryable.iter().find(|q| q.table.as_str() == t.as_str()).map(|q| q.columns.iter().map(|c| c.to_string()).collect()).unwrap_or_default();
                         fieldset.table {
                             legend {
                                 button.link type="submit" name="action" value={"remove_table:" (t)} aria-label=(lang.tf("query-remove-table", &[("table", t)])) { "[-]" }
