@@ -199,6 +199,7 @@ on-revoke-refuse = رفض الاستدعاء
 on-revoke-drop = حذف العمود من النتيجة
 query-details = التفاصيل
 query-run-needs-samples = اكتب قيمة تجريبية لكل معامل لتجربة الاستعلام: { $params }.
+query-unknown-op = لا يوجد عامل باسم { $op }.
 query-sql-generated = أُنشئ نص SQL.
 query-executed = نُفّذ الاستعلام بنجاح
 query-rows-in = { PLURAL($count) ->

@@ -175,6 +175,7 @@ on-revoke-refuse = Refuse the call
 on-revoke-drop = Leave the column out
 query-details = Details
 query-run-needs-samples = Type a sample value for each parameter to try the query: { $params }.
+query-unknown-op = There is no operator { $op }.
 query-sql-generated = SQL generated.
 query-executed = Query Executed Successfully
 query-rows-in = { PLURAL($count) ->

@@ -399,6 +399,13 @@ impl Builder {
             let (t, c) = q.split_once('.')?;
             Some(catalog.table(t)?.column(c)?.ty)
         };
+        if let Some(c) = self.columns.iter().find(|c| {
+            !self
+                .table_names()
+                .any(|t| c.strip_prefix(t).is_some_and(|r| r.starts_with('.')))
+        }) {
+            return Err(format!("column {c} is not of a table of this query"));
+        }
         let tables = self
             .tables
             .iter()

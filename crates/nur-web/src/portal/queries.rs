@@ -101,6 +101,14 @@ pub async fn submit(
 ) -> Result<Response, ApiError> {
     blocking(move || {
         let mut b = Builder::from_form(&v.form);
+        // The page offers only these; anything else is a forged form, refused by name.
+        if let Some(bad) = v
+            .fields("cond_op")
+            .find(|o| super::builder::op_of(o).is_none())
+        {
+            let why = v.lang.tf("query-unknown-op", &[("op", bad)]);
+            return Ok(render(&s, &v, &b, Outcome::error(why))?.into_response());
+        }
         let action = v.field("action").unwrap_or("").to_owned();
         let (verb, arg) = action.split_once(':').unwrap_or((action.as_str(), ""));
         let outcome = match verb {
@@ -203,6 +211,13 @@ fn run(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
         Ok(spec) => spec,
         Err(e) => return Outcome::error(message(lang, &e)),
     };
+    // A malformed query says why before any sample is asked for; one refused under the
+    // grants goes on to the run, which records the refusal in the audit trail.
+    let sql = match s.app.query_sql(&v.caller(), &spec) {
+        Ok(q) => Some(q),
+        Err(e) if e.kind != nur_app::Kind::Forbidden => return Outcome::error(e.message),
+        Err(_) => None,
+    };
     let samples = b.samples();
     let missing: Vec<&str> = spec
         .parameters
@@ -220,7 +235,6 @@ fn run(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
         Ok(c) => c,
         Err(why) => return Outcome::error(why),
     };
-    let sql = s.app.query_sql(&v.caller(), &spec).ok();
     let started = Instant::now();
     match s
         .app

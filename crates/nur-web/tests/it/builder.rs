@@ -261,3 +261,74 @@ pub(super) fn results_page_and_export_without_running_again(b: Backend) {
     assert!(book.bytes.starts_with(b"PK"));
     assert_eq!(audited(&app, "audit.export"), 2);
 }
+
+/// Forged or broken builder forms get a clear message on the page, never a failure, and run
+/// nothing.
+pub(super) fn builder_refuses_malformed_forms(b: Backend) {
+    let app = super::spawn_app(b);
+    account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
+    let mut naf = sign_in(&app, "NAFAdmin", PW);
+    let base = |extra: &[(&'static str, &'static str)]| -> Vec<(String, String)> {
+        let mut f = vec![
+            ("tbl", "CSPD_Personal_Info"),
+            ("join", "left"),
+            ("col", "CSPD_Personal_Info.National_Number"),
+        ];
+        f.extend_from_slice(extra);
+        f.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let runs = audited(&app, "query.run");
+    for (extra, says) in [
+        (vec![("tbl", "No_Such_Table")], "unknown table"),
+        (vec![("col", "CSPD_Personal_Info.No_Such")], "has no column"),
+        (
+            vec![("col", "CSPD_Death_Info.Death_Cause")],
+            "CSPD_Death_Info",
+        ),
+        (
+            vec![
+                ("cond_col", "CSPD_Personal_Info.Gender"),
+                ("cond_op", "DROP"),
+                ("cond_val", "1"),
+            ],
+            "There is no operator DROP",
+        ),
+        (
+            vec![
+                ("cond_col", "CSPD_Personal_Info.Birth_Date"),
+                ("cond_op", ">"),
+                ("cond_val", "yesterday"),
+            ],
+            "Birth_Date",
+        ),
+        (vec![("cond_tree", "{not json")], "the kept condition tree"),
+        (
+            vec![
+                ("cond_col", "CSPD_Personal_Info.First_Name"),
+                ("cond_op", "="),
+                ("cond_param", "1bad"),
+            ],
+            "not valid",
+        ),
+        (vec![("limit", "0")], "limit must be at least 1"),
+    ] {
+        let body = submit(&mut naf, &base(&extra), &[("action", "run")]);
+        assert!(
+            body.contains("flash error") && body.contains(says),
+            "{says}: {body}"
+        );
+    }
+    // A limit that is no number asks for no limit of its own (the platform's maximum).
+    let body = submit(&mut naf, &base(&[("limit", "lots")]), &[("action", "sql")]);
+    assert!(body.contains("LIMIT 10000"), "{body}");
+    assert_eq!(audited(&app, "query.run"), runs, "nothing ran");
+    // Paging a result id that was never kept, or a page that is no number.
+    let body = submit(
+        &mut naf,
+        &base(&[]),
+        &[("result", "nope"), ("action", "page:x")],
+    );
+    assert!(body.contains("no longer kept"), "{body}");
+}

@@ -39,7 +39,10 @@ mod portal;
 mod security;
 mod sp;
 mod sp_pay_api;
-use builder::{results_page_and_export_without_running_again, seed_query_builder_with_a_join};
+use builder::{
+    builder_refuses_malformed_forms, results_page_and_export_without_running_again,
+    seed_query_builder_with_a_join,
+};
 use citizen::citizens_sign_in_and_apply_for_their_own_household;
 use dci::{
     dci_async_callbacks_and_death_notifications, dci_crvs_search_under_grants_and_bad_input,
@@ -498,6 +501,7 @@ both!(
     portal_routes_check_role_and_csrf,
     portal_grants_and_query_builder,
     seed_query_builder_with_a_join,
+    builder_refuses_malformed_forms,
     portal_errors_are_pages_in_the_frame,
     portal_asks_the_purpose_of_data_access,
     freshness_lists_sources_and_their_dead_letters,

@@ -553,6 +553,19 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
         r.body
     );
     assert!(audited(&app, "query.run") >= 1 && audited(&app, "procedure.save") == 1);
+    let refused = app
+        .store
+        .audit_events(&nur_store::AuditFilter {
+            action: Some("query.run".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        refused[0].outcome.starts_with("refused"),
+        "a refused run is in the trail: {:?}",
+        refused[0]
+    );
 
     // An Entity User runs the entity's saved procedures.
     account(&app, "NAFUser", Role::EntityUser, Some("NAF"), PW);
