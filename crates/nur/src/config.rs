@@ -690,6 +690,7 @@ mod tests {
         full.delivery.smtp_ca_file = Some("ca.pem".into());
         full.audit.key_file = Some("audit.key".into());
         full.delivery.sms_gateway = Some("http://g".into());
+        full.portal.contact = Some("+962 6 000 0000".into());
         let mut values = Vec::new();
         flatten("", &toml::Table::try_from(&full).unwrap(), &mut values);
         let fields: Vec<String> = values.into_iter().map(|(k, _)| k).collect();
