@@ -104,7 +104,7 @@ pub fn page(
                     " | "
                     span { (lang.t("label-group")) ": " (lang.t(role_key(a.role))) }
                     " | "
-                    span { (lang.t("label-entity")) ": " (a.entity.as_deref().unwrap_or("—")) }
+                    span { (lang.t("label-entity")) ": " bdi { (a.entity.as_deref().unwrap_or("—")) } }
                     form.signout method="post" action="/logout" {
                         input type="hidden" name="csrf" value=(v.session.csrf);
                         button type="submit" { (lang.t("sign-out")) }
@@ -219,13 +219,15 @@ pub fn signin(state: &AppState, lang: Lang, title: &str, back: &str, body: Marku
 }
 
 pub fn message(lang: Lang, key: &str) -> Markup {
-    html! { p role="alert" { (lang.t(key)) } p { a href="/" { (lang.t("menu-home")) } } }
+    html! { p role="alert" { bdi { (lang.t(key)) } } p { a href="/" { (lang.t("menu-home")) } } }
 }
 
 pub fn flash(text: Option<&str>, error: bool) -> Markup {
     html! {
         @if let Some(t) = text {
-            p class=(if error { "flash error" } else { "flash ok" }) role=(if error { "alert" } else { "status" }) { (t) }
+            // Isolated: a sentence of the other direction (a server's reason in an Arabic
+            // page) keeps its own order instead of being jumbled by the page's.
+            p class=(if error { "flash error" } else { "flash ok" }) role=(if error { "alert" } else { "status" }) { bdi { (t) } }
         }
     }
 }

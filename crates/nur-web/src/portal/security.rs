@@ -403,7 +403,7 @@ pub async fn matrix(
                             @for h in m.headers() { th scope="col" { (lang.t(h)) } }
                             @for c in &consumers {
                                 th scope="col" {
-                                    label { input type="checkbox" data-column=(c) hidden aria-label=(lang.tf("check-column", &[("entity", c.as_str())])); " " (c) }
+                                    label { input type="checkbox" data-column=(c) hidden aria-label=(lang.tf("check-column", &[("entity", c.as_str())])); " " bdi { (c) } }
                                 }
                             }
                         }
