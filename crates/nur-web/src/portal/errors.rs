@@ -117,14 +117,7 @@ pub async fn not_found(State(state): State<AppState>, req: Request) -> Response 
             if (session.stage == session::SIGNED_IN && account.is_some())
                 || session.stage == nur_app::CITIZEN =>
         {
-            let v = Visit {
-                session,
-                account,
-                lang,
-                ip,
-                form: Vec::new(),
-                files: Vec::new(),
-            };
+            let v = Visit::bare(session, account, lang, ip);
             page(&state, &v, StatusCode::NOT_FOUND, "", &reason)
         }
         _ => (

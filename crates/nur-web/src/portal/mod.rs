@@ -299,6 +299,18 @@ pub struct Visit {
 }
 
 impl Visit {
+    /// A visitor with no form: the frame of a page that is not a handler's (an error page).
+    pub fn bare(session: SessionRow, account: Option<AccountRow>, lang: Lang, ip: IpAddr) -> Visit {
+        Visit {
+            session,
+            account,
+            lang,
+            ip,
+            form: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+
     pub fn field(&self, name: &str) -> Option<&str> {
         self.form
             .iter()
@@ -346,11 +358,12 @@ impl Visit {
     }
 
     /// The caller of a data access (a lookup, a run) with the purpose the visitor gave; the
-    /// page's sentence when their entity requires one and none was given, or it is too long.
+    /// page's sentence when their entity requires one (`required`, from
+    /// [`Visit::purpose_required`]) and none was given, or it is too long.
     /// None given where none is required, the access is recorded as the portal's.
     pub fn data_caller(
         &self,
-        s: &AppState,
+        required: bool,
         given: Option<&str>,
     ) -> Result<nur_app::Caller, String> {
         let given = given.map(str::trim).filter(|p| !p.is_empty());
@@ -360,7 +373,7 @@ impl Visit {
                 &[("max", (nur_app::MAX_HEADER_TEXT as i64).into())],
             ));
         }
-        if given.is_none() && self.purpose_required(s) {
+        if given.is_none() && required {
             return Err(self.lang.t("purpose-required"));
         }
         let mut c = self.caller();
@@ -513,14 +526,7 @@ async fn guard(
                 Ok(())
             })
             .await;
-            let v = Visit {
-                session,
-                account,
-                lang,
-                ip,
-                form: Vec::new(),
-                files: Vec::new(),
-            };
+            let v = Visit::bare(session, account, lang, ip);
             return errors::page(
                 &state,
                 &v,
@@ -578,14 +584,7 @@ async fn guard(
         body
     };
     // The visitor without the form, to frame an error page.
-    let framed = Visit {
-        session: session.clone(),
-        account: account.clone(),
-        lang,
-        ip,
-        form: Vec::new(),
-        files: Vec::new(),
-    };
+    let framed = Visit::bare(session.clone(), account.clone(), lang, ip);
     parts.extensions.insert(Visit {
         session,
         account,

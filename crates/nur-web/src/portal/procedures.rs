@@ -46,13 +46,16 @@ pub async fn run(
         .collect();
     let entity = v.account().entity.clone().unwrap_or_default();
     let (st, vv) = (s.clone(), v.clone());
-    let caller = match blocking(move || Ok(vv.data_caller(&st, vv.field("purpose")))).await? {
-        Ok(c) => c,
-        Err(why) => {
-            let refused = Err(ApiError::invalid("purpose_required", why));
-            return render(s, v, Some((name, refused))).await;
-        }
-    };
+    let caller =
+        match blocking(move || Ok(vv.data_caller(vv.purpose_required(&st), vv.field("purpose"))))
+            .await?
+        {
+            Ok(c) => c,
+            Err(why) => {
+                let refused = Err(ApiError::invalid("purpose_required", why));
+                return render(s, v, Some((name, refused))).await;
+            }
+        };
     let out = data::call_procedure(s.clone(), caller, entity, name.clone(), Args::Text(args))
         .await
         .map(|out| {

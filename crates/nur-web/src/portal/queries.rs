@@ -183,17 +183,18 @@ pub async fn submit(
     .await
 }
 
-fn spec_of(s: &AppState, b: &Builder) -> Result<QuerySpec, String> {
+/// The form's spec, or why there is none (in the page's language when the page says it).
+fn spec_of(s: &AppState, v: &Visit, b: &Builder) -> Result<QuerySpec, String> {
     if b.tables.is_empty() {
-        return Err("query-choose-table".into());
+        return Err(v.lang.t("query-choose-table"));
     }
     b.spec(&s.catalog)
 }
 
 fn generate(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
     let lang = v.lang;
-    match spec_of(s, b) {
-        Err(e) => Outcome::error(message(lang, &e)),
+    match spec_of(s, v, b) {
+        Err(e) => Outcome::error(e),
         Ok(spec) => match s.app.query_sql(&v.caller(), &spec) {
             Ok(q) => Outcome {
                 notes: vec![Note::Ok(lang.t("query-sql-generated"))],
@@ -207,9 +208,9 @@ fn generate(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
 
 fn run(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
     let lang = v.lang;
-    let spec = match spec_of(s, b) {
+    let spec = match spec_of(s, v, b) {
         Ok(spec) => spec,
-        Err(e) => return Outcome::error(message(lang, &e)),
+        Err(e) => return Outcome::error(e),
     };
     // A malformed query says why before any sample is asked for; one refused under the
     // grants goes on to the run, which records the refusal in the audit trail.
@@ -231,7 +232,7 @@ fn run(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
             &[("params", &missing.join(", "))],
         ));
     }
-    let caller = match v.data_caller(s, v.field("purpose")) {
+    let caller = match v.data_caller(v.purpose_required(s), v.field("purpose")) {
         Ok(c) => c,
         Err(why) => return Outcome::error(why),
     };
@@ -280,9 +281,9 @@ fn page_of(s: &AppState, v: &Visit, page: &str) -> Outcome {
 
 fn save(s: &AppState, v: &Visit, b: &mut Builder) -> Outcome {
     let lang = v.lang;
-    let spec = match spec_of(s, b) {
+    let spec = match spec_of(s, v, b) {
         Ok(spec) => spec,
-        Err(e) => return Outcome::error(message(lang, &e)),
+        Err(e) => return Outcome::error(e),
     };
     let entity = entity_of(v);
     let current = match s.app.procedure(&v.caller(), &entity, &b.name) {
@@ -334,15 +335,6 @@ fn save(s: &AppState, v: &Visit, b: &mut Builder) -> Outcome {
             }
         }
         Err(e) => Outcome::error(e.message),
-    }
-}
-
-/// A message key of this page, or a message as it came.
-fn message(lang: Lang, e: &str) -> String {
-    if e.starts_with("query-") {
-        lang.t(e)
-    } else {
-        e.to_owned()
     }
 }
 

@@ -83,19 +83,18 @@ fn rows_table(lang: Lang, s: &AppState, table: &str, rows: &[Map<String, Json>])
     }
 }
 
+/// A registry (none when the catalog names none) with its tables' rows.
+type RegistryRows<'a> = (
+    Option<&'a nur_core::Registry>,
+    Vec<(&'a nur_core::Table, &'a [Map<String, Json>])>,
+);
+
 /// The records of a lookup grouped by registry, registries and tables in the catalog's order.
-#[allow(clippy::type_complexity)]
 fn by_registry<'a>(
     s: &'a AppState,
     records: &'a std::collections::BTreeMap<String, Vec<Map<String, Json>>>,
-) -> Vec<(
-    Option<&'a nur_core::Registry>,
-    Vec<(&'a nur_core::Table, &'a [Map<String, Json>])>,
-)> {
-    let mut out: Vec<(
-        Option<&nur_core::Registry>,
-        Vec<(&nur_core::Table, &[Map<String, Json>])>,
-    )> = Vec::new();
+) -> Vec<RegistryRows<'a>> {
+    let mut out: Vec<RegistryRows<'a>> = Vec::new();
     // The household's booklet is shown with the household.
     let booklet = s.catalog.household_table().name.as_str();
     for t in s
@@ -129,28 +128,28 @@ pub async fn persons(
     let st = s.clone();
     let of_entity = v.account().entity.is_some();
     let (vv, purpose) = (v.clone(), q.purpose.clone());
-    let (st2, v2) = (s.clone(), v.clone());
-    let required = blocking(move || Ok(v2.purpose_required(&st2))).await?;
-    let found: Option<Result<Option<nur_store::PersonRecord>, String>> = if nn.is_empty() {
-        None
-    } else if !of_entity {
-        Some(Err(lang.t("no-entity-data")))
-    } else {
-        Some(
-            blocking(move || {
-                let caller = match vv.data_caller(&st, purpose.as_deref()) {
-                    Ok(c) => c,
-                    Err(why) => return Ok(Err(why)),
-                };
-                let parsed = match st.app.national_number(&nn) {
-                    Ok(p) => p,
-                    Err(e) => return Ok(Err(e.message)),
-                };
-                Ok(Ok(st.app.lookup_person(&caller, &parsed)?))
-            })
-            .await?,
-        )
-    };
+    // Whether a purpose is required (for the form) and the lookup: one trip off the runtime,
+    // one read of the entity's settings.
+    type Found = Option<Result<Option<nur_store::PersonRecord>, String>>;
+    let (required, found): (bool, Found) = blocking(move || {
+        let required = vv.purpose_required(&st);
+        if nn.is_empty() {
+            return Ok((required, None));
+        }
+        if !of_entity {
+            return Ok((required, Some(Err(lang.t("no-entity-data")))));
+        }
+        let caller = match vv.data_caller(required, purpose.as_deref()) {
+            Ok(c) => c,
+            Err(why) => return Ok((required, Some(Err(why)))),
+        };
+        let parsed = match st.app.national_number(&nn) {
+            Ok(p) => p,
+            Err(e) => return Ok((required, Some(Err(e.message)))),
+        };
+        Ok((required, Some(Ok(st.app.lookup_person(&caller, &parsed)?))))
+    })
+    .await?;
     let title = lang.t("persons-title");
     let person_table = s.catalog.person_table().name.to_string();
     let household_table = s.catalog.household_table().name.to_string();

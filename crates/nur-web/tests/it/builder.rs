@@ -155,14 +155,8 @@ pub(super) fn seed_query_builder_with_a_join(b: Backend) {
         &format!("{{\"national_number\": \"{}\"}}", app.person),
     );
     assert_eq!(st, 200, "{v}");
-    let names: Vec<&str> = v["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        super::column_names(&v),
         [
             "National_Number",
             "First_Name",

@@ -24,6 +24,16 @@ fn eventually<T>(what: impl Fn() -> String, mut f: impl FnMut() -> Option<T>) ->
     }
 }
 
+/// The column names of a query or procedure answer.
+fn column_names(v: &Value) -> Vec<&str> {
+    v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect()
+}
+
 mod browser;
 mod builder;
 mod citizen;

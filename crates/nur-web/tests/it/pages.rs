@@ -149,15 +149,8 @@ pub(super) fn portal_asks_the_purpose_of_data_access(b: Backend) {
     with.push(("purpose", "audit of payments"));
     let r = naf.post("/queries", "/queries", &with);
     assert!(r.body.contains("id=\"results\""), "{}", r.body);
-    let runs = app
-        .store
-        .audit_events(&nur_store::AuditFilter {
-            action: Some("query.run".into()),
-            limit: 1,
-            ..Default::default()
-        })
-        .unwrap();
-    assert_eq!(runs[0].purpose.as_deref(), Some("audit of payments"));
+    let run = super::portal::newest(&app, "query.run");
+    assert_eq!(run.purpose.as_deref(), Some("audit of payments"));
 }
 
 /// Freshness: the Super Admin sees every change source, an entity's admin its own; dead

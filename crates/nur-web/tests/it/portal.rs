@@ -67,6 +67,16 @@ pub(super) fn audited(app: &App, action: &str) -> usize {
     app.store.audit_events(&f).unwrap().len()
 }
 
+/// The newest audit event of `action`.
+pub(super) fn newest(app: &App, action: &str) -> nur_core::audit::AuditEvent {
+    let f = nur_store::AuditFilter {
+        action: Some(action.into()),
+        limit: 1,
+        ..Default::default()
+    };
+    app.store.audit_events(&f).unwrap().remove(0)
+}
+
 pub(super) fn portal_sign_in_and_lockout(b: Backend) {
     let app = super::spawn_app(b);
     account(&app, "NAFAdmin", Role::EntityAdmin, Some("NAF"), PW);
@@ -530,15 +540,9 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
     let tok = token(&app);
     let (st, v) = call(&app, &tok, "POST", "/api/v1/procedures/NAF/deaths", "{}");
     assert_eq!(st, 200, "{v}");
-    let names: Vec<&str> = v["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
-        vec!["Certificate_Number", "Death_Date", "Death_Place"]
+        super::column_names(&v),
+        ["Certificate_Number", "Death_Date", "Death_Place"]
     );
     // A query on a column not granted is refused with the reason, nothing runs.
     let f = [
@@ -553,18 +557,10 @@ pub(super) fn portal_grants_and_query_builder(b: Backend) {
         r.body
     );
     assert!(audited(&app, "query.run") >= 1 && audited(&app, "procedure.save") == 1);
-    let refused = app
-        .store
-        .audit_events(&nur_store::AuditFilter {
-            action: Some("query.run".into()),
-            limit: 1,
-            ..Default::default()
-        })
-        .unwrap();
+    let refused = newest(&app, "query.run");
     assert!(
-        refused[0].outcome.starts_with("refused"),
-        "a refused run is in the trail: {:?}",
-        refused[0]
+        refused.outcome.starts_with("refused"),
+        "a refused run is in the trail: {refused:?}"
     );
 
     // An Entity User runs the entity's saved procedures.
