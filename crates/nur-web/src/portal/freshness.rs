@@ -51,7 +51,7 @@ pub async fn page(
                             td {
                                 @if x.errors_total > 0 {
                                     a href={"/sources/" (x.name) "/dead-letters"} { (lang.number(x.errors_total)) }
-                                } @else { "0" }
+                                } @else { (lang.number(0)) }
                             }
                             td {
                                 @match &x.last_error {

@@ -385,6 +385,8 @@ fn render(
         @if queryable.is_empty() {
             p.flash role="status" { (lang.t("query-no-tables")) }
         }
+        // Nothing to build from: no empty table list, no form that can only refuse.
+        @if !queryable.is_empty() {
         div.builder {
             nav.tables aria-label=(lang.t("query-tables")) {
                 h2 { (lang.t("query-tables")) }
@@ -544,6 +546,7 @@ fn render(
                 }
                 (outcome_view(lang, s, &entity, b, &outcome))
             }
+        }
         }
         @if !history.is_empty() { (versions::history(lang, &s.portal.time_zone, &history)) }
         section.procedures {
