@@ -56,7 +56,47 @@ async function accessible(page, where) {
   check(bad.length === 0, `accessibility on ${where} (${page.url()}): ` +
     bad.map((v) => `${v.id} (${v.impact}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`).join("; "));
   axeChecked.push(where);
+  await arabicOnly(page, where);
 }
+
+// An Arabic page shows no English the server wrote: every Latin word outside data (bdi),
+// code and the few names that are the same in both languages is a leak. Attributes people
+// hear or see (labels, titles, placeholders) count too.
+const leaks = [];
+async function arabicOnly(page, where) {
+  const found = await page.evaluate(() => {
+    if (document.documentElement.lang !== "ar") return null;
+    const skip = "bdi, code, pre, script, style, kbd, samp, noscript, [dir=ltr], [translate=no]";
+    // Names of formats and standards (pain.001 is an ISO 20022 message).
+    const same = /^(Excel|OAuth|pain)$/;
+    const words = new Map();
+    const take = (raw, el) => {
+      // Text between FSI and PDI is isolated data, the plain-text form of <bdi>.
+      const text = raw.replace(/\u2068[^\u2069]*\u2069/g, "");
+      for (const m of text.matchAll(/[A-Za-z]{3,}/g)) {
+        const w = m[0];
+        // Codes (UCT, CSPD) are the same in both languages.
+        if (same.test(w) || /^[A-Z0-9]+$/.test(w) || words.has(w)) continue;
+        const around = text.slice(Math.max(0, m.index - 25), m.index + w.length + 25).trim();
+        words.set(w, `"${w}" in <${el.tagName.toLowerCase()}>: ${around}`);
+      }
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const n = walker.currentNode;
+      if (!n.parentElement || n.parentElement.closest(skip)) continue;
+      take(n.textContent, n.parentElement);
+    }
+    for (const el of document.querySelectorAll("[aria-label], [title], [placeholder], [alt]")) {
+      if (el.closest(skip)) continue;
+      for (const a of ["aria-label", "title", "placeholder", "alt"]) take(el.getAttribute(a) || "", el);
+    }
+    return [...words.values()];
+  });
+  if (found && found.length) leaks.push(`${where} (${page.url()}):\n    ${found.slice(0, 8).join("\n    ")}`);
+  if (found) arabicChecked.push(where);
+}
+const arabicChecked = [];
 
 let step = 0;
 async function shot(page, name) {
@@ -551,9 +591,11 @@ try {
   }
   await scripted.close();
 
+  check(leaks.length === 0, `English on Arabic pages:\n  ${leaks.join("\n  ")}`);
   check(foreign.length === 0, `requests to other hosts: ${foreign.join(", ")}`);
   check(errors.length === 0, `console errors (CSP?): ${errors.join(" | ")}`);
-  console.log(`ok: ${step} screenshots in ${shots}; axe-core on ${axeChecked.length} pages`);
+  console.log(`ok: ${step} screenshots in ${shots}; axe-core on ${axeChecked.length} pages; ` +
+    `${arabicChecked.length} Arabic pages without English from the server`);
 } finally {
   await browser.close();
 }

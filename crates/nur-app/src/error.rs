@@ -4,6 +4,7 @@
 
 use nur_core::grant::GrantError;
 use nur_core::query::QueryError;
+use nur_core::Reason;
 use nur_store::StoreError;
 use std::fmt;
 
@@ -40,6 +41,9 @@ pub struct AppError {
     pub message: String,
     /// The refused answers, each at its field path with its message in both languages.
     pub fields: Vec<nur_sp::FieldError>,
+    /// Why, as a code with arguments a page can say in its own language (a refused query
+    /// spec or call); `message` is its English sentence.
+    pub reason: Option<Box<Reason>>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -51,6 +55,7 @@ impl AppError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            reason: None,
         }
     }
     /// Answers refused at their paths.
@@ -122,10 +127,15 @@ impl From<StoreError> for AppError {
 
 impl From<QueryError> for AppError {
     fn from(e: QueryError) -> AppError {
-        match e {
-            QueryError::Invalid(m) => AppError::invalid("invalid_query", m),
-            QueryError::Forbidden(m) => AppError::forbidden("not_granted", m),
-            QueryError::Parameter(m) => AppError::invalid("invalid_parameter", m),
+        let (kind, code) = match &e {
+            QueryError::Invalid(_) => (Kind::Invalid, "invalid_query"),
+            QueryError::Forbidden(_) => (Kind::Forbidden, "not_granted"),
+            QueryError::Parameter(_) => (Kind::Invalid, "invalid_parameter"),
+        };
+        let reason = e.reason().clone();
+        AppError {
+            reason: Some(Box::new(reason.clone())),
+            ..AppError::new(kind, code, reason.text())
         }
     }
 }

@@ -12,10 +12,12 @@ pub mod grant;
 pub mod identity;
 pub mod qr;
 pub mod query;
+pub mod reason;
 pub mod totp;
 pub mod value;
 
 pub use catalog::{Catalog, CatalogError, Column, ColumnType, Entity, Ident, Registry, Table};
 pub use date::Date;
 pub use identity::{CivilRecordId, Gender, IdError, IdentityRules, NationalNumber, PersonalId};
+pub use reason::Reason;
 pub use value::{Value, ValueError};

@@ -14,12 +14,19 @@ pub const QUIET_ZONE: i32 = 4;
 /// in byte mode); an otpauth URI is far below that. Use [`try_svg`] to get
 /// `None` instead.
 pub fn svg(text: &str) -> String {
-    try_svg(text).expect("text too long for a QR code at error correction level M")
+    labelled(text, "QR code")
+}
+
+/// Like [`svg`], named `label` for assistive technology (in the reader's language).
+pub fn labelled(text: &str, label: &str) -> String {
+    encode(text)
+        .map(|qr| render(&qr, label))
+        .expect("text too long for a QR code at error correction level M")
 }
 
 /// Like [`svg`], but returns `None` if `text` is too long for any QR version.
 pub fn try_svg(text: &str) -> Option<String> {
-    encode(text).map(|qr| render(&qr))
+    encode(text).map(|qr| render(&qr, "QR code"))
 }
 
 /// Exactly level M: no ECC boosting, so the level is what the caller asked for.
@@ -36,7 +43,7 @@ fn encode(text: &str) -> Option<QrCode> {
     .ok()
 }
 
-fn render(qr: &QrCode) -> String {
+fn render(qr: &QrCode, label: &str) -> String {
     let size = qr.size();
     let n = size + 2 * QUIET_ZONE;
     let mut d = String::new();
@@ -64,12 +71,16 @@ fn render(qr: &QrCode) -> String {
     format!(
         concat!(
             r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" "#,
-            r#"shape-rendering="crispEdges" role="img" aria-label="QR code">"#,
+            r#"shape-rendering="crispEdges" role="img" aria-label="{label}">"#,
             r##"<rect width="{n}" height="{n}" fill="#fff"/>"##,
             r##"<path fill="#000" d="{d}"/></svg>"##
         ),
         n = n,
-        d = d
+        d = d,
+        label = label
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
     )
 }
 

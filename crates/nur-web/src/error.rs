@@ -25,6 +25,18 @@ pub struct ErrorDetail {
     /// Refused answers (422), each at its field path, in the requested language.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldErrorBody>,
+    /// Why a query spec or a call was refused, as a stable code with named arguments (table
+    /// and column names, counts, values), for a client that says it in its own language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ReasonBody>,
+}
+
+/// A refusal's code and arguments, e.g. `column_not_granted` with
+/// `{"column": "DVLD_Car_Info.Model_Year", "entity": "NAF"}`.
+#[derive(Debug, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct ReasonBody {
+    pub code: String,
+    pub args: std::collections::BTreeMap<String, String>,
 }
 
 /// One refused answer.
@@ -43,6 +55,9 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     fields: Vec<FieldErrorBody>,
+    /// A refused query's reason: its code and arguments go out with the English message,
+    /// so a client (and the portal) can say it in another language.
+    reason: Option<Box<nur_core::Reason>>,
 }
 
 impl ApiError {
@@ -52,6 +67,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            reason: None,
         }
     }
     pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -60,6 +76,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            reason: None,
         }
     }
     pub fn unauthorized(message: impl Into<String>) -> ApiError {
@@ -68,6 +85,7 @@ impl ApiError {
             code: "unauthorized",
             message: message.into(),
             fields: Vec::new(),
+            reason: None,
         }
     }
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -76,6 +94,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            reason: None,
         }
     }
     pub fn upstream(
@@ -88,6 +107,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            reason: None,
         }
     }
     /// A request an extractor refused, with the status axum chose for it.
@@ -97,6 +117,7 @@ impl ApiError {
             code,
             message,
             fields: Vec::new(),
+            reason: None,
         }
     }
     pub fn status(&self) -> StatusCode {
@@ -108,6 +129,9 @@ impl ApiError {
     pub fn message(&self) -> &str {
         &self.message
     }
+    pub fn reason(&self) -> Option<&nur_core::Reason> {
+        self.reason.as_deref()
+    }
     pub fn internal(cause: String) -> ApiError {
         tracing::error!(%cause, "internal error");
         ApiError {
@@ -115,6 +139,7 @@ impl ApiError {
             code: "internal",
             message: "internal error; the cause is in the server log".into(),
             fields: Vec::new(),
+            reason: None,
         }
     }
 }
@@ -160,6 +185,7 @@ impl From<nur_app::AppError> for ApiError {
             code: e.code,
             message: e.message,
             fields: Vec::new(),
+            reason: e.reason,
         }
     }
 }
@@ -220,12 +246,17 @@ impl IntoResponse for ApiError {
         let shown = crate::portal::errors::Shown {
             code: self.code,
             message: self.message.clone(),
+            reason: self.reason.as_deref().cloned(),
         };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message,
                 fields: self.fields,
+                reason: self.reason.map(|r| ReasonBody {
+                    code: r.code.to_owned(),
+                    args: r.args.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                }),
             },
         };
         let mut resp = (self.status, Json(body)).into_response();

@@ -4,6 +4,7 @@
 use super::plan::Plan;
 use super::{QueryError, MAX_BOUND, MAX_LIST};
 use crate::identity::IdentityRules;
+use crate::reason;
 use crate::value::Value;
 use serde_json::{Map, Value as Json};
 
@@ -33,34 +34,57 @@ impl Plan {
     ) -> Result<Args, QueryError> {
         for k in values.keys() {
             if !self.parameters.iter().any(|p| p.name == *k) {
-                return Err(QueryError::Parameter(format!("unknown parameter {k:?}")));
+                return Err(QueryError::Parameter(reason!(
+                    "parameter_unknown",
+                    "unknown parameter {param:?}",
+                    param = k
+                )));
             }
         }
         let mut args = Vec::with_capacity(self.parameters.len());
         for p in &self.parameters {
-            let err = |m: String| QueryError::Parameter(format!("parameter {}: {m}", p.name));
-            let v = values
-                .get(&p.name)
-                .ok_or_else(|| err("is required".into()))?;
+            let Some(v) = values.get(&p.name) else {
+                return Err(QueryError::Parameter(reason!(
+                    "parameter_required",
+                    "parameter {param}: is required",
+                    param = p.name
+                )));
+            };
+            let typed = |v: &Json| {
+                Value::from_json(rules, p.ty, v).map_err(|e| {
+                    QueryError::Parameter(reason!(
+                        "parameter_value_invalid",
+                        "parameter {param}: {value} is not a valid {value_type}: {detail}",
+                        param = p.name,
+                        value = v,
+                        value_type = p.ty.name(),
+                        detail = e
+                    ))
+                })
+            };
             let vals = match (p.list, v) {
                 (true, Json::Array(items)) => {
                     if items.is_empty() || items.len() > MAX_LIST {
-                        return Err(err(format!("takes 1 to {MAX_LIST} values")));
+                        return Err(QueryError::Parameter(reason!(
+                            "parameter_list_size",
+                            "parameter {param}: takes 1 to {max} values",
+                            param = p.name,
+                            max = MAX_LIST
+                        )));
                     }
-                    items
-                        .iter()
-                        .map(|i| Value::from_json(rules, p.ty, i).map_err(&err))
-                        .collect::<Result<Vec<_>, _>>()?
+                    items.iter().map(typed).collect::<Result<Vec<_>, _>>()?
                 }
-                (true, other) => vec![Value::from_json(rules, p.ty, other).map_err(&err)?],
-                (false, other) => vec![Value::from_json(rules, p.ty, other).map_err(&err)?],
+                (_, other) => vec![typed(other)?],
             };
             args.push(vals);
         }
         let bound = self.filter.as_ref().map_or(0, |f| f.bound_values(&args));
         if bound > MAX_BOUND {
-            return Err(QueryError::Parameter(format!(
-                "the call binds {bound} values; at most {MAX_BOUND} in one query (use fewer values or fewer conditions)"
+            return Err(QueryError::Parameter(reason!(
+                "too_many_bound",
+                "the call binds {count} values; at most {max} in one query (use fewer values or fewer conditions)",
+                count = bound,
+                max = MAX_BOUND
             )));
         }
         Ok(Args(args))
@@ -82,8 +106,10 @@ impl Plan {
                 Json::String(v.clone())
             };
             if m.insert(k.clone(), j).is_some() {
-                return Err(QueryError::Parameter(format!(
-                    "parameter {k} is given twice"
+                return Err(QueryError::Parameter(reason!(
+                    "parameter_twice",
+                    "parameter {param} is given twice",
+                    param = k
                 )));
             }
         }

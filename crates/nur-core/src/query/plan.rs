@@ -6,6 +6,8 @@ use super::{QueryError, MAX_BOUND, MAX_DEPTH, MAX_LIST, MAX_TABLES, MAX_TESTS};
 use crate::catalog::{Catalog, ColumnType, Ident};
 use crate::grant::Grants;
 use crate::identity::IdentityRules;
+use crate::reason;
+use crate::reason::Reason;
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -135,37 +137,52 @@ pub fn plan(
     policy: RevokePolicy,
 ) -> Result<Plan, QueryError> {
     spec.check_version()?;
-    let invalid = |m: String| Err(QueryError::Invalid(m));
+    let invalid = |r: Reason| Err(QueryError::Invalid(r));
     let who = grants
         .entity()
         .map(|e| e.as_str().to_owned())
         .unwrap_or_else(|| "the caller".into());
     if spec.tables.is_empty() {
-        return invalid("a query names at least one table".into());
+        return invalid(reason!("no_tables", "a query names at least one table"));
     }
     if spec.tables.len() > MAX_TABLES {
-        return invalid(format!("a query names at most {MAX_TABLES} tables"));
+        return invalid(reason!(
+            "too_many_tables",
+            "a query names at most {max} tables",
+            max = MAX_TABLES
+        ));
     }
     let mut tables = Vec::new();
     let mut seen = HashSet::new();
     for (i, st) in spec.tables.iter().enumerate() {
         let Some(t) = catalog.table(&st.table) else {
-            return invalid(format!("unknown table {:?}", st.table));
+            return invalid(reason!(
+                "unknown_table",
+                "unknown table {table:?}",
+                table = st.table
+            ));
         };
         if !seen.insert(t.name.clone()) {
-            return invalid(format!("table {} is listed twice", t.name));
+            return invalid(reason!(
+                "table_twice",
+                "table {table} is listed twice",
+                table = t.name
+            ));
         }
         if !grants.table(catalog, &t.name) {
-            return Err(QueryError::Forbidden(format!(
-                "table {} is not granted to {who}",
-                t.name
+            return Err(QueryError::Forbidden(reason!(
+                "table_not_granted",
+                "table {table} is not granted to {entity}",
+                table = t.name,
+                entity = who
             )));
         }
         let join = match (i, st.join) {
             (0, Some(_)) => {
-                return invalid(format!(
-                    "the first table ({}) is not joined; join applies to the tables after it",
-                    t.name
+                return invalid(reason!(
+                    "first_table_joined",
+                    "the first table ({table}) is not joined; join applies to the tables after it",
+                    table = t.name
                 ))
             }
             (_, j) => j.unwrap_or(JoinKind::Left),
@@ -173,9 +190,12 @@ pub fn plan(
         // A joined table's rows say that the person has some (an inner join lists exactly
         // who does): joining needs the grant of the column those rows are joined on.
         if i > 0 && !grants.column(catalog, &t.name, &t.person_column) {
-            return Err(QueryError::Forbidden(format!(
-                "joining table {} needs its column {}.{} granted to {who}",
-                t.name, t.name, t.person_column
+            return Err(QueryError::Forbidden(reason!(
+                "join_column_not_granted",
+                "joining table {table} needs its column {column} granted to {entity}",
+                table = t.name,
+                column = format!("{}.{}", t.name, t.person_column),
+                entity = who
             )));
         }
         tables.push(PlanTable {
@@ -195,10 +215,19 @@ pub fn plan(
         let mut cols = HashSet::new();
         for name in &st.columns {
             let Some(c) = t.column(name) else {
-                return invalid(format!("table {} has no column {name:?}", t.name));
+                return invalid(reason!(
+                    "unknown_column",
+                    "table {table} has no column {column:?}",
+                    table = t.name,
+                    column = name
+                ));
             };
             if !cols.insert(name) {
-                return invalid(format!("column {}.{name} is selected twice", t.name));
+                return invalid(reason!(
+                    "column_twice",
+                    "column {column} is selected twice",
+                    column = format!("{}.{name}", t.name)
+                ));
             }
             let qualified = format!("{}.{}", t.name, c.name);
             if !grants.column(catalog, &t.name, &c.name) {
@@ -206,8 +235,11 @@ pub fn plan(
                     dropped.push(qualified);
                     continue;
                 }
-                return Err(QueryError::Forbidden(format!(
-                    "column {qualified} is not granted to {who}"
+                return Err(QueryError::Forbidden(reason!(
+                    "column_not_granted",
+                    "column {column} is not granted to {entity}",
+                    column = qualified,
+                    entity = who
                 )));
             }
             output.push(OutputColumn {
@@ -221,11 +253,13 @@ pub fn plan(
     }
     if output.is_empty() {
         return Err(if dropped.is_empty() {
-            QueryError::Invalid("a query selects at least one column".into())
+            QueryError::Invalid(reason!("no_columns", "a query selects at least one column"))
         } else {
-            QueryError::Forbidden(format!(
-                "none of the selected columns is granted to {who} any more ({})",
-                dropped.join(", ")
+            QueryError::Forbidden(reason!(
+                "no_columns_granted",
+                "none of the selected columns is granted to {entity} any more ({columns})",
+                entity = who,
+                columns = dropped.join(", ")
             ))
         });
     }
@@ -251,16 +285,21 @@ pub fn plan(
     let mut param_index = HashMap::new();
     for p in &spec.parameters {
         if Ident::parse(&p.name).is_err() {
-            return invalid(format!(
-                "parameter name {:?} is not valid (a letter, then letters, digits or '_')",
-                p.name
+            return invalid(reason!(
+                "parameter_name_invalid",
+                "parameter name {param:?} is not valid (a letter, then letters, digits or '_')",
+                param = p.name
             ));
         }
         if param_index
             .insert(p.name.clone(), parameters.len())
             .is_some()
         {
-            return invalid(format!("parameter {} is declared twice", p.name));
+            return invalid(reason!(
+                "parameter_declared_twice",
+                "parameter {param} is declared twice",
+                param = p.name
+            ));
         }
         parameters.push(p.clone());
     }
@@ -279,32 +318,38 @@ pub fn plan(
         None => None,
     };
     if let Some(i) = ctx.used.iter().position(|u| !u) {
-        return invalid(format!(
-            "parameter {} is declared but no condition uses it",
-            parameters[i].name
+        return invalid(reason!(
+            "parameter_unused",
+            "parameter {param} is declared but no condition uses it",
+            param = parameters[i].name
         ));
     }
     let mut order = Vec::new();
     for o in &spec.order_by {
         let (ti, col) = resolver.column(&o.column)?;
         if !grants.column(catalog, &tables[ti].table, &col) {
-            return Err(QueryError::Forbidden(format!(
-                "column {}.{col} (in order_by) is not granted to {who}",
-                tables[ti].table
+            return Err(QueryError::Forbidden(reason!(
+                "order_column_not_granted",
+                "column {column} (in order_by) is not granted to {entity}",
+                column = format!("{}.{col}", tables[ti].table),
+                entity = who
             )));
         }
         order.push((ti, col, o.direction));
     }
     let (limit, capped) = match spec.limit {
-        Some(0) => return invalid("limit must be at least 1".into()),
+        Some(0) => return invalid(reason!("limit_zero", "limit must be at least 1")),
         Some(n) if n > limits.max_rows => (limits.max_rows, true),
         Some(n) => (n, false),
         None => (limits.max_rows, false),
     };
     let literals = filter.as_ref().map_or(0, |f| f.bound_values(&[]));
     if literals > MAX_BOUND {
-        return invalid(format!(
-            "the conditions hold {literals} values; at most {MAX_BOUND} in one query"
+        return invalid(reason!(
+            "too_many_literals",
+            "the conditions hold {count} values; at most {max} in one query",
+            count = literals,
+            max = MAX_BOUND
         ));
     }
     let subjects = tables
@@ -333,11 +378,14 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     /// Resolves `Table.Column` (or a bare column name that only one query table has).
     fn column(&self, reference: &str) -> Result<(usize, Ident), QueryError> {
-        let invalid = |m: String| Err(QueryError::Invalid(m));
+        let invalid = |r: Reason| Err(QueryError::Invalid(r));
         if let Some((t, c)) = reference.split_once('.') {
             let Some(ti) = self.tables.iter().position(|pt| pt.table.as_str() == t) else {
-                return invalid(format!(
-                    "column {reference:?}: table {t:?} is not one of the query's tables"
+                return invalid(reason!(
+                    "table_not_in_query",
+                    "column {column:?}: table {table:?} is not one of the query's tables",
+                    column = reference,
+                    table = t
                 ));
             };
             let table = self
@@ -346,7 +394,12 @@ impl Resolver<'_> {
                 .expect("query tables are catalog tables");
             return match table.column(c) {
                 Some(col) => Ok((ti, col.name.clone())),
-                None => invalid(format!("table {t} has no column {c:?}")),
+                None => invalid(reason!(
+                    "unknown_column",
+                    "table {table} has no column {column:?}",
+                    table = t,
+                    column = c
+                )),
             };
         }
         let found: Vec<(usize, Ident)> = self
@@ -360,9 +413,15 @@ impl Resolver<'_> {
             .collect();
         match found.len() {
             1 => Ok(found.into_iter().next().expect("one")),
-            0 => invalid(format!("no table of the query has a column {reference:?}")),
-            _ => invalid(format!(
-                "column {reference:?} is in more than one table; write it as Table.Column"
+            0 => invalid(reason!(
+                "no_such_column_in_query",
+                "no table of the query has a column {column:?}",
+                column = reference
+            )),
+            _ => invalid(reason!(
+                "column_ambiguous",
+                "column {column:?} is in more than one table; write it as Table.Column",
+                column = reference
             )),
         }
     }
@@ -390,15 +449,18 @@ struct FilterCtx<'a> {
 impl FilterCtx<'_> {
     fn filter(&mut self, c: &Condition, depth: usize) -> Result<Filter, QueryError> {
         if depth > MAX_DEPTH {
-            return Err(QueryError::Invalid(format!(
-                "conditions nest deeper than {MAX_DEPTH} levels"
+            return Err(QueryError::Invalid(reason!(
+                "nesting_too_deep",
+                "conditions nest deeper than {max} levels",
+                max = MAX_DEPTH
             )));
         }
         let group = |ctx: &mut Self, items: &[Condition]| -> Result<Vec<Filter>, QueryError> {
             if items.is_empty() {
-                return Err(QueryError::Invalid(
-                    "an and/or group holds at least one condition".into(),
-                ));
+                return Err(QueryError::Invalid(reason!(
+                    "empty_group",
+                    "an and/or group holds at least one condition"
+                )));
             }
             items.iter().map(|c| ctx.filter(c, depth + 1)).collect()
         };
@@ -412,27 +474,37 @@ impl FilterCtx<'_> {
     fn test(&mut self, t: &Test) -> Result<Filter, QueryError> {
         self.tests += 1;
         if self.tests > MAX_TESTS {
-            return Err(QueryError::Invalid(format!(
-                "a query holds at most {MAX_TESTS} conditions"
+            return Err(QueryError::Invalid(reason!(
+                "too_many_conditions",
+                "a query holds at most {max} conditions",
+                max = MAX_TESTS
             )));
         }
         let (ti, column) = self.resolver.column(&t.column)?;
         let table = &self.resolver.tables[ti].table;
         if !self.grants.column(self.resolver.catalog, table, &column) {
-            return Err(QueryError::Forbidden(format!(
-                "column {table}.{column} (in a condition) is not granted to {}",
-                self.who
+            return Err(QueryError::Forbidden(reason!(
+                "condition_column_not_granted",
+                "column {column} (in a condition) is not granted to {entity}",
+                column = format!("{table}.{column}"),
+                entity = self.who
             )));
         }
         let ty = self.resolver.column_type(ti, &column);
-        let at = format!("condition on {table}.{column} ({})", t.op.name());
-        let invalid = |m: String| QueryError::Invalid(format!("{at}: {m}"));
+        let at = At {
+            column: format!("{table}.{column}"),
+            op: t.op,
+        };
+        let invalid = |r: Reason| QueryError::Invalid(at.said(r));
         let given = [t.param.is_some(), t.params.is_some(), t.value.is_some()]
             .iter()
             .filter(|b| **b)
             .count();
         if given > 1 {
-            return Err(invalid("give one of param, params or value".into()));
+            return Err(invalid(reason!(
+                "one_of_param_params_value",
+                "give one of param, params or value"
+            )));
         }
         let mut operands = Vec::new();
         let mut list_param = false;
@@ -444,8 +516,10 @@ impl FilterCtx<'_> {
         for p in t.params.iter().flatten() {
             let (i, list) = self.param(p, ty, &at)?;
             if list {
-                return Err(invalid(format!(
-                    "list parameter {p} must be given alone, as \"param\""
+                return Err(invalid(reason!(
+                    "list_parameter_alone",
+                    "list parameter {param} must be given alone, as \"param\"",
+                    param = p
                 )));
             }
             operands.push(Operand::Param(i));
@@ -453,7 +527,11 @@ impl FilterCtx<'_> {
         match &t.value {
             Some(Json::Array(items)) => {
                 if items.len() > MAX_LIST {
-                    return Err(invalid(format!("at most {MAX_LIST} values")));
+                    return Err(invalid(reason!(
+                        "too_many_list_values",
+                        "at most {max} values",
+                        max = MAX_LIST
+                    )));
                 }
                 for v in items {
                     operands.push(Operand::Literal(self.literal(v, ty, &at)?));
@@ -471,19 +549,33 @@ impl FilterCtx<'_> {
         };
         if !arity_ok {
             return Err(invalid(match t.op {
-                Op::IsNull | Op::IsNotNull => "takes no operand".into(),
-                Op::Between => {
-                    "takes two operands (params [low, high] or value [low, high])".into()
+                Op::IsNull | Op::IsNotNull => reason!("takes_no_operand", "takes no operand"),
+                Op::Between => reason!(
+                    "between_operands",
+                    "takes two operands (params [low, high] or value [low, high])"
+                ),
+                Op::In => reason!(
+                    "in_operands",
+                    "takes a list parameter, several params or a value array"
+                ),
+                _ if list_param => {
+                    reason!(
+                        "list_parameter_only_in",
+                        "a list parameter only goes with in"
+                    )
                 }
-                Op::In => "takes a list parameter, several params or a value array".into(),
-                _ if list_param => "a list parameter only goes with in".into(),
-                _ => format!("takes exactly one operand, got {n}"),
+                _ => reason!(
+                    "one_operand",
+                    "takes exactly one operand, got {count}",
+                    count = n
+                ),
             }));
         }
         if matches!(t.op, Op::StartsWith | Op::Like) && class(ty) != Class::Text {
-            return Err(invalid(format!(
-                "{} applies to text columns only",
-                t.op.name()
+            return Err(invalid(reason!(
+                "text_only_operator",
+                "{operator} applies to text columns only",
+                operator = t.op.name()
             )));
         }
         Ok(Filter::Test {
@@ -495,27 +587,57 @@ impl FilterCtx<'_> {
         })
     }
 
-    fn param(&mut self, name: &str, ty: ColumnType, at: &str) -> Result<(usize, bool), QueryError> {
+    fn param(&mut self, name: &str, ty: ColumnType, at: &At) -> Result<(usize, bool), QueryError> {
         let Some(&i) = self.param_index.get(name) else {
-            return Err(QueryError::Invalid(format!(
-                "{at}: parameter {name:?} is not declared in \"parameters\""
-            )));
+            return Err(QueryError::Invalid(at.said(reason!(
+                "parameter_undeclared",
+                "parameter {param:?} is not declared in \"parameters\"",
+                param = name
+            ))));
         };
         let p = &self.params[i];
         if !compatible(p.ty, ty) {
-            return Err(QueryError::Invalid(format!(
-                "{at}: parameter {name} is a {} but the column is a {}",
-                p.ty.name(),
-                ty.name()
-            )));
+            return Err(QueryError::Invalid(at.said(reason!(
+                "parameter_type_mismatch",
+                "parameter {param} is a {param_type} but the column is a {column_type}",
+                param = name,
+                param_type = p.ty.name(),
+                column_type = ty.name()
+            ))));
         }
         self.used[i] = true;
         Ok((i, p.list))
     }
 
-    fn literal(&self, v: &Json, ty: ColumnType, at: &str) -> Result<Value, QueryError> {
-        Value::from_json(self.rules, ty, v)
-            .map_err(|e| QueryError::Invalid(format!("{at}: value {v}: {e}")))
+    fn literal(&self, v: &Json, ty: ColumnType, at: &At) -> Result<Value, QueryError> {
+        Value::from_json(self.rules, ty, v).map_err(|e| {
+            QueryError::Invalid(at.said(reason!(
+                "value_invalid",
+                "value {value} is not a valid {value_type}: {detail}",
+                value = v,
+                value_type = ty.name(),
+                detail = e
+            )))
+        })
+    }
+}
+
+/// The condition a reason belongs to: its column and operator, said before the reason.
+struct At {
+    column: String,
+    op: Op,
+}
+
+impl At {
+    fn said(&self, r: Reason) -> Reason {
+        let english = format!("condition on {} ({})", self.column, self.op.name());
+        r.at(
+            &english,
+            vec![
+                ("condition", self.column.clone()),
+                ("operator", self.op.name().to_owned()),
+            ],
+        )
     }
 }
 

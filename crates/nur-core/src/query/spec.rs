@@ -3,6 +3,7 @@
 
 use super::QueryError;
 use crate::catalog::ColumnType;
+use crate::reason;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
@@ -183,17 +184,24 @@ impl From<Condition> for Json {
 impl QuerySpec {
     /// Parses a spec from JSON text with a clear error (line and column for syntax errors).
     pub fn from_json(text: &str) -> Result<QuerySpec, QueryError> {
-        let spec: QuerySpec = serde_json::from_str(text)
-            .map_err(|e| QueryError::Invalid(format!("query spec: {e}")))?;
+        let spec: QuerySpec = serde_json::from_str(text).map_err(|e| {
+            QueryError::Invalid(reason!(
+                "spec_unreadable",
+                "query spec: {detail}",
+                detail = e
+            ))
+        })?;
         spec.check_version()?;
         Ok(spec)
     }
 
     pub fn check_version(&self) -> Result<(), QueryError> {
         if self.version != SPEC_VERSION {
-            return Err(QueryError::Invalid(format!(
-                "query spec version {} is not supported (this build reads version {SPEC_VERSION})",
-                self.version
+            return Err(QueryError::Invalid(reason!(
+                "spec_version",
+                "query spec version {version} is not supported (this build reads version {supported})",
+                version = self.version,
+                supported = SPEC_VERSION
             )));
         }
         Ok(())

@@ -394,7 +394,7 @@ impl Builder {
 
     /// The spec the form stands for. Types come from the catalog; a condition naming a
     /// column the catalog lacks is left for the planner to refuse by name.
-    pub fn spec(&self, catalog: &Catalog) -> Result<QuerySpec, String> {
+    pub fn spec(&self, catalog: &Catalog) -> Result<QuerySpec, nur_core::Reason> {
         let col_type = |q: &str| -> Option<ColumnType> {
             let (t, c) = q.split_once('.')?;
             Some(catalog.table(t)?.column(c)?.ty)
@@ -404,7 +404,12 @@ impl Builder {
                 .table_names()
                 .any(|t| c.strip_prefix(t).is_some_and(|r| r.starts_with('.')))
         }) {
-            return Err(format!("column {c} is not of a table of this query"));
+            return Err(nur_core::reason!(
+                "table_not_in_query",
+                "column {column:?}: table {table:?} is not one of the query's tables",
+                column = c,
+                table = c.split_once('.').map_or("", |(t, _)| t)
+            ));
         }
         let tables = self
             .tables
@@ -449,10 +454,13 @@ impl Builder {
             tests.push(Condition::Test(t));
         }
         let kept = match &self.kept_tree {
-            Some(text) => Some(
-                serde_json::from_str::<Condition>(text)
-                    .map_err(|e| format!("the kept condition tree: {e}"))?,
-            ),
+            Some(text) => Some(serde_json::from_str::<Condition>(text).map_err(|e| {
+                nur_core::reason!(
+                    "spec_unreadable",
+                    "the kept condition tree: {detail}",
+                    detail = e
+                )
+            })?),
             None => None,
         };
         let mut kept_params = Vec::new();

@@ -195,7 +195,7 @@ pub async fn home(
     .await?;
     let title = lang.t("citizen-home");
     let body = match got {
-        Err(e) => html! { p.flash.error role="alert" { (intake::refusal(&s, lang, &e)) } },
+        Err(e) => html! { p.flash.error role="alert" { (super::reasons::refusal(&s, lang, &e)) } },
         Ok((me, benefits, decisions)) => {
             let open = me
                 .applications
@@ -318,14 +318,14 @@ pub async fn access(
             .unwrap_or_else(|| code.to_owned())
     };
     let body = match report {
-        Err(e) => html! { p.flash.error role="alert" { (intake::refusal(&s, lang, &e)) } },
+        Err(e) => html! { p.flash.error role="alert" { (super::reasons::refusal(&s, lang, &e)) } },
         Ok(r) if r.entries.is_empty() => html! { p { (lang.t("citizen-access-empty")) } },
         Ok(r) => html! {
             p { (lang.t("citizen-access-intro")) }
             table {
                 caption { (lang.t("citizen-access-caption")) }
                 thead { tr {
-                    th scope="col" { (lang.tf("audit-time", &[("zone", &super::i18n::zone_name(zone))])) }
+                    th scope="col" { (lang.tb("audit-time", &[("zone", &super::i18n::zone_name(zone))])) }
                     th scope="col" { (lang.t("label-entity")) }
                     th scope="col" { (lang.t("audit-action")) }
                     th scope="col" { (lang.t("audit-purpose")) }
@@ -392,11 +392,11 @@ fn seen(s: &AppState, lang: Lang, columns: &[String]) -> Markup {
 
 /// A purpose as the citizen reads it: the social registry's own in their language, an
 /// entity's as the entity gave it; none given, says so.
-fn purpose(lang: Lang, p: &str) -> String {
+fn purpose(lang: Lang, p: &str) -> Markup {
     match p {
-        "" | "portal" => lang.t("purpose-none"),
-        nur_app::VERIFICATION_PURPOSE => lang.t("purpose-intake-verification"),
-        nur_app::FACTS_PURPOSE => lang.t("purpose-household-facts"),
-        other => other.to_owned(),
+        "" | "portal" => html! { (lang.t("purpose-none")) },
+        nur_app::VERIFICATION_PURPOSE => html! { (lang.t("purpose-intake-verification")) },
+        nur_app::FACTS_PURPOSE => html! { (lang.t("purpose-household-facts")) },
+        other => html! { bdi { (other) } },
     }
 }

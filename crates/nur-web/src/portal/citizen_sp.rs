@@ -272,7 +272,7 @@ pub(super) async fn decisions_page(
                 @if let Some((code, e)) = &refused {
                     @if !d.programs.iter().any(|p| p.code == *code) { (refusal(&s, lang, e, false)) }
                 }
-                (super::targeting::explanation(&s, lang, &d, &form))
+                (super::targeting::explanation(&s, lang, &d, &form, false))
             }
         }
         Err(e) if e.code == "no_household" => html! { p { (lang.t("citizen-no-decisions")) } },

@@ -256,9 +256,9 @@ fn summary(s: &AppState, v: &Visit, view: &CycleView) -> Markup {
     let n = &view.counts;
     let zone = &s.portal.time_zone;
     let by = |who: &Option<String>, at: Option<i64>| match (who, at) {
-        (Some(w), Some(t)) => lang.tf("sp-by-at", &[("by", w), ("at", &lang.datetime(t, zone))]),
-        (None, Some(t)) => lang.datetime(t, zone),
-        _ => "—".to_owned(),
+        (Some(w), Some(t)) => lang.tb("sp-by-at", &[("by", w), ("at", &lang.datetime(t, zone))]),
+        (None, Some(t)) => html! { (lang.datetime(t, zone)) },
+        _ => html! { "—" },
     };
     let csrf = &v.session.csrf;
     html! {

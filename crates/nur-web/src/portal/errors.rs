@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 pub struct Shown {
     pub code: &'static str,
     pub message: String,
+    pub reason: Option<nur_core::Reason>,
 }
 
 /// The title of a page that failed with `status`.
@@ -68,7 +69,14 @@ pub fn as_page(state: &AppState, v: &Visit, resp: Response) -> Response {
         .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
     match resp.extensions().get::<Shown>() {
         Some(shown) if is_json && resp.status().as_u16() >= 400 => {
-            let mut page = page(state, v, resp.status(), shown.code, &shown.message);
+            let said = super::reasons::said_or(
+                state,
+                v.lang,
+                shown.code,
+                shown.reason.as_ref(),
+                &shown.message,
+            );
+            let mut page = page(state, v, resp.status(), shown.code, &said);
             if let Some(r) = resp.headers().get(header::RETRY_AFTER) {
                 page.headers_mut().insert(header::RETRY_AFTER, r.clone());
             }

@@ -48,7 +48,7 @@ pub async fn page(
         ("count-persons", persons),
     ];
     let body = html! {
-        p { (lang.tf("home-greeting", &[("name", a.display_name.as_str())])) }
+        p { (lang.tb("home-greeting", &[("name", a.display_name.as_str())])) }
         h2 { (lang.t("home-you-can")) }
         ul.tasks { @for (k, href) in &can { li { a href=(href) { (lang.t(k)) } } } }
         h2 { (lang.t("home-counts")) }

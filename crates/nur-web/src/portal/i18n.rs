@@ -70,9 +70,46 @@ impl Lang {
         best.map_or(Lang::En, |(_, l)| l)
     }
 
+    /// Whether the catalog has the message `key`.
+    pub fn has(self, key: &str) -> bool {
+        bundle(self).has_message(key)
+    }
+
     /// The message `key`.
     pub fn t(self, key: &str) -> String {
         self.ta(key, &[])
+    }
+
+    /// The message `key` as markup with each of `data` (names, codes, anything a person
+    /// typed) isolated in its own `<bdi>`, so a Latin name keeps its order inside an Arabic
+    /// sentence and is told apart from the page's words.
+    pub fn tb(self, key: &str, data: &[(&str, &str)]) -> maud::Markup {
+        // Each argument enters the message as a private-use mark with its index, found again
+        // after formatting (a translation may move it anywhere).
+        let marks: Vec<String> = (0..data.len())
+            .map(|i| format!("\u{E000}{i}\u{E001}"))
+            .collect();
+        let args: Vec<(&str, &str)> = data
+            .iter()
+            .zip(&marks)
+            .map(|(&(n, _), m)| (n, m.as_str()))
+            .collect();
+        let text = self.tf(key, &args);
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find('\u{E000}') {
+            out.push_str(&maud::html! { (rest[..start]) }.into_string());
+            let after = &rest[start + '\u{E000}'.len_utf8()..];
+            let Some(end) = after.find('\u{E001}') else {
+                break;
+            };
+            if let Some((_, value)) = after[..end].parse::<usize>().ok().and_then(|i| data.get(i)) {
+                out.push_str(&maud::html! { bdi { (value) } }.into_string());
+            }
+            rest = &after[end + '\u{E001}'.len_utf8()..];
+        }
+        out.push_str(&maud::html! { (rest) }.into_string());
+        maud::PreEscaped(out)
     }
 
     /// The message `key` with its placeables filled with text.

@@ -72,18 +72,6 @@ fn sp_lang(l: Lang) -> nur_sp::Lang {
     }
 }
 
-/// A use case's refusal in the page's language (the reason every other entity meets).
-pub(crate) fn refusal(s: &AppState, lang: Lang, e: &nur_app::AppError) -> String {
-    match e.code {
-        "not_program_entity" => lang.tf(
-            "sp-not-program-entity",
-            &[("entity", s.app.social_registry().entity.as_str())],
-        ),
-        "no_application" => lang.t("sp-no-application"),
-        _ => e.message.clone(),
-    }
-}
-
 pub(crate) fn text(v: &Json) -> String {
     match v {
         Json::Null => String::new(),
@@ -116,7 +104,7 @@ pub async fn list(
     .await?;
     let title = lang.t("sp-title");
     let body = match found {
-        Err(e) => html! { p.flash.error role="alert" { (refusal(&s, lang, &e)) } },
+        Err(e) => html! { p.flash.error role="alert" { (super::reasons::refusal(&s, lang, &e)) } },
         Ok((rows, counts)) => html! {
             p { a.button href="/sp/new" { (lang.t("sp-new")) } }
             @if let Some((by_status, by_kind)) = counts {
@@ -193,7 +181,7 @@ pub(crate) async fn show_at(
                 &v,
                 &door.home_label(v.lang),
                 &[],
-                html! { p.flash.error role="alert" { (refusal(&s, v.lang, &e)) } },
+                html! { p.flash.error role="alert" { (super::reasons::refusal(&s, v.lang, &e)) } },
             )
             .into_string(),
         )

@@ -133,8 +133,9 @@ fn trail(
                 @for (label, link) in crumbs.iter().skip_while(|(_, l)| l.as_deref() == Some(home)) {
                     li {
                         @match link {
-                            Some(l) => a href=(l) { (label) },
-                            None => span aria-current="page" { (label) },
+                            // A crumb may be data (a procedure's or a cycle's name).
+                            Some(l) => a href=(l) { bdi { (label) } },
+                            None => span aria-current="page" { bdi { (label) } },
                         }
                     }
                 }

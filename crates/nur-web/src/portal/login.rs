@@ -361,7 +361,7 @@ pub async fn account(
         Lang::En => s.catalog.country.platform_en.clone(),
     };
     let uri = secret.uri(&issuer, &a.username);
-    let qr = nur_core::qr::svg(&uri);
+    let qr = nur_core::qr::labelled(&uri, &lang.t("qr-label"));
     let title = lang.t("account-title");
     Ok(Html(
         layout::page(&s, &v, &title, "/account", &[(title.clone(), None)], html! {

@@ -7,6 +7,7 @@
 //! [`guard`], which loads the server-side session, enforces timeouts and the role, and checks
 //! the CSRF token of every POST before the handler runs. A test walks the table.
 
+mod actions;
 mod appeals;
 mod assets;
 mod builder;
@@ -29,6 +30,7 @@ mod login;
 mod pay_accounts;
 mod procedures;
 mod queries;
+mod reasons;
 mod records;
 mod security;
 mod session;

@@ -78,12 +78,15 @@ async fn render(s: AppState, v: Visit, ran: Option<Ran>) -> Result<Html<String>,
             @let params = QuerySpec::from_json(&p.spec).map(|s| s.parameters).unwrap_or_default();
             section.procedure {
                 h2 { bdi { (p.name) } " " small { "v" (lang.number(p.version)) } }
-                p { (p.description) }
+                p { bdi { (p.description) } }
                 form.card id=(format!("run-{}", p.name)) method="post" action="/procedures" {
                     input type="hidden" name="csrf" value=(v.session.csrf);
                     input type="hidden" name="name" value=(p.name);
                     @for param in &params {
-                        label for=(format!("p-{}-{}", p.name, param.name)) { (param.name) " " small { "(" (param.ty.name()) ")" } }
+                        label for=(format!("p-{}-{}", p.name, param.name)) {
+                            @if let Some(d) = param.description.as_deref().filter(|d| !d.is_empty()) { bdi { (d) } " " }
+                            small { "(" code { (param.name) } " · " (super::reasons::type_word(lang, param.ty.name())) ")" }
+                        }
                         input id=(format!("p-{}-{}", p.name, param.name)) name=(format!("p_{}", param.name)) type="text" required;
                     }
                     (super::purpose_field(&v, &format!("purpose-{}", p.name), v.field("purpose").unwrap_or(""), required))
@@ -93,7 +96,7 @@ async fn render(s: AppState, v: Visit, ran: Option<Ran>) -> Result<Html<String>,
                     @if *name == p.name {
                         @match out {
                             Ok((id, o, page)) => (kept::grid(lang, &s.catalog, id, o, *page, &format!("run-{}", p.name))),
-                            Err(e) => p.flash.error role="alert" { (e.message()) },
+                            Err(e) => p.flash.error role="alert" { bdi { (super::reasons::said_or(&s, lang, e.code(), e.reason(), e.message())) } },
                         }
                     }
                 }

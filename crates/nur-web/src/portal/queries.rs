@@ -13,6 +13,7 @@
 
 use super::builder::{op_key, Builder, CondRow, OPS};
 use super::i18n::Lang;
+use super::reasons::refusal;
 use super::{kept, layout, versions, Visit};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
@@ -189,6 +190,7 @@ fn spec_of(s: &AppState, v: &Visit, b: &Builder) -> Result<QuerySpec, String> {
         return Err(v.lang.t("query-choose-table"));
     }
     b.spec(&s.catalog)
+        .map_err(|r| super::reasons::said(&s.catalog, v.lang, &r))
 }
 
 fn generate(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
@@ -201,7 +203,7 @@ fn generate(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
                 sql: Some(q),
                 ..Outcome::default()
             },
-            Err(e) => Outcome::error(e.message),
+            Err(e) => Outcome::error(refusal(s, lang, &e)),
         },
     }
 }
@@ -216,7 +218,9 @@ fn run(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
     // grants goes on to the run, which records the refusal in the audit trail.
     let sql = match s.app.query_sql(&v.caller(), &spec) {
         Ok(q) => Some(q),
-        Err(e) if e.kind != nur_app::Kind::Forbidden => return Outcome::error(e.message),
+        Err(e) if e.kind != nur_app::Kind::Forbidden => {
+            return Outcome::error(refusal(s, lang, &e))
+        }
         Err(_) => None,
     };
     let samples = b.samples();
@@ -263,7 +267,7 @@ fn run(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
                 ..Outcome::default()
             }
         }
-        Err(e) => Outcome::error(e.message),
+        Err(e) => Outcome::error(refusal(s, lang, &e)),
     }
 }
 
@@ -288,7 +292,7 @@ fn save(s: &AppState, v: &Visit, b: &mut Builder) -> Outcome {
     let entity = entity_of(v);
     let current = match s.app.procedure(&v.caller(), &entity, &b.name) {
         Ok(c) => c,
-        Err(e) => return Outcome::error(e.message),
+        Err(e) => return Outcome::error(refusal(s, lang, &e)),
     };
     let text = serde_json::to_string(&spec).expect("a spec is JSON");
     if let Some(cur) = current {
@@ -334,7 +338,7 @@ fn save(s: &AppState, v: &Visit, b: &mut Builder) -> Outcome {
                 ..Outcome::default()
             }
         }
-        Err(e) => Outcome::error(e.message),
+        Err(e) => Outcome::error(refusal(s, lang, &e)),
     }
 }
 
@@ -349,6 +353,25 @@ fn granted_columns(s: &AppState, v: &Visit, table: &str) -> Result<Vec<String>, 
 
 fn label(lang: Lang, s: &AppState, qualified: &str) -> String {
     kept::header(lang, &s.catalog, qualified).0
+}
+
+/// A table by its label (its name when the catalog has none).
+fn table_label(lang: Lang, s: &AppState, table: &str) -> String {
+    s.catalog.table(table).map_or_else(
+        || table.to_owned(),
+        |t| super::labels::table_label(lang, t).to_owned(),
+    )
+}
+
+/// A column in a list of choices (an option holds no markup to isolate a name in): its label
+/// and its table's.
+fn column_option(lang: Lang, s: &AppState, qualified: &str) -> String {
+    let table = qualified.split_once('.').map_or("", |(t, _)| t);
+    format!(
+        "{} ({})",
+        label(lang, s, qualified),
+        table_label(lang, s, table)
+    )
 }
 
 fn render(
@@ -413,14 +436,14 @@ fn render(
                         @let granted: Vec<String> = queryable.iter().find(|q| q.table.as_str() == t.as_str()).map(|q| q.columns.iter().map(|c| c.to_string()).collect()).unwrap_or_default();
                         fieldset.table {
                             legend {
-                                button.link type="submit" name="action" value={"remove_table:" (t)} aria-label=(lang.tf("query-remove-table", &[("table", t)])) { "[-]" }
+                                button.link type="submit" name="action" value={"remove_table:" (t)} aria-label=(lang.tf("query-remove-table", &[("table", &table_label(lang, s, t))])) { "[-]" }
                                 " " bdi { (t) }
                             }
                             input type="hidden" name="tbl" value=(t);
                             @if i == 0 {
                                 input type="hidden" name="join" value="left";
                             } @else {
-                                label for=(format!("join-{i}")) { (lang.tf("query-join", &[("table", t)])) }
+                                label for=(format!("join-{i}")) { (lang.tb("query-join", &[("table", &table_label(lang, s, t))])) }
                                 select id=(format!("join-{i}")) name="join" {
                                     option value="left" selected[*join == JoinKind::Left] { (lang.t("join-left")) }
                                     option value="inner" selected[*join == JoinKind::Inner] { (lang.t("join-inner")) }
@@ -452,7 +475,7 @@ fn render(
                             div.condition {
                                 label for=(format!("cc-{i}")) { (lang.t("condition-column")) }
                                 select id=(format!("cc-{i}")) name="cond_col" {
-                                    @for col in &choosable { option value=(col) selected[*col == r.column] { (col) } }
+                                    @for col in &choosable { option value=(col) selected[*col == r.column] { (column_option(lang, s, col)) } }
                                 }
                                 label for=(format!("co-{i}")) { (lang.t("condition-op")) }
                                 select id=(format!("co-{i}")) name="cond_op" {
@@ -476,10 +499,10 @@ fn render(
                                     input type="hidden" name="pname" value=(p.name);
                                     input type="hidden" name="ptype" value=(p.ty.name());
                                     input type="hidden" name="plist" value=(if p.list { "1" } else { "0" });
-                                    span.pname { code { ":" (p.name) } " " small { "(" (p.ty.name()) @if p.list { ", " (lang.t("param-list")) } ")" } }
-                                    label for=(format!("ps-{i}")) { (lang.tf("param-sample", &[("param", p.name.as_str())])) }
+                                    span.pname { code { ":" (p.name) } " " small { "(" (super::reasons::type_word(lang, p.ty.name())) @if p.list { " · " (lang.t("param-list")) } ")" } }
+                                    label for=(format!("ps-{i}")) { (lang.tb("param-sample", &[("param", p.name.as_str())])) }
                                     input id=(format!("ps-{i}")) name="psample" type="text" value=(p.sample);
-                                    label for=(format!("pd-{i}")) { (lang.tf("param-description", &[("param", p.name.as_str())])) }
+                                    label for=(format!("pd-{i}")) { (lang.tb("param-description", &[("param", p.name.as_str())])) }
                                     input id=(format!("pd-{i}")) name="pdesc" type="text" value=(p.description);
                                 }
                             }
@@ -491,7 +514,7 @@ fn render(
                             div.condition {
                                 label for=(format!("oc-{i}")) { (lang.t("order-column")) }
                                 select id=(format!("oc-{i}")) name="order_col" {
-                                    @for col in &choosable { option value=(col) selected[col == c] { (col) } }
+                                    @for col in &choosable { option value=(col) selected[col == c] { (column_option(lang, s, col)) } }
                                 }
                                 label for=(format!("od-{i}")) { (lang.t("order-direction")) }
                                 select id=(format!("od-{i}")) name="order_dir" {
@@ -556,7 +579,7 @@ fn render(
                 @for p in &procedures {
                     @let url = format!("/api/v1/procedures/{}/{}", p.entity, p.name);
                     li {
-                        a href={"/queries?procedure=" (p.name)} { bdi { (p.name) } } " v" (lang.number(p.version)) " — " (p.description)
+                        a href={"/queries?procedure=" (p.name)} { bdi { (p.name) } } " v" (lang.number(p.version)) " — " bdi { (p.description) }
                         br;
                         code.api { (url) }
                         pre.example { code { (example(&url)) } }

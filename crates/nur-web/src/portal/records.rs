@@ -2,6 +2,7 @@
 //! entity may see, through the same grant filter and audit as the API), the audit log viewer
 //! (filters by entity, actor, action, person, time) and the citizen access report.
 
+use super::actions;
 use super::i18n::{self, Lang};
 use super::{kept, labels, layout, Visit};
 use crate::error::ApiError;
@@ -145,7 +146,7 @@ pub async fn persons(
         };
         let parsed = match st.app.national_number(&nn) {
             Ok(p) => p,
-            Err(e) => return Ok((required, Some(Err(e.message)))),
+            Err(e) => return Ok((required, Some(Err(super::reasons::refusal(&st, lang, &e))))),
         };
         Ok((required, Some(Ok(st.app.lookup_person(&caller, &parsed)?))))
     })
@@ -301,7 +302,13 @@ pub async fn audit(
         form.filters method="get" action="/audit" {
             @if a.role == Role::SuperAdmin { (field("entity", "label-entity", &q.entity, "text")) }
             (field("actor", "audit-actor", &q.actor, "text"))
-            (field("action", "audit-action", &q.action, "text"))
+            label for="a-action" { (lang.t("audit-action")) }
+            select #a-action name="action" {
+                option value="" { (lang.t("audit-any-action")) }
+                @for a in actions::ACTIONS {
+                    option value=(a) selected[q.action.as_deref() == Some(*a)] { (actions::words(lang, a)) }
+                }
+            }
             (field("person", "label-national-number", &q.person, "text"))
             (field("from", "audit-from", &q.from, "date"))
             (field("to", "audit-to", &q.to, "date"))
@@ -312,7 +319,7 @@ pub async fn audit(
                 h2 { (lang.t("access-report")) }
                 @if r.is_empty() { p { (lang.t("access-report-empty")) } }
                 ul { @for e in r {
-                    li { (lang.datetime(e.at_ms, zone)) " — " (e.entity.as_deref().unwrap_or("—")) " — " (e.action) @if let Some(p) = &e.purpose { " — " (p) } }
+                    li { (lang.datetime(e.at_ms, zone)) " — " bdi { (e.entity.as_deref().unwrap_or("—")) } " — " (actions::action(lang, &e.action)) @if let Some(p) = &e.purpose { " — " bdi { (p) } } }
                 } }
             }
         }
@@ -321,7 +328,7 @@ pub async fn audit(
                 caption { (lang.t("audit-caption")) }
                 thead { tr {
                     th scope="col" { (lang.t("audit-seq")) }
-                    th scope="col" { (lang.tf("audit-time", &[("zone", &i18n::zone_name(zone))])) }
+                    th scope="col" { (lang.tb("audit-time", &[("zone", &i18n::zone_name(zone))])) }
                     @for h in ["audit-actor", "label-entity", "audit-action", "audit-target", "audit-purpose", "audit-persons", "audit-outcome"] {
                         th scope="col" { (lang.t(h)) }
                     }
@@ -332,12 +339,12 @@ pub async fn audit(
                             td { (lang.number(e.seq)) }
                             td { (lang.datetime(e.at_ms, zone)) }
                             td { bdi { (e.actor) } @if let Some(o) = &e.on_behalf_of { " (" bdi { (o) } ")" } }
-                            td { (e.entity.as_deref().unwrap_or("—")) }
-                            td { (e.action) }
+                            td { bdi { (e.entity.as_deref().unwrap_or("—")) } }
+                            td { (actions::action(lang, &e.action)) }
                             td { bdi { (e.target) } }
-                            td { (e.purpose.as_deref().unwrap_or("")) }
+                            td { bdi { (e.purpose.as_deref().unwrap_or("")) } }
                             td { (lang.number(e.persons_count)) }
-                            td { (e.outcome) }
+                            td { (actions::outcome(lang, &e.outcome)) }
                         }
                     }
                 }

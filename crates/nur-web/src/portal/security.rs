@@ -371,7 +371,7 @@ pub async fn matrix(
             label for="f-group" { (lang.t(if matches!(m, Matrix::Tables | Matrix::Columns) { "filter-table" } else { "filter-operation" })) }
             select #f-group name="group" {
                 option value="" { (lang.t("filter-all")) }
-                @for g in &groups { option value=(g) selected[group.as_deref() == Some(g.as_str())] { (g) } }
+                @for g in &groups { option value=(g) selected[group.as_deref() == Some(g.as_str())] { (group_label(&s.catalog, lang, g)) } }
             }
             label for="f-consumer" { (lang.t("filter-entity")) }
             select #f-consumer name="consumer" {
@@ -425,7 +425,7 @@ pub async fn matrix(
                                         input type="hidden" name="cell" value=(key);
                                         input type="checkbox" name="g" value=(key) data-column=(c) id=(cell_id(&r.target, c))
                                             checked[own || held.contains(&key)] disabled[own]
-                                            aria-label=(format!("{} — {}", r.target, c));
+                                            aria-label=(cell_label(&s.catalog, lang, m, r, c));
                                     }
                                 }
                             }
@@ -541,6 +541,35 @@ pub async fn update(
         Ok(Redirect::to(&format!("{back}{sep}done={changes}&changed={changed}")).into_response())
     })
     .await
+}
+
+/// A matrix's row group (a table, or a service's operation `Service.operation`) by its label
+/// in the page's language.
+fn group_label(c: &nur_core::Catalog, lang: Lang, group: &str) -> String {
+    let pick = |en: &str, ar: &str| if lang == Lang::Ar { ar } else { en }.to_owned();
+    if let Some(t) = c.table(group) {
+        return pick(&t.label_en, &t.label_ar);
+    }
+    c.services
+        .iter()
+        .find(|s| format!("{}.{}", s.service, s.operation) == group)
+        .map(|s| pick(&s.label_en, &s.label_ar))
+        .unwrap_or_else(|| group.to_owned())
+}
+
+/// What a cell's tick grants, for a screen reader: the row in the page's language (a column
+/// or a property with its table or operation) and the entity.
+fn cell_label(c: &nur_core::Catalog, lang: Lang, m: Matrix, r: &Row, entity: &str) -> String {
+    match m {
+        Matrix::Columns | Matrix::Outputs => {
+            format!(
+                "{} ({}) — {entity}",
+                r.label,
+                group_label(c, lang, &r.group)
+            )
+        }
+        Matrix::Tables | Matrix::Operations => format!("{} — {entity}", r.label),
+    }
 }
 
 #[cfg(test)]

@@ -61,14 +61,14 @@ pub async fn catalog(State(s): State<AppState>, Extension(v): Extension<Visit>) 
         h2 { (lang.t("tables-heading")) }
         @for t in &c.tables {
             details {
-                summary { bdi { (t.name) } " — " (pick(&t.label_en, &t.label_ar)) " (" (t.custodian()) ", " (t.registry) ")" }
+                summary { bdi { (t.name) } " — " (pick(&t.label_en, &t.label_ar)) " (" (t.custodian()) ", " (c.registries.iter().find(|r| r.code == t.registry).map_or(t.registry.clone(), |r| pick(&r.name_en, &r.name_ar))) ")" }
                 table {
                     thead { tr { th scope="col" { (lang.t("col-column")) } th scope="col" { (lang.t("col-label")) } th scope="col" { (lang.t("col-type")) } } }
                     tbody { @for col in &t.columns {
                         tr {
                             td { bdi { (col.name) } @if t.key.contains(&col.name) { " 🔑" } }
                             td { (pick(&col.label_en, &col.label_ar)) }
-                            td { (col.ty.name()) @if col.required { " *" } }
+                            td { (super::reasons::type_word(lang, col.ty.name())) @if col.required { " *" } }
                         }
                     } }
                 }
@@ -118,10 +118,10 @@ async fn render_users(
             tbody { @for a in &list {
                 tr {
                     td { bdi { (a.username) } }
-                    td { (a.display_name) }
+                    td { bdi { (a.display_name) } }
                     td { (lang.t(layout::role_key(a.role))) }
                     td { (a.entity.as_deref().unwrap_or("—")) }
-                    td { (lang.t(if a.disabled { "status-disabled" } else { "status-active" })) @if a.totp_secret.is_some() { " · TOTP" } }
+                    td { (lang.t(if a.disabled { "status-disabled" } else { "status-active" })) @if a.totp_secret.is_some() { " · " (lang.t("status-authenticator")) } }
                     td {
                         @if a.username != v.account().username {
                             form.inline method="post" action="/settings/users" {
@@ -282,8 +282,8 @@ async fn render_clients(
             tbody { @for c in &list {
                 tr {
                     td { code { (c.client_id) } }
-                    td { (c.entity) }
-                    td { (c.name) }
+                    td { bdi { (c.entity) } }
+                    td { bdi { (c.name) } }
                     td { @if c.revoked_at_ms.is_some() { (lang.t("status-revoked")) } @else { (lang.t("status-active")) " · v" (lang.number(c.generation)) } }
                     td {
                         @if c.revoked_at_ms.is_none() {

@@ -5,7 +5,7 @@
 //! decisions explained. Charts are SVG drawn here (no script). The rules are `nur-app`'s.
 
 use super::i18n::Lang;
-use super::intake::refusal;
+use super::reasons::refusal;
 use super::{layout, Visit};
 use crate::error::ApiError;
 use crate::{blocking, AppState};
@@ -712,7 +712,7 @@ pub(super) async fn decisions_page(
         @if let Some((code, e)) = &refused {
             @if !d.programs.iter().any(|p| p.code == *code) { (super::words::refusal(&s, lang, e, true)) }
         }
-        (explanation(&s, lang, &d, &form))
+        (explanation(&s, lang, &d, &form, true))
         @if !appeals.is_empty() {
             section aria-labelledby="appeals" {
                 h2 #appeals { (lang.t("sp-appeals")) }
@@ -744,6 +744,7 @@ pub(crate) fn explanation(
     lang: Lang,
     d: &HouseholdDecisions,
     appeal: &dyn Fn(&nur_app::ProgramDecision) -> Markup,
+    officer: bool,
 ) -> Markup {
     let total: f64 = d.terms.iter().map(|t| t.contribution).sum();
     html! {
@@ -753,7 +754,7 @@ pub(crate) fn explanation(
             @match (d.score, d.consumption_pc_jod, d.poverty_line_jod) {
                 (Some(sc), Some(c), Some(line)) => {
                     p { (lang.tf("sp-score-is", &[("score", &lang.digits(&format!("{sc:.4}"))), ("jod", &lang.digits(&format!("{c:.1}"))), ("line", &lang.digits(&format!("{line:.0}")))])) " "
-                        (lang.tf("sp-model-variant", &[("v", &d.model_version.map(|v| v.to_string()).unwrap_or_default()), ("variant", d.variant.as_deref().unwrap_or(""))])) }
+                        (lang.tf("sp-model-variant", &[("v", &d.model_version.map(|v| v.to_string()).unwrap_or_default()), ("variant", &d.variant.as_deref().map(|k| lang.t(&format!("sp-variant-{k}"))).unwrap_or_default())])) }
                     table #contributions {
                         caption { (lang.t("sp-contributions")) }
                         thead { tr { th scope="col" { (lang.t("sp-col-term")) } th scope="col" { (lang.t("sp-col-value")) } th scope="col" { (lang.t("sp-col-contribution")) } } }
@@ -786,7 +787,8 @@ pub(crate) fn explanation(
                             td { @match &r.outcome {
                                 nur_sp::program::Outcome::Holds => { (lang.t("sp-holds")) }
                                 nur_sp::program::Outcome::Fails => { (lang.t("sp-fails")) }
-                                nur_sp::program::Outcome::Error(e) => { (lang.t("sp-undecided")) ": " (e) }
+                                // The engine's words are for the officers who mend the rule, not for the citizen.
+                                nur_sp::program::Outcome::Error(e) => { (lang.t("sp-undecided")) ": " (lang.t("sp-rule-unevaluable")) @if officer { " " code { (e) } } }
                             } }
                         } } }
                     }

@@ -183,19 +183,31 @@ const REFUSALS: &[&str] = &[
     "no_household",
 ];
 
+/// The sentence the portal has for a use case's refusal `code`, if it has one.
+pub fn sentence(s: &AppState, lang: Lang, code: &str) -> Option<String> {
+    if REFUSALS.contains(&code) {
+        return Some(lang.t(&refusal_key(code)));
+    }
+    match code {
+        "not_program_entity" => Some(lang.tf(
+            "sp-not-program-entity",
+            &[("entity", s.app.social_registry().entity.as_str())],
+        )),
+        "no_application" => Some(lang.t("sp-no-application")),
+        _ => None,
+    }
+}
+
 /// A refusal as a sentence in the visitor's language, with the use case's own words after it
-/// when `detail` (officers read them; a citizen reads them only when there is no sentence).
+/// when `detail` and the page is in English (officers read them; a citizen reads them only
+/// when there is no sentence; an Arabic page never shows the English words).
 pub fn refusal(s: &AppState, lang: Lang, e: &nur_app::AppError, detail: bool) -> Markup {
-    let known = REFUSALS.contains(&e.code);
-    let sentence = if known {
-        lang.t(&refusal_key(e.code))
-    } else {
-        super::intake::refusal(s, lang, e)
-    };
+    let known = e.reason.is_none() && REFUSALS.contains(&e.code);
+    let sentence = super::reasons::refusal(s, lang, e);
     html! {
         p.flash.error role="alert" {
             (sentence)
-            @if known && detail { " " span.detail { "(" bdi { (e.message) } ")" } }
+            @if known && detail && lang == Lang::En { " " span.detail { "(" bdi { (e.message) } ")" } }
         }
     }
 }

@@ -275,12 +275,9 @@ pub(super) fn builder_refuses_malformed_forms(b: Backend) {
     };
     let runs = audited(&app, "query.run");
     for (extra, says) in [
-        (vec![("tbl", "No_Such_Table")], "unknown table"),
+        (vec![("tbl", "No_Such_Table")], "There is no table"),
         (vec![("col", "CSPD_Personal_Info.No_Such")], "has no column"),
-        (
-            vec![("col", "CSPD_Death_Info.Death_Cause")],
-            "CSPD_Death_Info",
-        ),
+        (vec![("col", "CSPD_Death_Info.Death_Cause")], "Deaths"),
         (
             vec![
                 ("cond_col", "CSPD_Personal_Info.Gender"),
@@ -297,7 +294,7 @@ pub(super) fn builder_refuses_malformed_forms(b: Backend) {
             ],
             "Birth_Date",
         ),
-        (vec![("cond_tree", "{not json")], "the kept condition tree"),
+        (vec![("cond_tree", "{not json")], "cannot be read"),
         (
             vec![
                 ("cond_col", "CSPD_Personal_Info.First_Name"),
@@ -325,4 +322,57 @@ pub(super) fn builder_refuses_malformed_forms(b: Backend) {
         &[("result", "nope"), ("action", "page:x")],
     );
     assert!(body.contains("no longer kept"), "{body}");
+
+    // In Arabic the same refusals are Arabic sentences: the planner's and the binder's
+    // reasons come as codes with arguments, tables and columns by their Arabic labels.
+    let _ = naf.get("/lang?to=ar&back=/queries");
+    let flash = |body: &str| -> String {
+        let at = body
+            .find("flash error")
+            .unwrap_or_else(|| panic!("no refusal: {body}"));
+        let rest = &body[at..];
+        rest[..rest.find("</p>").unwrap()].to_owned()
+    };
+    for (extra, says) in [
+        (vec![("col", "CSPD_Death_Info.Death_Cause")], "سبب الوفاة"),
+        (
+            vec![
+                ("cond_col", "CSPD_Personal_Info.Birth_Date"),
+                ("cond_op", ">"),
+                ("cond_val", "yesterday"),
+            ],
+            "ليست قيمة صالحة من نوع",
+        ),
+        (vec![("tbl", "No_Such_Table")], "لا يوجد جدول"),
+        (vec![("limit", "0")], "حد الصفوف"),
+    ] {
+        let said = flash(&submit(&mut naf, &base(&extra), &[("action", "run")]));
+        assert!(said.contains(says), "{says}: {said}");
+        for english in [
+            "granted",
+            "not a valid",
+            "unknown",
+            "limit must",
+            "CSPD_Death_Info",
+        ] {
+            assert!(!said.contains(english), "{english} in {said}");
+        }
+    }
+    // A sample value of the wrong type, through the binder.
+    let said = flash(&submit(
+        &mut naf,
+        &base(&[
+            ("cond_col", "CSPD_Personal_Info.Birth_Date"),
+            ("cond_op", "="),
+            ("cond_param", "born"),
+            ("pname", "born"),
+            ("ptype", "date"),
+            ("psample", "soon"),
+        ]),
+        &[("action", "run")],
+    ));
+    assert!(
+        said.contains("المعامل") && said.contains("soon") && !said.contains("is not"),
+        "{said}"
+    );
 }

@@ -806,6 +806,13 @@ fn procedures_follow_grants_at_every_call(b: Backend) {
         .as_str()
         .unwrap()
         .contains("CSPD_Personal_Info.Birth_Date"));
+    // The reason's code and arguments, for a client that says it in its own language.
+    assert_eq!(v["error"]["reason"]["code"], "column_not_granted", "{v}");
+    assert_eq!(
+        v["error"]["reason"]["args"]["column"],
+        "CSPD_Personal_Info.Birth_Date"
+    );
+    assert_eq!(v["error"]["reason"]["args"]["entity"], "NAF");
     let (st, v) = call(
         &app,
         &tok,

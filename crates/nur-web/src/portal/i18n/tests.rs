@@ -369,3 +369,14 @@ fn accept_language_numbers_and_dates() {
     );
     assert!(Lang::Ar.tf("home-greeting", &[("name", "X")]).contains('X'));
 }
+
+#[test]
+fn data_in_a_message_is_isolated_and_escaped() {
+    let m = Lang::Ar
+        .tb("audit-time", &[("zone", "Asia/<Amman>")])
+        .into_string();
+    assert!(m.contains("<bdi>Asia/&lt;Amman&gt;</bdi>"), "{m}");
+    assert!(!m.contains('\u{E000}'), "{m}");
+    let m = Lang::En.tb("audit-time", &[("zone", "UTC")]).into_string();
+    assert_eq!(m, "Time (<bdi>UTC</bdi>)");
+}
