@@ -15,6 +15,10 @@ use nur_store::DecisionRow;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The purpose recorded when a household's decisions are explained (to an officer or to the
+/// citizen), said in their own language on the pages that show it.
+pub const DECISIONS_PURPOSE: &str = "explanation of decisions";
+
 /// One rule's outcome for a household, with its label.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleExplained {
@@ -204,7 +208,7 @@ impl App {
             });
         }
         let mut ev = self.program_event(caller, "sp.decisions", household);
-        ev.purpose = Some("explanation of decisions".into());
+        ev.purpose = Some(DECISIONS_PURPOSE.into());
         self.store.audit(ev)?;
         Ok(HouseholdDecisions {
             household: household.to_owned(),

@@ -49,7 +49,9 @@ pub use clients::{new_client, new_secret, Credentials};
 pub use cycles::{CycleCounts, CycleView};
 pub use data::{Args, Output, ProcedureRef, QuerySql, QueryableTable};
 pub use dci_state::SIGNATURE_SCHEMES;
-pub use decisions::{HouseholdDecisions, InputUsed, ProgramDecision, RuleExplained, TermExplained};
+pub use decisions::{
+    HouseholdDecisions, InputUsed, ProgramDecision, RuleExplained, TermExplained, DECISIONS_PURPOSE,
+};
 pub use error::{AppError, Kind, Result};
 pub use fin_accounts::{mask, masked, AccountInput, AccountsImport};
 pub use gateway::{OperationResult, PreparedCall};

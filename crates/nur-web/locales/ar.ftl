@@ -1043,3 +1043,4 @@ qr-label = رمز الاستجابة السريعة لمفتاح المصادق�
 sp-rule-unevaluable = لا يمكن تطبيق القاعدة على بيانات هذه الأسرة (قيمة تحتاجها ناقصة أو من نوع آخر).
 sp-variant-answers = من إجابات الأسرة
 sp-variant-registries = من السجلات
+purpose-decisions = شرح قرارات الأسرة

@@ -993,3 +993,4 @@ qr-label = QR code of the authenticator key
 sp-rule-unevaluable = the rule cannot be evaluated on this household's data (a value it needs is missing or of another kind).
 sp-variant-answers = from the household's answers
 sp-variant-registries = from the registries
+purpose-decisions = Explaining the household's decisions

@@ -392,11 +392,12 @@ fn seen(s: &AppState, lang: Lang, columns: &[String]) -> Markup {
 
 /// A purpose as the citizen reads it: the social registry's own in their language, an
 /// entity's as the entity gave it; none given, says so.
-fn purpose(lang: Lang, p: &str) -> Markup {
+pub(super) fn purpose(lang: Lang, p: &str) -> Markup {
     match p {
         "" | "portal" => html! { (lang.t("purpose-none")) },
         nur_app::VERIFICATION_PURPOSE => html! { (lang.t("purpose-intake-verification")) },
         nur_app::FACTS_PURPOSE => html! { (lang.t("purpose-household-facts")) },
+        nur_app::DECISIONS_PURPOSE => html! { (lang.t("purpose-decisions")) },
         other => html! { bdi { (other) } },
     }
 }

@@ -319,7 +319,7 @@ pub async fn audit(
                 h2 { (lang.t("access-report")) }
                 @if r.is_empty() { p { (lang.t("access-report-empty")) } }
                 ul { @for e in r {
-                    li { (lang.datetime(e.at_ms, zone)) " — " bdi { (e.entity.as_deref().unwrap_or("—")) } " — " (actions::action(lang, &e.action)) @if let Some(p) = &e.purpose { " — " bdi { (p) } } }
+                    li { (lang.datetime(e.at_ms, zone)) " — " bdi { (e.entity.as_deref().unwrap_or("—")) } " — " (actions::action(lang, &e.action)) @if let Some(p) = &e.purpose { " — " (super::citizen::purpose(lang, p)) } }
                 } }
             }
         }
@@ -342,7 +342,7 @@ pub async fn audit(
                             td { bdi { (e.entity.as_deref().unwrap_or("—")) } }
                             td { (actions::action(lang, &e.action)) }
                             td { bdi { (e.target) } }
-                            td { bdi { (e.purpose.as_deref().unwrap_or("")) } }
+                            td { @if let Some(p) = &e.purpose { (super::citizen::purpose(lang, p)) } }
                             td { (lang.number(e.persons_count)) }
                             td { (actions::outcome(lang, &e.outcome)) }
                         }
