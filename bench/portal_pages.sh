@@ -30,9 +30,6 @@ if [ ! -f "$out/portal-ready" ]; then
       --contact "$u@bench.example" | python3 -c 'import json,sys; print(json.load(sys.stdin)["first_password"])' \
       > "$out/portal-$u.pw"
   done
-  # A saved query to reopen in the builder (when NAF holds its columns on this store).
-  $nur procedure save --db "$db" --entity NAF --name bench_portal --spec bench/procedure-spec.json >/dev/null \
-    && touch "$out/portal-procedure"
   touch "$out/portal-ready"
 fi
 nn=$(sqlite3 "$out/nur.db" "SELECT National_Number FROM CSPD_Personal_Info ORDER BY rowid LIMIT 1 OFFSET 500000")
@@ -44,7 +41,6 @@ pids+=("$!")
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 pw() { cat "$out/portal-$1.pw"; }
 officer="/,/persons,/persons?nn=$nn,/procedures,/queries,/queries?table=CSPD_Personal_Info,/settings/users,/settings/clients,/settings/catalog,/sources,/contact,/account"
-[ -f "$out/portal-procedure" ] && officer="$officer,/queries?procedure=bench_portal"
 custodian="/,/security,/security/columns,/security/tables,/security/operations,/security/outputs,/audit,/audit?action=query.run,/audit?person=$nn"
 caseworker="/sp,/sp/programs,/sp/cycles,/sp/rejections,/sp/appeals"
 [ -n "$household" ] && caseworker="$caseworker,/sp/households/$household/decisions"
