@@ -50,11 +50,16 @@ pub fn said_or(
     if let Some(r) = reason {
         return said(&s.catalog, lang, r);
     }
-    let k = key(code);
-    if lang.has(&k) {
-        return lang.t(&k);
+    if let Some(sentence) = super::words::sentence(s, lang, code) {
+        return sentence;
     }
-    super::words::sentence(s, lang, code).unwrap_or_else(|| message.to_owned())
+    // The use case's own words are English and say the particulars (which account, which
+    // line of a file); another language says what the code means.
+    let k = key(code);
+    if lang == Lang::En || !lang.has(&k) {
+        return message.to_owned();
+    }
+    lang.t(&k)
 }
 
 fn isolated(text: &str) -> String {
@@ -136,6 +141,44 @@ mod tests {
                 assert_ne!(lang.t(&k), k, "{k} missing in {}", lang.code());
             }
         }
+    }
+
+    /// Every code a use case refuses with has its sentence, so no page in another language
+    /// falls back to the use case's English words.
+    #[test]
+    fn every_refusal_code_of_the_use_cases_has_a_sentence() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../nur-app/src");
+        let mut codes = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+            for kind in [
+                "invalid",
+                "not_found",
+                "forbidden",
+                "conflict",
+                "too_many",
+                "upstream",
+                "unprocessable",
+            ] {
+                for part in text.split(&format!("AppError::{kind}(")).skip(1) {
+                    let part = part.trim_start();
+                    if let Some(rest) = part.strip_prefix('"') {
+                        codes.insert(rest[..rest.find('"').unwrap()].to_owned());
+                    }
+                }
+            }
+        }
+        assert!(codes.len() > 100, "{codes:?}");
+        let special = ["not_program_entity", "no_application"];
+        let missing: Vec<&String> = codes
+            .iter()
+            .filter(|c| {
+                !Lang::Ar.has(&key(c))
+                    && !super::super::words::REFUSALS.contains(&c.as_str())
+                    && !special.contains(&c.as_str())
+            })
+            .collect();
+        assert!(missing.is_empty(), "no sentence for {missing:?}");
     }
 
     #[test]

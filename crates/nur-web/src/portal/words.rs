@@ -116,7 +116,7 @@ pub fn payment_reason(lang: Lang, reason: Option<&str>) -> Markup {
 
 /// The refusals of the payment, account and appeal use cases that have a sentence of their
 /// own; any other is shown in the use case's words.
-const REFUSALS: &[&str] = &[
+pub(super) const REFUSALS: &[&str] = &[
     "bad_period",
     "cycle_exists",
     "later_cycle",
