@@ -76,16 +76,19 @@ for spec in sys.argv[4:]:
         v.request("GET", f"/lang?to={lang}&back=/")
         for path in paths.split(","):
             times = []
+            size = 0
             for _ in range(n):
                 t = time.perf_counter()
-                st, _, _ = v.request("GET", path)
+                st, _, page = v.request("GET", path)
                 times.append((time.perf_counter() - t) * 1000)
-                if st != 200:
-                    sys.exit(f"{role} {path}: {st}")
+                size = len(page.encode())
+                if st != 200 or 'class="flash error"' in page:
+                    sys.exit(f"{role} {path}: {st} {page[:2000]}")
             p99 = pct(times, 99)
             if p99 > worst[0]:
                 worst = (p99, f"{role} {lang} {path}")
             if p99 > 200:
                 over.append(f"{role} {lang} {path}")
-            print(f"{role:12} {lang} {path:45} p50 {pct(times, 50):7.1f} ms  p99 {p99:7.1f} ms  max {max(times):7.1f} ms")
+            print(f"{role:12} {lang} {path:45} {size / 1024:6.1f} KB  p50 {pct(times, 50):6.1f} ms  "
+                  f"p99 {p99:6.1f} ms  max {max(times):6.1f} ms")
 print(f"slowest page p99: {worst[0]:.1f} ms ({worst[1]}); pages over 200 ms at p99: {len(over)} {' '.join(over)}")
