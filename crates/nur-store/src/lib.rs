@@ -123,6 +123,14 @@ impl Store {
         }
     }
 
+    /// Tunes the store for a server's many short reads between writes (on SQLite: no
+    /// memory map; see `SqliteStore::serve_requests`). Batch processes leave it as opened.
+    pub fn serve_requests(&self) {
+        if let Store::Sqlite(s) = self {
+            s.serve_requests();
+        }
+    }
+
     /// Runs `f` in a read transaction.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&mut dyn sql::Tx) -> Result<T>) -> Result<T> {
         match self {

@@ -85,6 +85,16 @@ impl<C> Pool<C> {
         self.returned.notify_one();
     }
 
+    /// Closes the idle connections (the next ones are opened anew, with the settings of
+    /// now); those in use come back and stay.
+    pub fn close_idle(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let n = st.idle.len();
+        st.idle.clear();
+        st.open = st.open.saturating_sub(n);
+        self.returned.notify_all();
+    }
+
     /// A connection that will not come back (broken, dropped): its place is free.
     pub fn forget(&self) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -142,5 +152,19 @@ mod tests {
         p.forget();
         let c = p.get(|| Ok(3)).unwrap();
         assert_eq!((b, c), (2, 3));
+    }
+
+    #[test]
+    fn closing_the_idle_ones_opens_new_ones_with_todays_settings() {
+        let p = Pool::<u32>::new(2);
+        let a = p.get(|| Ok(1)).unwrap();
+        let b = p.get(|| Ok(2)).unwrap();
+        p.put(a);
+        p.close_idle();
+        assert_eq!((p.stats().open, p.stats().idle), (1, 0));
+        // The one in use comes back and stays; a new one is opened for the next caller.
+        assert_eq!(p.get(|| Ok(3)).unwrap(), 3);
+        p.put(b);
+        assert_eq!(p.get(|| panic!("the returned one is reused")).unwrap(), 2);
     }
 }

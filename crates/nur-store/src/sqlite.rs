@@ -22,6 +22,9 @@ const D: Dialect = Dialect::Sqlite;
 const POOL_CACHE_KIB: i64 = -32_768;
 /// Page cache while a connection loads rows or builds indexes.
 const BULK_CACHE_KIB: i64 = -262_144;
+/// The memory map of a connection, in bytes: of every connection of a batch process (a load,
+/// the facts run), and of a server's connection while it loads rows or builds indexes.
+const BULK_MMAP: i64 = 1_073_741_824;
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -36,6 +39,8 @@ pub struct SqliteStore {
     pub(crate) fail_next_write: std::sync::atomic::AtomicBool,
     /// The key the audit chain is written and verified with (`Store::set_audit_key`).
     pub(crate) audit_key: std::sync::RwLock<Option<nur_core::audit::ChainKey>>,
+    /// The memory map of a new pooled connection (`BULK_MMAP`, or none once serving).
+    mmap: std::sync::atomic::AtomicI64,
 }
 
 /// A pooled connection, returned to the pool on drop.
@@ -85,6 +90,7 @@ impl SqliteStore {
             audit_group: Default::default(),
             fail_next_write: Default::default(),
             audit_key: Default::default(),
+            mmap: std::sync::atomic::AtomicI64::new(BULK_MMAP),
         };
         let c = store.pool.get(|| store.connect())?;
         c.pragma_update(None, "journal_mode", "WAL")?;
@@ -103,9 +109,24 @@ impl SqliteStore {
         // A modest page cache per pooled connection (a burst of requests must not take
         // gigabytes); bulk work widens its own connection's cache while it runs.
         c.pragma_update(None, "cache_size", POOL_CACHE_KIB)?;
-        c.pragma_update(None, "mmap_size", 1_073_741_824i64)?;
+        c.pragma_update(None, "mmap_size", self.mmap())?;
         c.set_prepared_statement_cache_capacity(256);
         Ok(c)
+    }
+
+    fn mmap(&self) -> i64 {
+        self.mmap.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Tunes the connections for serving requests: no memory map. In WAL mode a read that
+    /// starts after another connection's commit unmaps the reader's whole mapping, and a
+    /// server commits an audit event on every data request. Measured on the one-person
+    /// procedure at 1M persons: 2,590–2,730 req/s with a 1 GiB map, 3,410–3,690 without; a
+    /// batch run that only reads (the facts of 216,278 households) took 40–46 s with the map
+    /// and 48 s without, so batch processes keep it (bench/RESULTS.md).
+    pub fn serve_requests(&self) {
+        self.mmap.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.pool.close_idle();
     }
 
     fn conn(&self) -> Result<Pooled<'_>> {
@@ -134,6 +155,7 @@ impl SqliteStore {
         let wide = begin == Begin::Bulk;
         if wide {
             c.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+            c.pragma_update(None, "mmap_size", BULK_MMAP)?;
         }
         let done = (|| {
             let mut tx = c.transaction_with_behavior(behavior)?;
@@ -144,6 +166,7 @@ impl SqliteStore {
         if wide {
             // Shrinking the cache frees the pages beyond the pool's size.
             c.pragma_update(None, "cache_size", POOL_CACHE_KIB)?;
+            c.pragma_update(None, "mmap_size", self.mmap())?;
         }
         done
     }
@@ -153,8 +176,10 @@ impl SqliteStore {
     pub fn write_chunk(&self, table: &Table, batch: &Batch, chunk: &Chunk) -> Result<()> {
         let mut c = self.conn()?;
         c.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        c.pragma_update(None, "mmap_size", BULK_MMAP)?;
         let done = self.write_rows(&mut c, table, batch, chunk);
         c.pragma_update(None, "cache_size", POOL_CACHE_KIB)?;
+        c.pragma_update(None, "mmap_size", self.mmap())?;
         done
     }
 

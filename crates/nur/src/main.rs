@@ -490,6 +490,7 @@ fn serve(
             .map_err(anyhow::Error::msg)
             .context("configuration: delivery.smtp_relay")?;
     }
+    store.serve_requests();
     let store = Arc::new(store);
     let listen = cfg.server.listen;
     // Store calls are synchronous: load the signing keys before entering the runtime.
