@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A procedure returning one person across five registries by national number, over HTTP with
 # wrk (16 connections, 2 threads, random national numbers), with audit on; the same SQL as a
-# Datasette canned query over the same SQLite file; then NUR on PostgreSQL.
+# Datasette canned query over the same SQLite file; then NUR on PostgreSQL, and pgbench running
+# the same SELECT on the same PostgreSQL database.
 # Usage: bench/procedure.sh [PERSONS] (default 1000000). Data is reused when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,8 @@ out=bench/out/procedure-$persons
 nur=target/release/nur
 pgdb=nur_bench_proc_$persons
 pgurl=postgres://127.0.0.1/$pgdb
+# PostgreSQL keeps the audit chain's key outside the database (SQLite's sits beside its file).
+pg_key=$PWD/$out/pg.audit-key
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
@@ -30,8 +33,9 @@ if [ ! -f "$out/loaded" ]; then
   $nur init --db "sqlite:$out/nur.db" >/dev/null
   $nur load --db "sqlite:$out/nur.db" "$out/data" --json >/dev/null
   psql -q -h 127.0.0.1 -d postgres -c "DROP DATABASE IF EXISTS $pgdb" -c "CREATE DATABASE $pgdb"
-  $nur init --db "$pgurl" >/dev/null
-  $nur load --db "$pgurl" "$out/data" --json >/dev/null
+  rm -f "$pg_key"
+  NUR_AUDIT_KEY_FILE=$pg_key $nur init --db "$pgurl" >/dev/null
+  NUR_AUDIT_KEY_FILE=$pg_key $nur load --db "$pgurl" "$out/data" --json >/dev/null
   touch "$out/loaded"
 fi
 
@@ -66,6 +70,7 @@ wait_http() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null && return 0; sl
 # Runs NUR on database $1; prints wrk's JSON line.
 run_nur() {
   local db=$1 port; port=$(free_port)
+  case $db in postgres*) export NUR_AUDIT_KEY_FILE=$pg_key ;; *) unset NUR_AUDIT_KEY_FILE ;; esac
   local creds; creds=$(setup "$db")
   local id secret
   id=$(echo "$creds" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])')
@@ -113,12 +118,31 @@ datasette=$(TARGET=datasette wrk -t2 -c16 -d"$duration" -s bench/wrk/random_nn.l
 
 echo "NUR on PostgreSQL …" >&2
 nur_pg=$(run_nur "$pgurl")
+cp "$out/nur-sql.json" "$out/nur-sql-pg.json"
 
-python3 - "$persons" "$nur_sqlite" "$datasette" "$nur_pg" "$(bench/out/venv/bin/datasette --version)" <<'PY'
+# pgbench running the same SELECT on the same database: the national number comes from a
+# table of the same 10,000 (a primary-key read inside the statement), the limit as NUR writes it.
+psql -q -h 127.0.0.1 -d "$pgdb" -c "DROP TABLE IF EXISTS bench_nns" \
+  -c "CREATE TABLE bench_nns (i integer PRIMARY KEY, nn text NOT NULL)"
+awk '{ print NR "\t" $0 }' "$NNS" | psql -q -h 127.0.0.1 -d "$pgdb" -c "\\copy bench_nns FROM STDIN"
+python3 - "$out" <<'PY'
 import json, sys
-persons, a, b, c, dsv = sys.argv[1], *map(json.loads, sys.argv[2:5]), sys.argv[5]
+out = sys.argv[1]
+sql = json.load(open(f"{out}/nur-sql-pg.json"))["sql"]
+sql = sql.replace("$1", "(SELECT nn FROM bench_nns WHERE i = :i)", 1)
+assert "$" not in sql, sql
+open(f"{out}/pgbench.sql", "w").write("\\set i random(1, 10000)\n" + sql + ";\n")
+PY
+echo "pgbench …" >&2
+pgbench_tps=$(pgbench -n -h 127.0.0.1 -c 16 -j 2 -T "${duration%s}" -f "$out/pgbench.sql" "$pgdb" 2>/dev/null \
+  | awk '/^tps/ { print $3; exit }')
+
+python3 - "$persons" "$nur_sqlite" "$datasette" "$nur_pg" "$(bench/out/venv/bin/datasette --version)" "$pgbench_tps" <<'PY'
+import json, sys
+persons, a, b, c, dsv, tps = sys.argv[1], *map(json.loads, sys.argv[2:5]), sys.argv[5], float(sys.argv[6])
 print(f"data: {persons} persons; wrk -t2 -c16, random national numbers; {dsv}")
 for name, r in (("NUR, SQLite (audit on)", a), ("Datasette canned query", b), ("NUR, PostgreSQL (audit on)", c)):
     print(f"{name:28} {r['requests_per_s']:>9.1f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  errors {r['errors']} non-2xx {r['non2xx']}")
 print(f"NUR/Datasette requests/s: {a['requests_per_s'] / b['requests_per_s']:.1f}x")
+print(f"pgbench, same SELECT, -c16 -j2: {tps:.1f} tps; NUR on PostgreSQL / pgbench: {100 * c['requests_per_s'] / tps:.0f}%")
 PY

