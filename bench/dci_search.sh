@@ -18,13 +18,7 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 command -v sqlite3 >/dev/null || apt-get install -y sqlite3 >/dev/null
 source bench/sp_setup.sh
-if [ ! -f "$out/scored" ]; then
-  /usr/bin/time -f "facts: %e s" $nur sp facts --db "$db" --restart | tail -1
-  $nur sp pmt fit --db "$db" --survey "$out/data/SP_Survey.csv" --coverage 0.15 --out "$out/pmt.json" >/dev/null
-  version=$($nur sp pmt publish --db "$db" "$out/pmt.json" | tail -1)
-  /usr/bin/time -f "score: %e s" $nur sp score --db "$db" --model "$version" --restart | tail -1
-  touch "$out/scored"
-fi
+sp_scored
 if [ ! -f "$out/dci-ready" ]; then
   client=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_id"])' "$out/naf-client.json")
   $nur dci sender-register --db "$db" --client "$client" --sender-id bench-mis >/dev/null

@@ -16,13 +16,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 command -v sqlite3 >/dev/null || apt-get install -y sqlite3 >/dev/null
 source bench/sp_setup.sh
-if [ ! -f "$out/scored" ]; then
-  $nur sp facts --db "$db" --restart | tail -1
-  $nur sp pmt fit --db "$db" --survey "$out/data/SP_Survey.csv" --coverage 0.15 --out "$out/pmt.json" >/dev/null
-  version=$($nur sp pmt publish --db "$db" "$out/pmt.json" | tail -1)
-  $nur sp score --db "$db" --model "$version" --restart | tail -1
-  touch "$out/scored"
-fi
+sp_scored
 if [ ! -f "$out/portal-ready" ]; then
   for who in cspd:entity_admin:CSPD naf:entity_admin:NAF caseworker:entity_user:NAF; do
     IFS=: read -r u role entity <<<"$who"

@@ -42,19 +42,7 @@ fi
 # Grants for NAF covering the spec, a procedure and a client, on both databases.
 setup() {
   local db=$1
-  python3 - "$db" <<'PY'
-import json, subprocess, sys
-db = sys.argv[1]
-spec = json.load(open("bench/procedure-spec.json"))
-cat = json.load(open("crates/nur-core/catalogs/jordan.json"))
-custodian = {r["code"]: r["custodian"] for r in cat["registries"]}
-tables = {t["name"]: custodian[t["registry"]] for t in cat["tables"]}
-for t in spec["tables"]:
-    cols = list(t["columns"]) + (["National_Number"] if "National_Number" not in t["columns"] else [])
-    subprocess.run(["target/release/nur", "grant", "--db", db, "--custodian", tables[t["table"]],
-                    "--consumer", "NAF", "--table", t["table"], "--columns", ",".join(cols)],
-                   check=True, stdout=subprocess.DEVNULL)
-PY
+  python3 bench/procedure_grants.py "$db"
   $nur procedure save --db "$db" --entity NAF --name person_registries --spec bench/procedure-spec.json \
     --description "one person across five registries" >/dev/null
   $nur client create --db "$db" --entity NAF --name bench

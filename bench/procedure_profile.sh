@@ -27,19 +27,7 @@ if [ ! -f "$out/nur.db" ] || [ ! -f "$out/sqlite-loaded" ]; then
   touch "$out/sqlite-loaded"
 fi
 if [ ! -f "$out/profile-client.json" ]; then
-  python3 - "$db" <<'PY'
-import json, subprocess, sys
-db = sys.argv[1]
-spec = json.load(open("bench/procedure-spec.json"))
-cat = json.load(open("crates/nur-core/catalogs/jordan.json"))
-custodian = {r["code"]: r["custodian"] for r in cat["registries"]}
-tables = {t["name"]: custodian[t["registry"]] for t in cat["tables"]}
-for t in spec["tables"]:
-    cols = list(t["columns"]) + (["National_Number"] if "National_Number" not in t["columns"] else [])
-    subprocess.run(["target/release/nur", "grant", "--db", db, "--custodian", tables[t["table"]],
-                    "--consumer", "NAF", "--table", t["table"], "--columns", ",".join(cols)],
-                   check=True, stdout=subprocess.DEVNULL)
-PY
+  python3 bench/procedure_grants.py "$db"
   $nur procedure save --db "$db" --entity NAF --name person_registries --spec bench/procedure-spec.json >/dev/null 2>&1 || true
   $nur client create --db "$db" --entity NAF --name profile > "$out/profile-client.json"
 fi

@@ -21,3 +21,14 @@ if [ ! -f "$out/loaded" ]; then
   $nur source add --db "$db" --name dvld-events --kind http --entity DVLD >/dev/null
   touch "$out/loaded"
 fi
+
+# Every household's facts and PMT score (the model fitted on the synthetic survey), once.
+sp_scored() {
+  if [ ! -f "$out/scored" ]; then
+    /usr/bin/time -f "facts: %e s" $nur sp facts --db "$db" --restart | tail -1
+    $nur sp pmt fit --db "$db" --survey "$out/data/SP_Survey.csv" --coverage 0.15 --out "$out/pmt.json" >/dev/null
+    local version; version=$($nur sp pmt publish --db "$db" "$out/pmt.json" | tail -1)
+    /usr/bin/time -f "score: %e s" $nur sp score --db "$db" --model "$version" --restart | tail -1
+    touch "$out/scored"
+  fi
+}

@@ -92,14 +92,10 @@ fn label(catalog: &Catalog, lang: Lang, name: &str, value: &str) -> String {
                     Lang::En => ", ",
                 }),
         ),
-        "entity" => catalog
-            .entities
-            .iter()
-            .find(|e| e.code.as_str() == value)
-            .map(|e| match lang {
-                Lang::Ar => e.name_ar.clone(),
-                Lang::En => e.name_en.clone(),
-            }),
+        "entity" => catalog.entity(value).map(|e| match lang {
+            Lang::Ar => e.name_ar.clone(),
+            Lang::En => e.name_en.clone(),
+        }),
         "value_type" | "param_type" | "column_type" => Some(type_word(lang, value)),
         "operator" => Some(lang.t(&format!("op-{value}"))),
         "count" | "max" | "version" | "supported" => value.parse().ok().map(|n| lang.number(n)),

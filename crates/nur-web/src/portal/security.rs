@@ -546,14 +546,20 @@ pub async fn update(
 /// A matrix's row group (a table, or a service's operation `Service.operation`) by its label
 /// in the page's language.
 fn group_label(c: &nur_core::Catalog, lang: Lang, group: &str) -> String {
-    let pick = |en: &str, ar: &str| if lang == Lang::Ar { ar } else { en }.to_owned();
     if let Some(t) = c.table(group) {
-        return pick(&t.label_en, &t.label_ar);
+        return super::labels::table_label(lang, t).to_owned();
     }
     c.services
         .iter()
         .find(|s| format!("{}.{}", s.service, s.operation) == group)
-        .map(|s| pick(&s.label_en, &s.label_ar))
+        .map(|s| {
+            if lang == Lang::Ar {
+                &s.label_ar
+            } else {
+                &s.label_en
+            }
+            .clone()
+        })
         .unwrap_or_else(|| group.to_owned())
 }
 
