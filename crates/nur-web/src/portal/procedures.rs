@@ -84,8 +84,11 @@ async fn render(s: AppState, v: Visit, ran: Option<Ran>) -> Result<Html<String>,
                     input type="hidden" name="name" value=(p.name);
                     @for param in &params {
                         label for=(format!("p-{}-{}", p.name, param.name)) {
-                            @if let Some(d) = param.description.as_deref().filter(|d| !d.is_empty()) { bdi { (d) } " " }
-                            small { "(" code { (param.name) } " · " (super::reasons::type_word(lang, param.ty.name())) ")" }
+                            // Its description when it has one (the name then goes beside the type).
+                            @match param.description.as_deref().filter(|d| !d.is_empty()) {
+                                Some(d) => { bdi { (d) } " " small { "(" code { (param.name) } " · " (super::reasons::type_word(lang, param.ty.name())) ")" } }
+                                None => { code { (param.name) } " " small { "(" (super::reasons::type_word(lang, param.ty.name())) ")" } }
+                            }
                         }
                         input id=(format!("p-{}-{}", p.name, param.name)) name=(format!("p_{}", param.name)) type="text" required;
                     }

@@ -233,7 +233,7 @@ fn run(s: &AppState, v: &Visit, b: &Builder) -> Outcome {
     if !missing.is_empty() {
         return Outcome::error(lang.tf(
             "query-run-needs-samples",
-            &[("params", &missing.join(", "))],
+            &[("params", &super::reasons::isolated(&missing.join(", ")))],
         ));
     }
     let caller = match v.data_caller(v.purpose_required(s), v.field("purpose")) {

@@ -62,7 +62,8 @@ pub fn said_or(
     lang.t(&k)
 }
 
-fn isolated(text: &str) -> String {
+/// `text` isolated as data inside a sentence (the plain-text form of `<bdi>`).
+pub(super) fn isolated(text: &str) -> String {
     format!("{FSI}{text}{PDI}")
 }
 
